@@ -1,0 +1,829 @@
+//! The inspection document: one per facility-year, written by the facility's staff. Per item a status, an
+//! optional figure and a collaborative note; the rectification list (问题清单); the submission state.
+
+use super::core::{DocCore, RawConflict};
+use super::stamp::Target;
+use super::{
+    Author, Conflict, ConflictValue, Date, DocError, FieldValue, HistoryEntry, MAX_TEXT_CHARS,
+    Migration, Op, Owner, ProblemStatus, SCHEMA_VERSION, Stamp, Status, Submission, Timestamp,
+    check_text, document_common, migrate,
+};
+use crate::ids::{FacilityId, ItemId, ProblemId, TemplateId, Year};
+use crate::template::Template;
+use automerge::transaction::Transactable;
+use automerge::{ObjId, ObjType, ROOT, ScalarValue};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The `kind` of an inspection document.
+pub const INSPECTION_KIND: &str = "zhigai/inspection";
+
+const ITEMS: &str = "items";
+const PROBLEMS: &str = "problems";
+const SUBMISSION: &str = "submission";
+const STATUS: &str = "status";
+const METRIC: &str = "metric";
+const NOTE: &str = "note";
+const DELETED: &str = "deleted";
+const CREATED_AT: &str = "created_at";
+
+/// Schema steps after version 1 (none yet).
+const MIGRATIONS: &[Migration] = &[];
+
+/// A facility's self-inspection for one year.
+#[derive(Debug)]
+pub struct Inspection {
+    core: DocCore,
+}
+
+document_common!(Inspection, INSPECTION_KIND);
+
+/// A field of a problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemField {
+    /// The check item it was found under.
+    Item,
+    /// What is wrong.
+    Description,
+    /// The improvement measure (整改措施).
+    Measure,
+    /// Who rectifies it.
+    Owner,
+    /// By when.
+    Deadline,
+    /// 待整改 / 整改中 / 已整改.
+    Status,
+}
+
+impl ProblemField {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Item => "item",
+            Self::Description => "description",
+            Self::Measure => "measure",
+            Self::Owner => "owner",
+            Self::Deadline => "deadline",
+            Self::Status => "status",
+        }
+    }
+
+    const ALL: [ProblemField; 6] = [
+        Self::Item,
+        Self::Description,
+        Self::Measure,
+        Self::Owner,
+        Self::Deadline,
+        Self::Status,
+    ];
+}
+
+/// A field of an inspection that can hold conflicting values.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "field", rename_all = "snake_case")]
+pub enum InspectionField {
+    /// An item's status.
+    Status {
+        /// The item.
+        item: ItemId,
+    },
+    /// An item's figure.
+    Metric {
+        /// The item.
+        item: ItemId,
+    },
+    /// A field of a problem.
+    Problem {
+        /// The problem.
+        problem: ProblemId,
+        /// Which field.
+        part: ProblemField,
+    },
+    /// The submission state.
+    Submission,
+}
+
+/// What one item of the checklist says now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemView {
+    /// The item.
+    pub id: ItemId,
+    /// Its status, if answered.
+    pub status: Option<Status>,
+    /// Its figure, if the item asks for one and it was given.
+    pub metric: Option<f64>,
+    /// The note.
+    pub note: String,
+    /// Whether some field of the item holds conflicting values.
+    pub conflicted: bool,
+    /// The latest change to the item: who, when, what.
+    pub last_change: Option<HistoryEntry>,
+}
+
+/// One problem of the rectification list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemView {
+    /// The problem.
+    pub id: ProblemId,
+    /// The item it was found under, if any.
+    pub item: Option<ItemId>,
+    /// What is wrong.
+    pub description: String,
+    /// The improvement measure.
+    pub measure: String,
+    /// Who rectifies it.
+    pub owner: Option<Owner>,
+    /// By when.
+    pub deadline: Option<Date>,
+    /// Where it stands.
+    pub status: ProblemStatus,
+    /// Who recorded it.
+    pub created_by: Option<Author>,
+    /// When it was recorded.
+    pub created_at: Timestamp,
+}
+
+impl ProblemView {
+    /// Days past the deadline on `today` for a problem not yet rectified, else `None`.
+    pub fn days_overdue(&self, today: Date) -> Option<i64> {
+        let deadline = self.deadline?;
+        let days = today.days_since_epoch() - deadline.days_since_epoch();
+        (self.status != ProblemStatus::Rectified && days > 0).then_some(days)
+    }
+}
+
+/// A problem to add.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProblem {
+    /// The item it was found under, if any.
+    pub item: Option<ItemId>,
+    /// What is wrong (required).
+    pub description: String,
+    /// The improvement measure.
+    pub measure: String,
+    /// Who rectifies it.
+    pub owner: Option<Owner>,
+    /// By when.
+    pub deadline: Option<Date>,
+}
+
+/// A change to one field of a problem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+pub enum ProblemChange {
+    /// Link to another item, or to none.
+    Item(Option<ItemId>),
+    /// New description.
+    Description(String),
+    /// New measure.
+    Measure(String),
+    /// New owner.
+    Owner(Option<Owner>),
+    /// New deadline.
+    Deadline(Option<Date>),
+    /// New status.
+    Status(ProblemStatus),
+}
+
+impl ProblemChange {
+    fn field(&self) -> ProblemField {
+        match self {
+            Self::Item(_) => ProblemField::Item,
+            Self::Description(_) => ProblemField::Description,
+            Self::Measure(_) => ProblemField::Measure,
+            Self::Owner(_) => ProblemField::Owner,
+            Self::Deadline(_) => ProblemField::Deadline,
+            Self::Status(_) => ProblemField::Status,
+        }
+    }
+
+    fn value(&self) -> FieldValue {
+        match self {
+            Self::Item(i) => i.clone().map_or(FieldValue::None, FieldValue::Item),
+            Self::Description(t) | Self::Measure(t) => FieldValue::Text(t.clone()),
+            Self::Owner(o) => o.clone().map_or(FieldValue::None, FieldValue::Owner),
+            Self::Deadline(d) => d.map_or(FieldValue::None, FieldValue::Date),
+            Self::Status(s) => FieldValue::ProblemStatus(*s),
+        }
+    }
+}
+
+/// Whether and when the inspection was submitted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionView {
+    /// Draft or submitted.
+    pub state: Submission,
+    /// Who set it last.
+    pub by: Option<Author>,
+    /// When.
+    pub at: Option<Timestamp>,
+}
+
+/// The whole inspection as plain data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InspectionView {
+    /// The facility.
+    pub facility: Option<FacilityId>,
+    /// The year.
+    pub year: Option<Year>,
+    /// The template the inspection is pinned to.
+    pub template: Option<(TemplateId, u32)>,
+    /// Every item of the pinned template, by id.
+    pub items: BTreeMap<ItemId, ItemView>,
+    /// The rectification list, oldest first (withdrawn problems left out).
+    pub problems: Vec<ProblemView>,
+    /// The submission state.
+    pub submission: SubmissionView,
+}
+
+impl Inspection {
+    /// Starts the inspection of `facility` for `year` on `template`. Every replica that calls this with the
+    /// same arguments builds the same genesis change, so documents started offline merge into one.
+    ///
+    /// # Errors
+    /// [`DocError::Automerge`] only if Automerge itself fails.
+    pub fn create(facility: &FacilityId, year: Year, template: &Template) -> Result<Self, DocError> {
+        let core = DocCore::genesis(INSPECTION_KIND, SCHEMA_VERSION, |tx| {
+            tx.put(ROOT, "facility", facility.as_str())?;
+            tx.put(ROOT, "year", u64::from(year))?;
+            tx.put(ROOT, "template", template.id.as_str())?;
+            tx.put(ROOT, "template_version", u64::from(template.version))?;
+            tx.put(ROOT, SUBMISSION, Submission::Draft.code())?;
+            let items = tx.put_object(ROOT, ITEMS, ObjType::Map)?;
+            for item in template.items() {
+                let obj = tx.put_object(&items, item.id.as_str(), ObjType::Map)?;
+                tx.put_object(&obj, NOTE, ObjType::Text)?;
+            }
+            tx.put_object(ROOT, PROBLEMS, ObjType::Map)?;
+            Ok(())
+        })?;
+        Ok(Self { core })
+    }
+
+    /// Loads a saved inspection and migrates it to the current schema.
+    ///
+    /// # Errors
+    /// [`DocError::Corrupt`] for damaged bytes, [`DocError::WrongKind`] for another kind of document,
+    /// [`DocError::NewerSchema`] for a document written by a newer zhigai.
+    pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
+        let mut core = DocCore::load(bytes, INSPECTION_KIND)?;
+        migrate(&mut core, MIGRATIONS, SCHEMA_VERSION)?;
+        Ok(Self { core })
+    }
+
+    // ───────────── reads ─────────────
+
+    fn items_obj(&self) -> Option<ObjId> {
+        self.core.get_obj(&ROOT, ITEMS)
+    }
+
+    fn item_obj(&self, item: &ItemId) -> Result<ObjId, DocError> {
+        self.items_obj()
+            .and_then(|items| self.core.get_obj(&items, item.as_str()))
+            .ok_or_else(|| DocError::UnknownItem(item.clone()))
+    }
+
+    fn problem_obj(&self, id: &ProblemId) -> Result<ObjId, DocError> {
+        self.core
+            .get_obj(&ROOT, PROBLEMS)
+            .and_then(|problems| self.core.get_obj(&problems, id.as_str()))
+            .ok_or_else(|| DocError::UnknownProblem(id.clone()))
+    }
+
+    /// The facility this inspection belongs to.
+    pub fn facility(&self) -> Option<FacilityId> {
+        self.core.get_str(&ROOT, "facility").map(FacilityId::new)
+    }
+
+    /// The year.
+    pub fn year(&self) -> Option<Year> {
+        self.core
+            .get_f64(&ROOT, "year")
+            .and_then(|y| Year::try_from(y as i64).ok())
+    }
+
+    /// The template id and version the inspection is pinned to.
+    pub fn template(&self) -> Option<(TemplateId, u32)> {
+        let id = self.core.get_str(&ROOT, "template")?;
+        let version = self.core.get_f64(&ROOT, "template_version")?;
+        Some((TemplateId::new(id), version as u32))
+    }
+
+    /// One item, or `None` if the template has no such item.
+    pub fn item(&self, item: &ItemId) -> Option<ItemView> {
+        let obj = self.item_obj(item).ok()?;
+        let last = self.history(item.as_str()).pop();
+        Some(self.item_view(item, &obj, last))
+    }
+
+    fn item_view(&self, id: &ItemId, obj: &ObjId, last_change: Option<HistoryEntry>) -> ItemView {
+        ItemView {
+            id: id.clone(),
+            status: self
+                .core
+                .get_str(obj, STATUS)
+                .and_then(|s| s.parse().ok()),
+            metric: self.core.get_f64(obj, METRIC),
+            note: self.core.get_text(obj, NOTE),
+            conflicted: self.core.has_conflict(obj, STATUS) || self.core.has_conflict(obj, METRIC),
+            last_change,
+        }
+    }
+
+    /// Every problem not withdrawn, oldest first.
+    pub fn problems(&self) -> Vec<ProblemView> {
+        let Some(problems) = self.core.get_obj(&ROOT, PROBLEMS) else {
+            return Vec::new();
+        };
+        let mut list: Vec<ProblemView> = self
+            .core
+            .keys(&problems)
+            .into_iter()
+            .filter_map(|key| {
+                let obj = self.core.get_obj(&problems, &key)?;
+                (!self.core.get_bool(&obj, DELETED)).then(|| self.problem_view(key, &obj))
+            })
+            .collect();
+        list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        list
+    }
+
+    /// One problem (also a withdrawn one).
+    pub fn problem(&self, id: &ProblemId) -> Option<ProblemView> {
+        let obj = self.problem_obj(id).ok()?;
+        Some(self.problem_view(id.to_string(), &obj))
+    }
+
+    fn problem_view(&self, id: String, obj: &ObjId) -> ProblemView {
+        let read = |field: ProblemField| {
+            decode_problem(field, self.core.get_scalar(obj, field.key()).map(|(v, _)| v))
+        };
+        let created = self.core.stamp_of(obj);
+        ProblemView {
+            id: ProblemId::new(id),
+            item: match read(ProblemField::Item) {
+                FieldValue::Item(i) => Some(i),
+                _ => None,
+            },
+            description: text_of(read(ProblemField::Description)),
+            measure: text_of(read(ProblemField::Measure)),
+            owner: match read(ProblemField::Owner) {
+                FieldValue::Owner(o) => Some(o),
+                _ => None,
+            },
+            deadline: match read(ProblemField::Deadline) {
+                FieldValue::Date(d) => Some(d),
+                _ => None,
+            },
+            status: match read(ProblemField::Status) {
+                FieldValue::ProblemStatus(s) => s,
+                _ => ProblemStatus::Open,
+            },
+            created_at: created
+                .as_ref()
+                .map(|(_, at)| *at)
+                .or_else(|| self.core.get_f64(obj, CREATED_AT).map(|t| Timestamp(t as i64)))
+                .unwrap_or(Timestamp(0)),
+            created_by: created.map(|(author, _)| author),
+        }
+    }
+
+    /// The submission state and who set it.
+    pub fn submission(&self) -> SubmissionView {
+        let scalar = self.core.get_scalar(&ROOT, SUBMISSION);
+        let state = scalar
+            .as_ref()
+            .and_then(|(v, _)| v.as_str())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Submission::Draft);
+        let stamp = scalar.and_then(|(_, id)| self.core.stamp_of(&id));
+        SubmissionView {
+            state,
+            by: stamp.as_ref().map(|(a, _)| a.clone()),
+            at: stamp.map(|(_, at)| at),
+        }
+    }
+
+    /// The whole document as plain data.
+    pub fn view(&self) -> InspectionView {
+        let mut last: BTreeMap<String, HistoryEntry> = BTreeMap::new();
+        for entry in self.core.history(|_| true) {
+            if let Some(subject) = entry.subject.clone() {
+                last.insert(subject, entry);
+            }
+        }
+        let items = self
+            .items_obj()
+            .map(|items| {
+                self.core
+                    .keys(&items)
+                    .into_iter()
+                    .filter_map(|key| {
+                        let obj = self.core.get_obj(&items, &key)?;
+                        let id = ItemId::new(key);
+                        let view = self.item_view(&id, &obj, last.remove(id.as_str()));
+                        Some((id, view))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        InspectionView {
+            facility: self.facility(),
+            year: self.year(),
+            template: self.template(),
+            items,
+            problems: self.problems(),
+            submission: self.submission(),
+        }
+    }
+
+    /// Who changed what of `subject` (an item id or a problem id) and when, oldest first; edits made
+    /// offline on other devices appear once they have merged.
+    pub fn history(&self, subject: &str) -> Vec<HistoryEntry> {
+        self.core.history(|note| note.subject() == Some(subject))
+    }
+
+    /// Every stamped change of the document, oldest first.
+    pub fn full_history(&self) -> Vec<HistoryEntry> {
+        self.core.history(|note| note.op() != Op::Genesis)
+    }
+
+    /// Every field that concurrent writes left with different values.
+    pub fn conflicts(&self) -> Vec<Conflict<InspectionField>> {
+        let mut out = Vec::new();
+        if let Some(items) = self.items_obj() {
+            for key in self.core.keys(&items) {
+                let Some(obj) = self.core.get_obj(&items, &key) else {
+                    continue;
+                };
+                let item = ItemId::new(key);
+                push_conflict(&mut out, InspectionField::Status { item: item.clone() }, {
+                    self.core.conflicts_at(&obj, STATUS)
+                }, decode_status);
+                push_conflict(&mut out, InspectionField::Metric { item }, {
+                    self.core.conflicts_at(&obj, METRIC)
+                }, decode_metric);
+            }
+        }
+        if let Some(problems) = self.core.get_obj(&ROOT, PROBLEMS) {
+            for key in self.core.keys(&problems) {
+                let Some(obj) = self.core.get_obj(&problems, &key) else {
+                    continue;
+                };
+                if self.core.get_bool(&obj, DELETED) {
+                    continue;
+                }
+                for part in ProblemField::ALL {
+                    let field = InspectionField::Problem {
+                        problem: ProblemId::new(key.clone()),
+                        part,
+                    };
+                    push_conflict(&mut out, field, self.core.conflicts_at(&obj, part.key()), |v| {
+                        decode_problem(part, v)
+                    });
+                }
+            }
+        }
+        push_conflict(
+            &mut out,
+            InspectionField::Submission,
+            self.core.conflicts_at(&ROOT, SUBMISSION),
+            |v| match v.and_then(|v| v.as_str().and_then(|s| s.parse().ok())) {
+                Some(s) => FieldValue::Submission(s),
+                None => FieldValue::None,
+            },
+        );
+        out
+    }
+
+    // ───────────── writes ─────────────
+
+    /// Sets (or clears) an item's status.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownItem`] if the item is not in this checklist.
+    pub fn set_status(&mut self, item: &ItemId, status: Option<Status>, stamp: &Stamp) -> Result<(), DocError> {
+        let obj = self.item_obj(item)?;
+        let value = status.map(Status::code);
+        self.core.write(stamp, Op::SetStatus, Target::subject(item.as_str()), value, |tx| {
+            put_opt(tx, &obj, STATUS, value.map(ScalarValue::from))
+        })
+    }
+
+    /// Sets (or clears) an item's figure (a rate in per cent, a count).
+    ///
+    /// # Errors
+    /// [`DocError::UnknownItem`]; [`DocError::WrongValue`] for a figure that is not finite.
+    pub fn set_metric(&mut self, item: &ItemId, metric: Option<f64>, stamp: &Stamp) -> Result<(), DocError> {
+        let obj = self.item_obj(item)?;
+        if metric.is_some_and(|m| !m.is_finite()) {
+            return Err(DocError::WrongValue {
+                field: format!("{item} metric"),
+                value: format!("{metric:?}"),
+            });
+        }
+        let text = metric.map(|m| m.to_string());
+        self.core.write(stamp, Op::SetMetric, Target::subject(item.as_str()), text.as_deref(), |tx| {
+            put_opt(tx, &obj, METRIC, metric.map(ScalarValue::F64))
+        })
+    }
+
+    /// Edits an item's note where the person typed: deletes `delete` characters at `pos` and inserts
+    /// `insert` (positions count Unicode characters). Concurrent edits merge character by character.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownItem`]; [`DocError::OutOfRange`] for an edit outside the note;
+    /// [`DocError::TooLong`] if the note would exceed [`MAX_TEXT_CHARS`].
+    pub fn edit_note(
+        &mut self,
+        item: &ItemId,
+        pos: usize,
+        delete: usize,
+        insert: &str,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
+        let obj = self.item_obj(item)?;
+        let note = self.note_obj(&obj)?;
+        let len = self.core.get_text(&obj, NOTE).chars().count();
+        if pos.checked_add(delete).is_none_or(|end| end > len) {
+            return Err(DocError::OutOfRange { pos, delete, len });
+        }
+        if len - delete + insert.chars().count() > MAX_TEXT_CHARS {
+            return Err(DocError::TooLong { what: "note", max: MAX_TEXT_CHARS });
+        }
+        let delete = isize::try_from(delete).map_err(|_| DocError::OutOfRange { pos, delete, len })?;
+        self.core.write(stamp, Op::EditNote, Target::subject(item.as_str()), Some(insert), |tx| {
+            tx.splice_text(&note, pos, delete, insert)?;
+            Ok(())
+        })
+    }
+
+    /// Replaces an item's note with `text`, writing only the difference so colleagues' concurrent edits
+    /// elsewhere in the note survive. For a text box that reports whole values rather than keystrokes.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownItem`]; [`DocError::TooLong`].
+    pub fn set_note(&mut self, item: &ItemId, text: &str, stamp: &Stamp) -> Result<(), DocError> {
+        let obj = self.item_obj(item)?;
+        check_text("note", text, false)?;
+        let note = self.note_obj(&obj)?;
+        if self.core.get_text(&obj, NOTE) == text {
+            return Ok(());
+        }
+        self.core.write(stamp, Op::EditNote, Target::subject(item.as_str()), Some(text), |tx| {
+            tx.update_text(&note, text)?;
+            Ok(())
+        })
+    }
+
+    fn note_obj(&self, item_obj: &ObjId) -> Result<ObjId, DocError> {
+        self.core
+            .get_obj(item_obj, NOTE)
+            .ok_or_else(|| DocError::Corrupt("an item has no note object".to_owned()))
+    }
+
+    /// Adds a problem to the rectification list; it starts as 待整改.
+    ///
+    /// # Errors
+    /// [`DocError::Empty`] without a description; [`DocError::UnknownItem`] for a link to an item not in
+    /// this checklist; [`DocError::TooLong`].
+    pub fn add_problem(&mut self, problem: NewProblem, stamp: &Stamp) -> Result<ProblemId, DocError> {
+        check_text("description", &problem.description, true)?;
+        check_text("measure", &problem.measure, false)?;
+        if let Some(item) = &problem.item {
+            self.item_obj(item)?;
+        }
+        let problems = self
+            .core
+            .get_obj(&ROOT, PROBLEMS)
+            .ok_or_else(|| DocError::Corrupt("the problem list is missing".to_owned()))?;
+        let id = ProblemId::random();
+        self.core.write(
+            stamp,
+            Op::AddProblem,
+            Target::subject(id.as_str()),
+            Some(&problem.description),
+            |tx| {
+                let obj = tx.put_object(&problems, id.as_str(), ObjType::Map)?;
+                let item = problem.item.map_or(FieldValue::None, FieldValue::Item);
+                tx.put(&obj, ProblemField::Item.key(), encode(&item))?;
+                tx.put(&obj, ProblemField::Description.key(), problem.description.as_str())?;
+                tx.put(&obj, ProblemField::Measure.key(), problem.measure.as_str())?;
+                let owner = problem.owner.map_or(FieldValue::None, FieldValue::Owner);
+                tx.put(&obj, ProblemField::Owner.key(), encode(&owner))?;
+                let deadline = problem.deadline.map_or(FieldValue::None, FieldValue::Date);
+                tx.put(&obj, ProblemField::Deadline.key(), encode(&deadline))?;
+                tx.put(&obj, ProblemField::Status.key(), ProblemStatus::Open.code())?;
+                tx.put(&obj, CREATED_AT, stamp.at.0)?;
+                Ok(())
+            },
+        )?;
+        Ok(id)
+    }
+
+    /// Changes one field of a problem.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownProblem`]; [`DocError::UnknownItem`]; [`DocError::Empty`]; [`DocError::TooLong`].
+    pub fn update_problem(&mut self, id: &ProblemId, change: ProblemChange, stamp: &Stamp) -> Result<(), DocError> {
+        let obj = self.problem_obj(id)?;
+        match &change {
+            ProblemChange::Description(t) => check_text("description", t, true)?,
+            ProblemChange::Measure(t) => check_text("measure", t, false)?,
+            ProblemChange::Item(Some(item)) => {
+                self.item_obj(item)?;
+            }
+            _ => {}
+        }
+        let op = match change {
+            ProblemChange::Status(_) => Op::SetProblemStatus,
+            _ => Op::UpdateProblem,
+        };
+        let field = change.field();
+        let value = change.value();
+        let label = value.label_zh();
+        self.core.write(stamp, op, Target::field(id.as_str(), field.key()), Some(&label), |tx| {
+            tx.put(&obj, field.key(), encode(&value))?;
+            Ok(())
+        })
+    }
+
+    /// Withdraws a problem recorded by mistake. It stays in the document and its history.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownProblem`].
+    pub fn delete_problem(&mut self, id: &ProblemId, stamp: &Stamp) -> Result<(), DocError> {
+        let obj = self.problem_obj(id)?;
+        self.core.write(stamp, Op::DeleteProblem, Target::subject(id.as_str()), None, |tx| {
+            tx.put(&obj, DELETED, true)?;
+            Ok(())
+        })
+    }
+
+    /// Submits the inspection for county review (the facility head's act; the server checks the role).
+    ///
+    /// # Errors
+    /// [`DocError::Automerge`] only if Automerge itself fails.
+    pub fn submit(&mut self, stamp: &Stamp) -> Result<(), DocError> {
+        self.set_submission(Submission::Submitted, Op::Submit, stamp)
+    }
+
+    /// Takes a submission back into draft.
+    ///
+    /// # Errors
+    /// [`DocError::Automerge`] only if Automerge itself fails.
+    pub fn withdraw(&mut self, stamp: &Stamp) -> Result<(), DocError> {
+        self.set_submission(Submission::Draft, Op::Withdraw, stamp)
+    }
+
+    fn set_submission(&mut self, state: Submission, op: Op, stamp: &Stamp) -> Result<(), DocError> {
+        self.core.write(stamp, op, Target::subject(SUBMISSION), Some(state.code()), |tx| {
+            tx.put(ROOT, SUBMISSION, state.code())?;
+            Ok(())
+        })
+    }
+
+    /// Settles a conflict by writing `value` over every value standing in `field`; once synced, every
+    /// replica shows `value` alone.
+    ///
+    /// # Errors
+    /// [`DocError::WrongValue`] for a value of another kind than the field holds; [`DocError::UnknownItem`],
+    /// [`DocError::UnknownProblem`].
+    pub fn resolve(&mut self, field: &InspectionField, value: FieldValue, stamp: &Stamp) -> Result<(), DocError> {
+        let wrong = || DocError::WrongValue {
+            field: format!("{field:?}"),
+            value: value.label_zh(),
+        };
+        let (obj, key, subject, part) = match field {
+            InspectionField::Status { item } => {
+                if !matches!(value, FieldValue::Status(_) | FieldValue::None) {
+                    return Err(wrong());
+                }
+                (self.item_obj(item)?, STATUS, item.to_string(), None)
+            }
+            InspectionField::Metric { item } => {
+                if !matches!(value, FieldValue::Number(n) if n.is_finite()) && value != FieldValue::None {
+                    return Err(wrong());
+                }
+                (self.item_obj(item)?, METRIC, item.to_string(), None)
+            }
+            InspectionField::Problem { problem, part } => {
+                let fits = matches!(
+                    (part, &value),
+                    (ProblemField::Item, FieldValue::Item(_) | FieldValue::None)
+                        | (ProblemField::Description | ProblemField::Measure, FieldValue::Text(_))
+                        | (ProblemField::Owner, FieldValue::Owner(_) | FieldValue::None)
+                        | (ProblemField::Deadline, FieldValue::Date(_) | FieldValue::None)
+                        | (ProblemField::Status, FieldValue::ProblemStatus(_))
+                );
+                if !fits {
+                    return Err(wrong());
+                }
+                (self.problem_obj(problem)?, part.key(), problem.to_string(), Some(part.key()))
+            }
+            InspectionField::Submission => {
+                if !matches!(value, FieldValue::Submission(_)) {
+                    return Err(wrong());
+                }
+                (ROOT, SUBMISSION, SUBMISSION.to_owned(), None)
+            }
+        };
+        let target = Target { subject: Some(&subject), field: part };
+        let label = value.label_zh();
+        self.core.write(stamp, Op::Resolve, target, Some(&label), |tx| {
+            match &value {
+                FieldValue::None => put_opt(tx, &obj, key, None)?,
+                other => tx.put(&obj, key, encode(other))?,
+            }
+            Ok(())
+        })
+    }
+}
+
+fn put_opt(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    obj: &ObjId,
+    key: &str,
+    value: Option<ScalarValue>,
+) -> Result<(), DocError> {
+    match value {
+        Some(v) => tx.put(obj, key, v)?,
+        None => tx.put(obj, key, ScalarValue::Null)?,
+    }
+    Ok(())
+}
+
+/// The stored form of a field value.
+pub(super) fn encode(value: &FieldValue) -> ScalarValue {
+    match value {
+        FieldValue::None => ScalarValue::Null,
+        FieldValue::Status(s) => s.code().into(),
+        FieldValue::Number(n) => ScalarValue::F64(*n),
+        FieldValue::Text(t) => t.as_str().into(),
+        FieldValue::Date(d) => d.to_string().into(),
+        FieldValue::Owner(o) => serde_json::to_string(o).unwrap_or_default().into(),
+        FieldValue::Item(i) => i.as_str().into(),
+        FieldValue::ProblemStatus(s) => s.code().into(),
+        FieldValue::Submission(s) => s.code().into(),
+        FieldValue::ReviewState(s) => s.code().into(),
+        FieldValue::Verdict(v) => v.code().into(),
+    }
+}
+
+fn decode_status(value: Option<ScalarValue>) -> FieldValue {
+    value
+        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
+        .map_or(FieldValue::None, FieldValue::Status)
+}
+
+fn decode_metric(value: Option<ScalarValue>) -> FieldValue {
+    match value {
+        Some(ScalarValue::F64(n)) => FieldValue::Number(n),
+        _ => FieldValue::None,
+    }
+}
+
+fn decode_problem(field: ProblemField, value: Option<ScalarValue>) -> FieldValue {
+    let Some(text) = value.as_ref().and_then(|v| v.as_str()) else {
+        return match field {
+            ProblemField::Description | ProblemField::Measure => FieldValue::Text(String::new()),
+            _ => FieldValue::None,
+        };
+    };
+    let parsed = match field {
+        ProblemField::Item => Some(FieldValue::Item(ItemId::new(text))),
+        ProblemField::Description | ProblemField::Measure => Some(FieldValue::Text(text.to_owned())),
+        ProblemField::Owner => serde_json::from_str(text).ok().map(FieldValue::Owner),
+        ProblemField::Deadline => text.parse().ok().map(FieldValue::Date),
+        ProblemField::Status => text.parse().ok().map(FieldValue::ProblemStatus),
+    };
+    parsed.unwrap_or(FieldValue::None)
+}
+
+fn text_of(value: FieldValue) -> String {
+    match value {
+        FieldValue::Text(t) => t,
+        _ => String::new(),
+    }
+}
+
+/// Adds a conflict for `field` if `raw` holds more than one distinct value.
+pub(super) fn push_conflict<F>(
+    out: &mut Vec<Conflict<F>>,
+    field: F,
+    raw: Vec<RawConflict>,
+    decode: impl Fn(Option<ScalarValue>) -> FieldValue,
+) {
+    let values: Vec<ConflictValue> = raw
+        .into_iter()
+        .map(|c| ConflictValue {
+            value: decode(Some(c.value)),
+            author: c.stamp.as_ref().map(|(a, _)| a.clone()),
+            at: c.stamp.map(|(_, at)| at),
+        })
+        .collect();
+    let distinct = values.iter().any(|v| v.value != values[0].value);
+    if distinct {
+        out.push(Conflict { field, values });
+    }
+}

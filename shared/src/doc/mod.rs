@@ -1,0 +1,336 @@
+//! Typed Automerge documents: the [`Inspection`] a facility's staff fill in and the [`Review`] county
+//! reviewers write. This is the only module that imports automerge; everything outside it sees plain Rust
+//! views, typed writes that carry a [`Stamp`], and opaque bytes for storage and sync.
+//!
+//! Skeletons are deterministic: [`Inspection::create`] and [`Review::create`] build a genesis change that
+//! every replica builds byte for byte alike, so two devices that start the same facility-year offline share
+//! every object (Automerge would otherwise keep only one of two maps created concurrently under one key).
+
+mod core;
+mod inspection;
+mod review;
+mod stamp;
+mod values;
+
+pub use inspection::{
+    INSPECTION_KIND, Inspection, InspectionField, InspectionView, ItemView, NewProblem,
+    ProblemChange, ProblemField, ProblemView, SubmissionView,
+};
+pub use review::{
+    CommentView, REVIEW_KIND, Review, ReviewField, ReviewView, StateView, VerificationView,
+};
+pub use stamp::{Author, HistoryEntry, Op, Stamp, Timestamp};
+pub use values::{BadValue, Date, Owner, ProblemStatus, ReviewState, Status, Submission, Verdict};
+
+use crate::ids::{ItemId, ProblemId};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The schema version this build writes. Documents of an older schema are migrated on load.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The longest text accepted in one field (a note, a problem description), in characters.
+pub const MAX_TEXT_CHARS: usize = 4000;
+
+/// What can go wrong reading or writing a document.
+#[derive(Debug, Error)]
+pub enum DocError {
+    /// The bytes are not a readable Automerge document (truncated, corrupt, not Automerge at all).
+    #[error("the document data is damaged or not an Automerge document: {0}")]
+    Corrupt(String),
+    /// The document is of another kind (a review loaded as an inspection, or a foreign document).
+    #[error("expected a {expected} document, found '{found}'")]
+    WrongKind {
+        /// The kind asked for.
+        expected: String,
+        /// The kind found.
+        found: String,
+    },
+    /// Written by a newer zhigai: this version must not touch it.
+    #[error("the document has schema {found}; this version of zhigai reads up to {supported}: please update the app")]
+    NewerSchema {
+        /// The document's schema.
+        found: u64,
+        /// The newest this build knows.
+        supported: u64,
+    },
+    /// A sync message that cannot be decoded or applied.
+    #[error("bad sync message: {0}")]
+    BadSyncMessage(String),
+    /// A sync state that cannot be decoded.
+    #[error("bad sync state: {0}")]
+    BadSyncState(String),
+    /// The item is not in this document's template.
+    #[error("item {0} is not in this checklist")]
+    UnknownItem(ItemId),
+    /// No problem with this id.
+    #[error("problem {0} does not exist")]
+    UnknownProblem(ProblemId),
+    /// A note edit outside the note.
+    #[error("edit at {pos} deleting {delete} characters is outside a note of {len} characters")]
+    OutOfRange {
+        /// Position asked for.
+        pos: usize,
+        /// Characters to delete.
+        delete: usize,
+        /// The note's length.
+        len: usize,
+    },
+    /// A text longer than [`MAX_TEXT_CHARS`].
+    #[error("{what} is longer than {max} characters")]
+    TooLong {
+        /// Which text.
+        what: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// A required text left empty.
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+    /// A value of the wrong kind for a field (a date given for a status).
+    #[error("{value} cannot be written to {field}")]
+    WrongValue {
+        /// The field.
+        field: String,
+        /// The value offered.
+        value: String,
+    },
+    /// Automerge refused an operation (a document whose structure was damaged by a foreign writer).
+    #[error(transparent)]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+/// The state of syncing one document with one peer.
+#[derive(Debug, Default)]
+pub struct SyncState(automerge::sync::State);
+
+impl SyncState {
+    /// A fresh state: the peer is assumed to have nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The part worth keeping across connections (the heads both sides share).
+    pub fn encode(&self) -> Vec<u8> {
+        self.0.encode()
+    }
+
+    /// Restores a state saved with [`SyncState::encode`].
+    ///
+    /// # Errors
+    /// [`DocError::BadSyncState`] for bytes that are not an encoded sync state.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DocError> {
+        automerge::sync::State::decode(bytes)
+            .map(Self)
+            .map_err(|e| DocError::BadSyncState(e.to_string()))
+    }
+}
+
+/// A value written to a field, as shown in a conflict and chosen to resolve one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum FieldValue {
+    /// No value (a cleared field).
+    None,
+    /// An item status.
+    Status(Status),
+    /// A figure.
+    Number(f64),
+    /// A text.
+    Text(String),
+    /// A date.
+    Date(Date),
+    /// A problem's owner.
+    Owner(Owner),
+    /// A problem's linked item.
+    Item(ItemId),
+    /// A problem's status.
+    ProblemStatus(ProblemStatus),
+    /// The submission state.
+    Submission(Submission),
+    /// The review state.
+    ReviewState(ReviewState),
+    /// A verification verdict.
+    Verdict(Verdict),
+}
+
+impl FieldValue {
+    /// The value as Chinese text for a conflict banner.
+    pub fn label_zh(&self) -> String {
+        match self {
+            Self::None => "（空）".to_owned(),
+            Self::Status(s) => s.label_zh().to_owned(),
+            Self::Number(n) => n.to_string(),
+            Self::Text(t) => t.clone(),
+            Self::Date(d) => d.to_string(),
+            Self::Owner(o) => o.name.clone(),
+            Self::Item(i) => i.to_string(),
+            Self::ProblemStatus(s) => s.label_zh().to_owned(),
+            Self::Submission(s) => s.label_zh().to_owned(),
+            Self::ReviewState(s) => s.label_zh().to_owned(),
+            Self::Verdict(v) => v.label_zh().to_owned(),
+        }
+    }
+}
+
+/// One of the values standing in a conflict, with who wrote it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConflictValue {
+    /// The value.
+    pub value: FieldValue,
+    /// Who wrote it (absent for changes not written by zhigai).
+    pub author: Option<Author>,
+    /// When.
+    pub at: Option<Timestamp>,
+}
+
+/// A field that concurrent writes left with several values. Automerge shows one (the same on every replica)
+/// and keeps the others; a person settles it with `resolve`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conflict<F> {
+    /// Which field.
+    pub field: F,
+    /// Every value standing, the one currently shown first.
+    pub values: Vec<ConflictValue>,
+}
+
+fn check_text(what: &'static str, text: &str, required: bool) -> Result<(), DocError> {
+    if required && text.trim().is_empty() {
+        return Err(DocError::Empty(what));
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(DocError::TooLong {
+            what,
+            max: MAX_TEXT_CHARS,
+        });
+    }
+    Ok(())
+}
+
+/// A step from one schema version to the next. Migrations may only put scalars or edit objects that
+/// already exist: objects created by two replicas migrating concurrently would compete under one key.
+pub(crate) struct Migration {
+    pub(crate) to: u64,
+    pub(crate) apply: fn(&mut automerge::transaction::Transaction<'_>) -> Result<(), DocError>,
+}
+
+/// Brings a loaded document up to `current` with `steps`, refusing one newer than this build.
+pub(crate) fn migrate(
+    core: &mut core::DocCore,
+    steps: &[Migration],
+    current: u64,
+) -> Result<bool, DocError> {
+    use automerge::transaction::Transactable;
+    let Some(found) = core.schema() else {
+        return Ok(false);
+    };
+    if found > current {
+        return Err(DocError::NewerSchema {
+            found,
+            supported: current,
+        });
+    }
+    let mut changed = false;
+    for step in steps.iter().filter(|s| s.to > found && s.to <= current) {
+        let stamp = Stamp::new(Author::new("zhigai", "zhigai"), Timestamp(0));
+        let to = step.to;
+        core.write(
+            &stamp,
+            Op::Migrate,
+            stamp::Target::none(),
+            Some(&to.to_string()),
+            |tx| {
+                (step.apply)(tx)?;
+                tx.put(automerge::ROOT, core::SCHEMA_KEY, to)?;
+                Ok(())
+            },
+        )?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// Storage, merge and sync, the same for both document kinds.
+macro_rules! document_common {
+    ($doc:ident, $kind:expr) => {
+        impl $doc {
+            /// A document with no changes, to be filled by sync (a server that has never seen it, a
+            /// device opening a document it will receive).
+            pub fn empty() -> Self {
+                Self {
+                    core: $crate::doc::core::DocCore::empty(),
+                }
+            }
+
+            /// Everything, compacted: the snapshot to store.
+            pub fn save(&mut self) -> Vec<u8> {
+                self.core.save()
+            }
+
+            /// The changes since the last save or incremental save: a small chunk to append to storage.
+            pub fn save_incremental(&mut self) -> Vec<u8> {
+                self.core.save_incremental()
+            }
+
+            /// Adds a chunk written by [`Self::save_incremental`] (or a whole save) to this document.
+            ///
+            /// # Errors
+            /// [`DocError::Corrupt`] for damaged bytes, [`DocError::WrongKind`] for another kind's data.
+            pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, $crate::doc::DocError> {
+                self.core.load_incremental(bytes, $kind)
+            }
+
+            /// Takes in every change `other` has that this document lacks.
+            ///
+            /// # Errors
+            /// [`DocError::Automerge`] if the two documents cannot be merged.
+            pub fn merge(&mut self, other: &mut Self) -> Result<(), $crate::doc::DocError> {
+                self.core.merge(&mut other.core)
+            }
+
+            /// The current heads (hex change hashes): what a reviewer approves, what a peer has.
+            pub fn heads(&self) -> Vec<String> {
+                self.core.heads()
+            }
+
+            /// How many changes the document holds.
+            pub fn change_count(&self) -> usize {
+                self.core.change_count()
+            }
+
+            /// The next sync message for a peer, or `None` when the peer is known to be up to date.
+            pub fn generate_sync_message(&self, state: &mut $crate::doc::SyncState) -> Option<Vec<u8>> {
+                self.core.generate_sync_message(state)
+            }
+
+            /// Applies a sync message from a peer.
+            ///
+            /// # Errors
+            /// [`DocError::BadSyncMessage`] for bytes that are not a valid sync message or carry changes
+            /// that cannot be applied; the document is unchanged then.
+            pub fn receive_sync_message(
+                &mut self,
+                state: &mut $crate::doc::SyncState,
+                bytes: &[u8],
+            ) -> Result<(), $crate::doc::DocError> {
+                self.core.receive_sync_message(state, bytes)
+            }
+
+            /// Sets this device's actor id (16 bytes kept by the device, so its changes have one origin).
+            pub fn set_actor(&mut self, actor: &[u8]) {
+                self.core.set_actor(actor);
+            }
+
+            /// This device's actor id.
+            pub fn actor(&self) -> Vec<u8> {
+                self.core.actor()
+            }
+
+            /// The document's schema version, if it has one yet.
+            pub fn schema(&self) -> Option<u64> {
+                self.core.schema()
+            }
+        }
+    };
+}
+pub(crate) use document_common;

@@ -1,0 +1,271 @@
+//! The checklist template: the plan's nine work tasks as areas, each split into check items with Chinese
+//! and English text, evidence guidance, the plan's own words, an applicability rule and a response kind.
+//! Templates are versioned data, not code: the national baseline is a TOML file embedded at compile time.
+
+use crate::facility::{FacilityProfile, FacilityType, Service};
+use crate::ids::{AreaId, ItemId, TemplateId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::sync::OnceLock;
+use thiserror::Error;
+
+/// The national baseline's data file.
+const NATIONAL_2026: &str = include_str!("../../data/national-2026.toml");
+
+/// A template file that cannot be used.
+#[derive(Debug, Error)]
+pub enum TemplateError {
+    /// Not valid TOML of the template's shape.
+    #[error("template file is malformed: {0}")]
+    Format(#[from] toml::de::Error),
+    /// Valid TOML, but a rule of templates is broken.
+    #[error("template is invalid: {0}")]
+    Invalid(String),
+}
+
+/// Which facilities an area or item applies to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Applicability {
+    /// Facility types it applies to; empty means all five.
+    #[serde(default)]
+    pub types: Vec<FacilityType>,
+    /// Services of which the facility must offer at least one; empty means no service is needed.
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// Services the facility must offer, every one of them (blood-use items need transfusion).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<Service>,
+}
+
+impl Applicability {
+    /// Whether a facility with `profile` falls under this rule.
+    pub fn matches(&self, profile: &FacilityProfile) -> bool {
+        (self.types.is_empty() || self.types.contains(&profile.facility_type))
+            && (self.services.is_empty() || self.services.iter().any(|s| profile.offers(*s)))
+            && self.requires.iter().all(|s| profile.offers(*s))
+    }
+
+    fn is_within(&self, outer: &Applicability) -> bool {
+        (outer.types.is_empty() || (!self.types.is_empty() && self.types.iter().all(|t| outer.types.contains(t))))
+            && (outer.services.is_empty()
+                || (!self.services.is_empty() && self.services.iter().all(|s| outer.services.contains(s))))
+    }
+}
+
+/// A figure an item asks for beside its status (a rate, a count).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metric {
+    /// What is measured, in Chinese.
+    pub zh: String,
+    /// What is measured, in English.
+    pub en: String,
+    /// Its unit (`%`, `次`, …).
+    pub unit: String,
+}
+
+/// How an item is answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ResponseKind {
+    /// A compliance status (符合 / 部分符合 / 不符合 / 不适用).
+    Status,
+    /// A compliance status and a figure.
+    StatusWithNumber {
+        /// The figure asked for.
+        metric: Metric,
+    },
+}
+
+/// One check item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// Stable id, such as `T5.04`.
+    pub id: ItemId,
+    /// The requirement, in Chinese.
+    pub text_zh: String,
+    /// The requirement, in English.
+    pub text_en: String,
+    /// What evidence to look at.
+    pub guidance_zh: String,
+    /// Extra guidance for facilities that offer TCM services.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance_tcm_zh: Option<String>,
+    /// The words of the plan the item comes from, character for character.
+    pub source: String,
+    /// Which facilities it applies to (the area's rule already folded in).
+    #[serde(default)]
+    pub applies_to: Applicability,
+    /// The figure asked for, if any.
+    #[serde(default, skip_serializing)]
+    pub metric: Option<Metric>,
+    /// How the item is answered (derived from `metric` on load).
+    #[serde(default = "status_response")]
+    pub response: ResponseKind,
+}
+
+fn status_response() -> ResponseKind {
+    ResponseKind::Status
+}
+
+/// One work task of the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    /// Stable id, such as `T5`.
+    pub id: AreaId,
+    /// The plan's numbering, such as `（五）`.
+    pub number_zh: String,
+    /// Title in Chinese.
+    pub title_zh: String,
+    /// Title in English.
+    pub title_en: String,
+    /// Which facilities the whole area applies to.
+    #[serde(default)]
+    pub applies_to: Applicability,
+    /// Its items, in order.
+    pub items: Vec<Item>,
+}
+
+/// A versioned checklist template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// Stable id, such as `national-2026`.
+    pub id: TemplateId,
+    /// Version; an inspection pins the version it started on.
+    pub version: u32,
+    /// Title in Chinese.
+    pub title_zh: String,
+    /// Title in English.
+    pub title_en: String,
+    /// The document it derives from.
+    pub source_document: String,
+    /// The areas, in the plan's order.
+    pub areas: Vec<Area>,
+}
+
+impl Template {
+    /// The national baseline `national-2026`, version 1.
+    ///
+    /// # Panics
+    /// Never in a tested build: the embedded file is parsed and validated by the crate's tests.
+    pub fn national() -> &'static Template {
+        static NATIONAL: OnceLock<Template> = OnceLock::new();
+        NATIONAL.get_or_init(|| {
+            Template::from_toml(NATIONAL_2026).expect("the embedded national template is valid (tested)")
+        })
+    }
+
+    /// The template with `id` and `version`, among those this build knows.
+    pub fn find(id: &str, version: u32) -> Option<&'static Template> {
+        let national = Template::national();
+        (national.id.as_str() == id && national.version == version).then_some(national)
+    }
+
+    /// Parses and validates a template file.
+    ///
+    /// # Errors
+    /// [`TemplateError::Format`] for malformed TOML; [`TemplateError::Invalid`] for duplicate or badly
+    /// formed ids, empty texts, or an item whose rule reaches beyond its area's.
+    pub fn from_toml(text: &str) -> Result<Template, TemplateError> {
+        let mut template: Template = toml::from_str(text)?;
+        template.normalise()?;
+        Ok(template)
+    }
+
+    fn normalise(&mut self) -> Result<(), TemplateError> {
+        let invalid = |msg: String| Err(TemplateError::Invalid(msg));
+        if self.areas.is_empty() {
+            return invalid("a template needs at least one area".to_owned());
+        }
+        let mut seen = HashSet::new();
+        for area in &mut self.areas {
+            if !seen.insert(area.id.to_string()) {
+                return invalid(format!("area id {} appears twice", area.id));
+            }
+            if area.items.is_empty() {
+                return invalid(format!("area {} has no items", area.id));
+            }
+            for item in &mut area.items {
+                let prefix = format!("{}.", area.id);
+                if !item.id.as_str().starts_with(&prefix) || item.id.as_str().len() <= prefix.len() {
+                    return invalid(format!("item {} must be numbered under area {}", item.id, area.id));
+                }
+                if !seen.insert(item.id.to_string()) {
+                    return invalid(format!("item id {} appears twice", item.id));
+                }
+                for (name, text) in [
+                    ("text_zh", &item.text_zh),
+                    ("text_en", &item.text_en),
+                    ("guidance_zh", &item.guidance_zh),
+                    ("source", &item.source),
+                ] {
+                    if text.trim().is_empty() {
+                        return invalid(format!("item {} has an empty {name}", item.id));
+                    }
+                }
+                let own = std::mem::take(&mut item.applies_to);
+                let mut effective = area.applies_to.clone();
+                if !own.types.is_empty() {
+                    effective.types = own.types.clone();
+                }
+                if !own.services.is_empty() {
+                    effective.services = own.services.clone();
+                }
+                for service in &own.requires {
+                    if !effective.requires.contains(service) {
+                        effective.requires.push(*service);
+                    }
+                }
+                if !effective.is_within(&area.applies_to) {
+                    return invalid(format!("item {}'s applicability reaches beyond area {}'s", item.id, area.id));
+                }
+                item.applies_to = effective;
+                item.response = match &item.metric {
+                    Some(metric) => ResponseKind::StatusWithNumber { metric: metric.clone() },
+                    None => ResponseKind::Status,
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// Every item, area by area.
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.areas.iter().flat_map(|a| a.items.iter())
+    }
+
+    /// The item with `id`.
+    pub fn item(&self, id: &ItemId) -> Option<&Item> {
+        self.items().find(|i| &i.id == id)
+    }
+
+    /// The area holding item `id`.
+    pub fn area_of(&self, id: &ItemId) -> Option<&Area> {
+        self.areas.iter().find(|a| a.items.iter().any(|i| &i.id == id))
+    }
+
+    /// The items that apply to a facility with `profile`, in order.
+    pub fn applicable_items(&self, profile: &FacilityProfile) -> Vec<&Item> {
+        self.items().filter(|i| i.applies_to.matches(profile)).collect()
+    }
+
+    /// The guidance to show a facility: TCM guidance is added where TCM services are offered.
+    pub fn guidance_for(item: &Item, profile: &FacilityProfile) -> String {
+        match &item.guidance_tcm_zh {
+            Some(tcm) if profile.offers(Service::Tcm) => format!("{}{}", item.guidance_zh, tcm),
+            _ => item.guidance_zh.clone(),
+        }
+    }
+
+    /// The template as JSON, the shape `zhigai-server template export` prints.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests;
