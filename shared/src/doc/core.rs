@@ -5,7 +5,9 @@ use super::stamp::{ChangeNote, HistoryEntry, Op, Stamp, Target, Timestamp};
 use super::{DocError, SyncState};
 use automerge::sync::SyncDoc;
 use automerge::transaction::{CommitOptions, Transaction};
-use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{
+    ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
+};
 
 /// The actor of every genesis change. With a fixed actor, time and content, every replica builds the
 /// genesis change byte for byte alike, so replicas that start offline share one skeleton.
@@ -15,6 +17,23 @@ const GENESIS_ACTOR: [u8; 16] = *b"zhigai-genesis.1";
 pub(crate) const KIND_KEY: &str = "kind";
 /// The root key holding the schema version.
 pub(crate) const SCHEMA_KEY: &str = "schema";
+
+/// Writes `value` at `key` as a new operation that replaces every value this replica sees there.
+///
+/// A plain put of the value already shown records nothing (or, over a conflict, only deletes the losing
+/// values and leaves the old winning operation in place), so a person's deliberate choice could vanish
+/// under a concurrent change that had replaced that old operation. Deleting first makes every write an
+/// operation of its own, which concurrent writes then meet as a conflict.
+pub(crate) fn put_fresh(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    key: &str,
+    value: impl Into<ScalarValue>,
+) -> Result<(), automerge::AutomergeError> {
+    use automerge::transaction::Transactable;
+    tx.delete(obj, key)?;
+    tx.put(obj, key, value)
+}
 
 /// An Automerge document with zhigai's conventions.
 #[derive(Debug)]
@@ -38,7 +57,11 @@ impl DocCore {
     ) -> Result<Self, DocError> {
         let mut doc = Automerge::new().with_actor(ActorId::from(GENESIS_ACTOR));
         doc.transact_with(
-            |_| CommitOptions::default().with_message("genesis").with_time(0),
+            |_| {
+                CommitOptions::default()
+                    .with_message("genesis")
+                    .with_time(0)
+            },
             |tx| {
                 use automerge::transaction::Transactable;
                 tx.put(ROOT, KIND_KEY, kind)?;
@@ -56,6 +79,9 @@ impl DocCore {
 
     /// Loads a saved document (full save, or a full save followed by incremental chunks) of `kind`.
     pub(crate) fn load(bytes: &[u8], kind: &str) -> Result<Self, DocError> {
+        if bytes.is_empty() {
+            return Err(DocError::Corrupt("no data".to_owned()));
+        }
         let doc = Automerge::load(bytes).map_err(|e| DocError::Corrupt(e.to_string()))?;
         let core = Self {
             saved_heads: doc.get_heads(),
@@ -166,7 +192,10 @@ impl DocCore {
     }
 
     pub(crate) fn get_bool(&self, parent: &ObjId, key: &str) -> bool {
-        matches!(self.get_scalar(parent, key), Some((ScalarValue::Boolean(true), _)))
+        matches!(
+            self.get_scalar(parent, key),
+            Some((ScalarValue::Boolean(true), _))
+        )
     }
 
     pub(crate) fn get_text(&self, parent: &ObjId, key: &str) -> String {

@@ -1,7 +1,7 @@
 //! The inspection document: one per facility-year, written by the facility's staff. Per item a status, an
 //! optional figure and a collaborative note; the rectification list (问题清单); the submission state.
 
-use super::core::{DocCore, RawConflict};
+use super::core::{DocCore, RawConflict, put_fresh};
 use super::stamp::Target;
 use super::{
     Author, Conflict, ConflictValue, Date, DocError, FieldValue, HistoryEntry, MAX_TEXT_CHARS,
@@ -242,7 +242,11 @@ impl Inspection {
     ///
     /// # Errors
     /// [`DocError::Automerge`] only if Automerge itself fails.
-    pub fn create(facility: &FacilityId, year: Year, template: &Template) -> Result<Self, DocError> {
+    pub fn create(
+        facility: &FacilityId,
+        year: Year,
+        template: &Template,
+    ) -> Result<Self, DocError> {
         let core = DocCore::genesis(INSPECTION_KIND, SCHEMA_VERSION, |tx| {
             tx.put(ROOT, "facility", facility.as_str())?;
             tx.put(ROOT, "year", u64::from(year))?;
@@ -312,17 +316,14 @@ impl Inspection {
     /// One item, or `None` if the template has no such item.
     pub fn item(&self, item: &ItemId) -> Option<ItemView> {
         let obj = self.item_obj(item).ok()?;
-        let last = self.history(item.as_str()).pop();
+        let last = self.history(item.as_str()).into_iter().max_by(latest_first);
         Some(self.item_view(item, &obj, last))
     }
 
     fn item_view(&self, id: &ItemId, obj: &ObjId, last_change: Option<HistoryEntry>) -> ItemView {
         ItemView {
             id: id.clone(),
-            status: self
-                .core
-                .get_str(obj, STATUS)
-                .and_then(|s| s.parse().ok()),
+            status: self.core.get_str(obj, STATUS).and_then(|s| s.parse().ok()),
             metric: self.core.get_f64(obj, METRIC),
             note: self.core.get_text(obj, NOTE),
             conflicted: self.core.has_conflict(obj, STATUS) || self.core.has_conflict(obj, METRIC),
@@ -356,7 +357,10 @@ impl Inspection {
 
     fn problem_view(&self, id: String, obj: &ObjId) -> ProblemView {
         let read = |field: ProblemField| {
-            decode_problem(field, self.core.get_scalar(obj, field.key()).map(|(v, _)| v))
+            decode_problem(
+                field,
+                self.core.get_scalar(obj, field.key()).map(|(v, _)| v),
+            )
         };
         let created = self.core.stamp_of(obj);
         ProblemView {
@@ -382,7 +386,11 @@ impl Inspection {
             created_at: created
                 .as_ref()
                 .map(|(_, at)| *at)
-                .or_else(|| self.core.get_f64(obj, CREATED_AT).map(|t| Timestamp(t as i64)))
+                .or_else(|| {
+                    self.core
+                        .get_f64(obj, CREATED_AT)
+                        .map(|t| Timestamp(t as i64))
+                })
                 .unwrap_or(Timestamp(0)),
             created_by: created.map(|(author, _)| author),
         }
@@ -409,7 +417,12 @@ impl Inspection {
         let mut last: BTreeMap<String, HistoryEntry> = BTreeMap::new();
         for entry in self.core.history(|_| true) {
             if let Some(subject) = entry.subject.clone() {
-                last.insert(subject, entry);
+                match last.get(&subject) {
+                    Some(seen) if latest_first(seen, &entry).is_ge() => {}
+                    _ => {
+                        last.insert(subject, entry);
+                    }
+                }
             }
         }
         let items = self
@@ -457,12 +470,18 @@ impl Inspection {
                     continue;
                 };
                 let item = ItemId::new(key);
-                push_conflict(&mut out, InspectionField::Status { item: item.clone() }, {
-                    self.core.conflicts_at(&obj, STATUS)
-                }, decode_status);
-                push_conflict(&mut out, InspectionField::Metric { item }, {
-                    self.core.conflicts_at(&obj, METRIC)
-                }, decode_metric);
+                push_conflict(
+                    &mut out,
+                    InspectionField::Status { item: item.clone() },
+                    { self.core.conflicts_at(&obj, STATUS) },
+                    decode_status,
+                );
+                push_conflict(
+                    &mut out,
+                    InspectionField::Metric { item },
+                    { self.core.conflicts_at(&obj, METRIC) },
+                    decode_metric,
+                );
             }
         }
         if let Some(problems) = self.core.get_obj(&ROOT, PROBLEMS) {
@@ -478,9 +497,12 @@ impl Inspection {
                         problem: ProblemId::new(key.clone()),
                         part,
                     };
-                    push_conflict(&mut out, field, self.core.conflicts_at(&obj, part.key()), |v| {
-                        decode_problem(part, v)
-                    });
+                    push_conflict(
+                        &mut out,
+                        field,
+                        self.core.conflicts_at(&obj, part.key()),
+                        |v| decode_problem(part, v),
+                    );
                 }
             }
         }
@@ -502,19 +524,33 @@ impl Inspection {
     ///
     /// # Errors
     /// [`DocError::UnknownItem`] if the item is not in this checklist.
-    pub fn set_status(&mut self, item: &ItemId, status: Option<Status>, stamp: &Stamp) -> Result<(), DocError> {
+    pub fn set_status(
+        &mut self,
+        item: &ItemId,
+        status: Option<Status>,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
         let obj = self.item_obj(item)?;
         let value = status.map(Status::code);
-        self.core.write(stamp, Op::SetStatus, Target::subject(item.as_str()), value, |tx| {
-            put_opt(tx, &obj, STATUS, value.map(ScalarValue::from))
-        })
+        self.core.write(
+            stamp,
+            Op::SetStatus,
+            Target::subject(item.as_str()),
+            value,
+            |tx| put_opt(tx, &obj, STATUS, value.map(ScalarValue::from)),
+        )
     }
 
     /// Sets (or clears) an item's figure (a rate in per cent, a count).
     ///
     /// # Errors
     /// [`DocError::UnknownItem`]; [`DocError::WrongValue`] for a figure that is not finite.
-    pub fn set_metric(&mut self, item: &ItemId, metric: Option<f64>, stamp: &Stamp) -> Result<(), DocError> {
+    pub fn set_metric(
+        &mut self,
+        item: &ItemId,
+        metric: Option<f64>,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
         let obj = self.item_obj(item)?;
         if metric.is_some_and(|m| !m.is_finite()) {
             return Err(DocError::WrongValue {
@@ -523,9 +559,13 @@ impl Inspection {
             });
         }
         let text = metric.map(|m| m.to_string());
-        self.core.write(stamp, Op::SetMetric, Target::subject(item.as_str()), text.as_deref(), |tx| {
-            put_opt(tx, &obj, METRIC, metric.map(ScalarValue::F64))
-        })
+        self.core.write(
+            stamp,
+            Op::SetMetric,
+            Target::subject(item.as_str()),
+            text.as_deref(),
+            |tx| put_opt(tx, &obj, METRIC, metric.map(ScalarValue::F64)),
+        )
     }
 
     /// Edits an item's note where the person typed: deletes `delete` characters at `pos` and inserts
@@ -549,13 +589,23 @@ impl Inspection {
             return Err(DocError::OutOfRange { pos, delete, len });
         }
         if len - delete + insert.chars().count() > MAX_TEXT_CHARS {
-            return Err(DocError::TooLong { what: "note", max: MAX_TEXT_CHARS });
+            return Err(DocError::TooLong {
+                what: "note",
+                max: MAX_TEXT_CHARS,
+            });
         }
-        let delete = isize::try_from(delete).map_err(|_| DocError::OutOfRange { pos, delete, len })?;
-        self.core.write(stamp, Op::EditNote, Target::subject(item.as_str()), Some(insert), |tx| {
-            tx.splice_text(&note, pos, delete, insert)?;
-            Ok(())
-        })
+        let delete =
+            isize::try_from(delete).map_err(|_| DocError::OutOfRange { pos, delete, len })?;
+        self.core.write(
+            stamp,
+            Op::EditNote,
+            Target::subject(item.as_str()),
+            Some(insert),
+            |tx| {
+                tx.splice_text(&note, pos, delete, insert)?;
+                Ok(())
+            },
+        )
     }
 
     /// Replaces an item's note with `text`, writing only the difference so colleagues' concurrent edits
@@ -570,10 +620,16 @@ impl Inspection {
         if self.core.get_text(&obj, NOTE) == text {
             return Ok(());
         }
-        self.core.write(stamp, Op::EditNote, Target::subject(item.as_str()), Some(text), |tx| {
-            tx.update_text(&note, text)?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            Op::EditNote,
+            Target::subject(item.as_str()),
+            Some(text),
+            |tx| {
+                tx.update_text(&note, text)?;
+                Ok(())
+            },
+        )
     }
 
     fn note_obj(&self, item_obj: &ObjId) -> Result<ObjId, DocError> {
@@ -587,7 +643,11 @@ impl Inspection {
     /// # Errors
     /// [`DocError::Empty`] without a description; [`DocError::UnknownItem`] for a link to an item not in
     /// this checklist; [`DocError::TooLong`].
-    pub fn add_problem(&mut self, problem: NewProblem, stamp: &Stamp) -> Result<ProblemId, DocError> {
+    pub fn add_problem(
+        &mut self,
+        problem: NewProblem,
+        stamp: &Stamp,
+    ) -> Result<ProblemId, DocError> {
         check_text("description", &problem.description, true)?;
         check_text("measure", &problem.measure, false)?;
         if let Some(item) = &problem.item {
@@ -607,7 +667,11 @@ impl Inspection {
                 let obj = tx.put_object(&problems, id.as_str(), ObjType::Map)?;
                 let item = problem.item.map_or(FieldValue::None, FieldValue::Item);
                 tx.put(&obj, ProblemField::Item.key(), encode(&item))?;
-                tx.put(&obj, ProblemField::Description.key(), problem.description.as_str())?;
+                tx.put(
+                    &obj,
+                    ProblemField::Description.key(),
+                    problem.description.as_str(),
+                )?;
                 tx.put(&obj, ProblemField::Measure.key(), problem.measure.as_str())?;
                 let owner = problem.owner.map_or(FieldValue::None, FieldValue::Owner);
                 tx.put(&obj, ProblemField::Owner.key(), encode(&owner))?;
@@ -625,7 +689,12 @@ impl Inspection {
     ///
     /// # Errors
     /// [`DocError::UnknownProblem`]; [`DocError::UnknownItem`]; [`DocError::Empty`]; [`DocError::TooLong`].
-    pub fn update_problem(&mut self, id: &ProblemId, change: ProblemChange, stamp: &Stamp) -> Result<(), DocError> {
+    pub fn update_problem(
+        &mut self,
+        id: &ProblemId,
+        change: ProblemChange,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
         let obj = self.problem_obj(id)?;
         match &change {
             ProblemChange::Description(t) => check_text("description", t, true)?,
@@ -642,10 +711,16 @@ impl Inspection {
         let field = change.field();
         let value = change.value();
         let label = value.label_zh();
-        self.core.write(stamp, op, Target::field(id.as_str(), field.key()), Some(&label), |tx| {
-            tx.put(&obj, field.key(), encode(&value))?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            op,
+            Target::field(id.as_str(), field.key()),
+            Some(&label),
+            |tx| {
+                put_fresh(tx, &obj, field.key(), encode(&value))?;
+                Ok(())
+            },
+        )
     }
 
     /// Withdraws a problem recorded by mistake. It stays in the document and its history.
@@ -654,10 +729,16 @@ impl Inspection {
     /// [`DocError::UnknownProblem`].
     pub fn delete_problem(&mut self, id: &ProblemId, stamp: &Stamp) -> Result<(), DocError> {
         let obj = self.problem_obj(id)?;
-        self.core.write(stamp, Op::DeleteProblem, Target::subject(id.as_str()), None, |tx| {
-            tx.put(&obj, DELETED, true)?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            Op::DeleteProblem,
+            Target::subject(id.as_str()),
+            None,
+            |tx| {
+                tx.put(&obj, DELETED, true)?;
+                Ok(())
+            },
+        )
     }
 
     /// Submits the inspection for county review (the facility head's act; the server checks the role).
@@ -677,10 +758,16 @@ impl Inspection {
     }
 
     fn set_submission(&mut self, state: Submission, op: Op, stamp: &Stamp) -> Result<(), DocError> {
-        self.core.write(stamp, op, Target::subject(SUBMISSION), Some(state.code()), |tx| {
-            tx.put(ROOT, SUBMISSION, state.code())?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            op,
+            Target::subject(SUBMISSION),
+            Some(state.code()),
+            |tx| {
+                put_fresh(tx, &ROOT, SUBMISSION, state.code())?;
+                Ok(())
+            },
+        )
     }
 
     /// Settles a conflict by writing `value` over every value standing in `field`; once synced, every
@@ -689,7 +776,12 @@ impl Inspection {
     /// # Errors
     /// [`DocError::WrongValue`] for a value of another kind than the field holds; [`DocError::UnknownItem`],
     /// [`DocError::UnknownProblem`].
-    pub fn resolve(&mut self, field: &InspectionField, value: FieldValue, stamp: &Stamp) -> Result<(), DocError> {
+    pub fn resolve(
+        &mut self,
+        field: &InspectionField,
+        value: FieldValue,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
         let wrong = || DocError::WrongValue {
             field: format!("{field:?}"),
             value: value.label_zh(),
@@ -702,7 +794,9 @@ impl Inspection {
                 (self.item_obj(item)?, STATUS, item.to_string(), None)
             }
             InspectionField::Metric { item } => {
-                if !matches!(value, FieldValue::Number(n) if n.is_finite()) && value != FieldValue::None {
+                if !matches!(value, FieldValue::Number(n) if n.is_finite())
+                    && value != FieldValue::None
+                {
                     return Err(wrong());
                 }
                 (self.item_obj(item)?, METRIC, item.to_string(), None)
@@ -711,15 +805,26 @@ impl Inspection {
                 let fits = matches!(
                     (part, &value),
                     (ProblemField::Item, FieldValue::Item(_) | FieldValue::None)
-                        | (ProblemField::Description | ProblemField::Measure, FieldValue::Text(_))
+                        | (
+                            ProblemField::Description | ProblemField::Measure,
+                            FieldValue::Text(_)
+                        )
                         | (ProblemField::Owner, FieldValue::Owner(_) | FieldValue::None)
-                        | (ProblemField::Deadline, FieldValue::Date(_) | FieldValue::None)
+                        | (
+                            ProblemField::Deadline,
+                            FieldValue::Date(_) | FieldValue::None
+                        )
                         | (ProblemField::Status, FieldValue::ProblemStatus(_))
                 );
                 if !fits {
                     return Err(wrong());
                 }
-                (self.problem_obj(problem)?, part.key(), problem.to_string(), Some(part.key()))
+                (
+                    self.problem_obj(problem)?,
+                    part.key(),
+                    problem.to_string(),
+                    Some(part.key()),
+                )
             }
             InspectionField::Submission => {
                 if !matches!(value, FieldValue::Submission(_)) {
@@ -728,16 +833,23 @@ impl Inspection {
                 (ROOT, SUBMISSION, SUBMISSION.to_owned(), None)
             }
         };
-        let target = Target { subject: Some(&subject), field: part };
+        let target = Target {
+            subject: Some(&subject),
+            field: part,
+        };
         let label = value.label_zh();
-        self.core.write(stamp, Op::Resolve, target, Some(&label), |tx| {
-            match &value {
-                FieldValue::None => put_opt(tx, &obj, key, None)?,
-                other => tx.put(&obj, key, encode(other))?,
-            }
-            Ok(())
-        })
+        self.core
+            .write(stamp, Op::Resolve, target, Some(&label), |tx| {
+                put_fresh(tx, &obj, key, encode(&value))?;
+                Ok(())
+            })
     }
+}
+
+/// Orders history entries by time, then change hash: the same "latest" on every replica even when
+/// concurrent changes arrived in different orders.
+fn latest_first(a: &HistoryEntry, b: &HistoryEntry) -> std::cmp::Ordering {
+    (a.at, &a.change).cmp(&(b.at, &b.change))
 }
 
 fn put_opt(
@@ -746,10 +858,7 @@ fn put_opt(
     key: &str,
     value: Option<ScalarValue>,
 ) -> Result<(), DocError> {
-    match value {
-        Some(v) => tx.put(obj, key, v)?,
-        None => tx.put(obj, key, ScalarValue::Null)?,
-    }
+    put_fresh(tx, obj, key, value.unwrap_or(ScalarValue::Null))?;
     Ok(())
 }
 
@@ -792,7 +901,9 @@ fn decode_problem(field: ProblemField, value: Option<ScalarValue>) -> FieldValue
     };
     let parsed = match field {
         ProblemField::Item => Some(FieldValue::Item(ItemId::new(text))),
-        ProblemField::Description | ProblemField::Measure => Some(FieldValue::Text(text.to_owned())),
+        ProblemField::Description | ProblemField::Measure => {
+            Some(FieldValue::Text(text.to_owned()))
+        }
         ProblemField::Owner => serde_json::from_str(text).ok().map(FieldValue::Owner),
         ProblemField::Deadline => text.parse().ok().map(FieldValue::Date),
         ProblemField::Status => text.parse().ok().map(FieldValue::ProblemStatus),

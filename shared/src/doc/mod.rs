@@ -47,7 +47,9 @@ pub enum DocError {
         found: String,
     },
     /// Written by a newer zhigai: this version must not touch it.
-    #[error("the document has schema {found}; this version of zhigai reads up to {supported}: please update the app")]
+    #[error(
+        "the document has schema {found}; this version of zhigai reads up to {supported}: please update the app"
+    )]
     NewerSchema {
         /// The document's schema.
         found: u64,
@@ -276,7 +278,10 @@ macro_rules! document_common {
             ///
             /// # Errors
             /// [`DocError::Corrupt`] for damaged bytes, [`DocError::WrongKind`] for another kind's data.
-            pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, $crate::doc::DocError> {
+            pub fn load_incremental(
+                &mut self,
+                bytes: &[u8],
+            ) -> Result<usize, $crate::doc::DocError> {
                 self.core.load_incremental(bytes, $kind)
             }
 
@@ -299,7 +304,10 @@ macro_rules! document_common {
             }
 
             /// The next sync message for a peer, or `None` when the peer is known to be up to date.
-            pub fn generate_sync_message(&self, state: &mut $crate::doc::SyncState) -> Option<Vec<u8>> {
+            pub fn generate_sync_message(
+                &self,
+                state: &mut $crate::doc::SyncState,
+            ) -> Option<Vec<u8>> {
                 self.core.generate_sync_message(state)
             }
 
@@ -334,3 +342,41 @@ macro_rules! document_common {
     };
 }
 pub(crate) use document_common;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+
+    fn add_flag(tx: &mut automerge::transaction::Transaction<'_>) -> Result<(), DocError> {
+        tx.put(automerge::ROOT, "migrated", true)?;
+        Ok(())
+    }
+
+    #[test]
+    fn an_older_document_is_migrated_step_by_step_and_the_step_is_in_its_history() {
+        let mut core = core::DocCore::genesis(INSPECTION_KIND, 1, |_| Ok(())).unwrap();
+        let steps = [Migration {
+            to: 2,
+            apply: add_flag,
+        }];
+        assert!(migrate(&mut core, &steps, 2).unwrap());
+        assert_eq!(core.schema(), Some(2));
+        assert!(core.get_bool(&automerge::ROOT, "migrated"));
+        let history = core.history(|n| n.op() == Op::Migrate);
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].value.as_deref(), Some("2"));
+        // Already current: nothing more to do.
+        assert!(!migrate(&mut core, &steps, 2).unwrap());
+    }
+
+    #[test]
+    fn a_document_from_a_newer_zhigai_is_refused_untouched() {
+        let mut core =
+            core::DocCore::genesis(INSPECTION_KIND, SCHEMA_VERSION + 1, |_| Ok(())).unwrap();
+        let bytes = core.save();
+        let err = Inspection::load(&bytes).unwrap_err();
+        assert!(matches!(err, DocError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
+        assert!(err.to_string().contains("update"));
+    }
+}

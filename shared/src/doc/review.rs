@@ -2,7 +2,7 @@
 //! reason for a return and the inspection heads an approval covers), comments per item, and the
 //! verification of problems the facility reports rectified.
 
-use super::core::DocCore;
+use super::core::{DocCore, put_fresh};
 use super::inspection::{encode, push_conflict};
 use super::stamp::Target;
 use super::{
@@ -184,7 +184,10 @@ impl Review {
 
     /// Comments on one item.
     pub fn comments_on(&self, item: &ItemId) -> Vec<CommentView> {
-        self.comments().into_iter().filter(|c| &c.item == item).collect()
+        self.comments()
+            .into_iter()
+            .filter(|c| &c.item == item)
+            .collect()
     }
 
     /// Verdicts by problem.
@@ -233,13 +236,20 @@ impl Review {
     /// Fields that concurrent reviewers left with different values.
     pub fn conflicts(&self) -> Vec<Conflict<ReviewField>> {
         let mut out = Vec::new();
-        push_conflict(&mut out, ReviewField::State, self.core.conflicts_at(&ROOT, STATE), |v| {
-            v.and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
-                .map_or(FieldValue::None, FieldValue::ReviewState)
-        });
+        push_conflict(
+            &mut out,
+            ReviewField::State,
+            self.core.conflicts_at(&ROOT, STATE),
+            |v| {
+                v.and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
+                    .map_or(FieldValue::None, FieldValue::ReviewState)
+            },
+        );
         if let Some(map) = self.core.get_obj(&ROOT, VERIFICATIONS) {
             for key in self.core.keys(&map) {
-                let field = ReviewField::Verification { problem: ProblemId::new(key.clone()) };
+                let field = ReviewField::Verification {
+                    problem: ProblemId::new(key.clone()),
+                };
                 push_conflict(&mut out, field, self.core.conflicts_at(&map, &key), |v| {
                     v.and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
                         .map_or(FieldValue::None, FieldValue::Verdict)
@@ -256,10 +266,16 @@ impl Review {
     /// # Errors
     /// [`DocError::Automerge`] only if Automerge itself fails.
     pub fn set_state(&mut self, state: ReviewState, stamp: &Stamp) -> Result<(), DocError> {
-        self.core.write(stamp, Op::SetReviewState, Target::subject(STATE), Some(state.code()), |tx| {
-            tx.put(ROOT, STATE, state.code())?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            Op::SetReviewState,
+            Target::subject(STATE),
+            Some(state.code()),
+            |tx| {
+                put_fresh(tx, &ROOT, STATE, state.code())?;
+                Ok(())
+            },
+        )
     }
 
     /// Returns the inspection for changes, saying why.
@@ -269,12 +285,18 @@ impl Review {
     pub fn return_for_changes(&mut self, reason: &str, stamp: &Stamp) -> Result<(), DocError> {
         check_text("reason", reason, true)?;
         let state = ReviewState::Returned;
-        self.core.write(stamp, Op::SetReviewState, Target::subject(STATE), Some(state.code()), |tx| {
-            tx.put(ROOT, STATE, state.code())?;
-            tx.put(ROOT, REASON, reason)?;
-            tx.put(ROOT, APPROVED_HEADS, "")?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            Op::SetReviewState,
+            Target::subject(STATE),
+            Some(state.code()),
+            |tx| {
+                put_fresh(tx, &ROOT, STATE, state.code())?;
+                tx.put(ROOT, REASON, reason)?;
+                tx.put(ROOT, APPROVED_HEADS, "")?;
+                Ok(())
+            },
+        )
     }
 
     /// Approves the inspection as it stands at `inspection_heads` (from `Inspection::heads`), so later
@@ -287,34 +309,54 @@ impl Review {
             .iter()
             .find(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
         {
-            return Err(DocError::WrongValue { field: "approved heads".to_owned(), value: bad.clone() });
+            return Err(DocError::WrongValue {
+                field: "approved heads".to_owned(),
+                value: bad.clone(),
+            });
         }
         let state = ReviewState::Approved;
         let heads = inspection_heads.join(",");
-        self.core.write(stamp, Op::SetReviewState, Target::subject(STATE), Some(state.code()), |tx| {
-            tx.put(ROOT, STATE, state.code())?;
-            tx.put(ROOT, REASON, "")?;
-            tx.put(ROOT, APPROVED_HEADS, heads.as_str())?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            Op::SetReviewState,
+            Target::subject(STATE),
+            Some(state.code()),
+            |tx| {
+                put_fresh(tx, &ROOT, STATE, state.code())?;
+                tx.put(ROOT, REASON, "")?;
+                tx.put(ROOT, APPROVED_HEADS, heads.as_str())?;
+                Ok(())
+            },
+        )
     }
 
     /// Adds a comment on an item.
     ///
     /// # Errors
     /// [`DocError::Empty`]; [`DocError::TooLong`].
-    pub fn add_comment(&mut self, item: &ItemId, text: &str, stamp: &Stamp) -> Result<CommentId, DocError> {
+    pub fn add_comment(
+        &mut self,
+        item: &ItemId,
+        text: &str,
+        stamp: &Stamp,
+    ) -> Result<CommentId, DocError> {
         check_text("comment", text, true)?;
         let list = self.list_obj()?;
         let id = CommentId::random();
         let at = self.core.doc().length(&list);
-        self.core.write(stamp, Op::Comment, Target::subject(item.as_str()), Some(text), |tx| {
-            let obj = tx.insert_object(&list, at, ObjType::Map)?;
-            tx.put(&obj, "id", id.as_str())?;
-            tx.put(&obj, "item", item.as_str())?;
-            tx.put(&obj, "text", text)?;
-            Ok(())
-        })?;
+        self.core.write(
+            stamp,
+            Op::Comment,
+            Target::subject(item.as_str()),
+            Some(text),
+            |tx| {
+                let obj = tx.insert_object(&list, at, ObjType::Map)?;
+                tx.put(&obj, "id", id.as_str())?;
+                tx.put(&obj, "item", item.as_str())?;
+                tx.put(&obj, "text", text)?;
+                Ok(())
+            },
+        )?;
         Ok(id)
     }
 
@@ -328,38 +370,63 @@ impl Review {
     ///
     /// # Errors
     /// [`DocError::Corrupt`] if the document lost its verification map.
-    pub fn verify(&mut self, problem: &ProblemId, verdict: Verdict, stamp: &Stamp) -> Result<(), DocError> {
+    pub fn verify(
+        &mut self,
+        problem: &ProblemId,
+        verdict: Verdict,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
         let map = self
             .core
             .get_obj(&ROOT, VERIFICATIONS)
             .ok_or_else(|| DocError::Corrupt("the verification map is missing".to_owned()))?;
-        self.core.write(stamp, Op::Verify, Target::subject(problem.as_str()), Some(verdict.code()), |tx| {
-            tx.put(&map, problem.as_str(), verdict.code())?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            Op::Verify,
+            Target::subject(problem.as_str()),
+            Some(verdict.code()),
+            |tx| {
+                put_fresh(tx, &map, problem.as_str(), verdict.code())?;
+                Ok(())
+            },
+        )
     }
 
     /// Settles a conflict by writing `value` over every value standing in `field`.
     ///
     /// # Errors
     /// [`DocError::WrongValue`] for a value of another kind than the field holds.
-    pub fn resolve(&mut self, field: &ReviewField, value: FieldValue, stamp: &Stamp) -> Result<(), DocError> {
+    pub fn resolve(
+        &mut self,
+        field: &ReviewField,
+        value: FieldValue,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
         let (obj, key): (ObjId, String) = match (field, &value) {
             (ReviewField::State, FieldValue::ReviewState(_)) => (ROOT, STATE.to_owned()),
             (ReviewField::Verification { problem }, FieldValue::Verdict(_)) => (
-                self.core
-                    .get_obj(&ROOT, VERIFICATIONS)
-                    .ok_or_else(|| DocError::Corrupt("the verification map is missing".to_owned()))?,
+                self.core.get_obj(&ROOT, VERIFICATIONS).ok_or_else(|| {
+                    DocError::Corrupt("the verification map is missing".to_owned())
+                })?,
                 problem.to_string(),
             ),
             _ => {
-                return Err(DocError::WrongValue { field: format!("{field:?}"), value: value.label_zh() });
+                return Err(DocError::WrongValue {
+                    field: format!("{field:?}"),
+                    value: value.label_zh(),
+                });
             }
         };
         let scalar: ScalarValue = encode(&value);
-        self.core.write(stamp, Op::Resolve, Target::subject(&key), Some(&value.label_zh()), |tx| {
-            tx.put(&obj, key.as_str(), scalar)?;
-            Ok(())
-        })
+        self.core.write(
+            stamp,
+            Op::Resolve,
+            Target::subject(&key),
+            Some(&value.label_zh()),
+            |tx| {
+                put_fresh(tx, &obj, key.as_str(), scalar)?;
+                Ok(())
+            },
+        )
     }
 }

@@ -47,9 +47,11 @@ impl Applicability {
     }
 
     fn is_within(&self, outer: &Applicability) -> bool {
-        (outer.types.is_empty() || (!self.types.is_empty() && self.types.iter().all(|t| outer.types.contains(t))))
+        (outer.types.is_empty()
+            || (!self.types.is_empty() && self.types.iter().all(|t| outer.types.contains(t))))
             && (outer.services.is_empty()
-                || (!self.services.is_empty() && self.services.iter().all(|s| outer.services.contains(s))))
+                || (!self.services.is_empty()
+                    && self.services.iter().all(|s| outer.services.contains(s))))
     }
 }
 
@@ -155,7 +157,8 @@ impl Template {
     pub fn national() -> &'static Template {
         static NATIONAL: OnceLock<Template> = OnceLock::new();
         NATIONAL.get_or_init(|| {
-            Template::from_toml(NATIONAL_2026).expect("the embedded national template is valid (tested)")
+            Template::from_toml(NATIONAL_2026)
+                .expect("the embedded national template is valid (tested)")
         })
     }
 
@@ -191,8 +194,12 @@ impl Template {
             }
             for item in &mut area.items {
                 let prefix = format!("{}.", area.id);
-                if !item.id.as_str().starts_with(&prefix) || item.id.as_str().len() <= prefix.len() {
-                    return invalid(format!("item {} must be numbered under area {}", item.id, area.id));
+                if !item.id.as_str().starts_with(&prefix) || item.id.as_str().len() <= prefix.len()
+                {
+                    return invalid(format!(
+                        "item {} must be numbered under area {}",
+                        item.id, area.id
+                    ));
                 }
                 if !seen.insert(item.id.to_string()) {
                     return invalid(format!("item id {} appears twice", item.id));
@@ -221,11 +228,16 @@ impl Template {
                     }
                 }
                 if !effective.is_within(&area.applies_to) {
-                    return invalid(format!("item {}'s applicability reaches beyond area {}'s", item.id, area.id));
+                    return invalid(format!(
+                        "item {}'s applicability reaches beyond area {}'s",
+                        item.id, area.id
+                    ));
                 }
                 item.applies_to = effective;
                 item.response = match &item.metric {
-                    Some(metric) => ResponseKind::StatusWithNumber { metric: metric.clone() },
+                    Some(metric) => ResponseKind::StatusWithNumber {
+                        metric: metric.clone(),
+                    },
                     None => ResponseKind::Status,
                 };
             }
@@ -245,12 +257,16 @@ impl Template {
 
     /// The area holding item `id`.
     pub fn area_of(&self, id: &ItemId) -> Option<&Area> {
-        self.areas.iter().find(|a| a.items.iter().any(|i| &i.id == id))
+        self.areas
+            .iter()
+            .find(|a| a.items.iter().any(|i| &i.id == id))
     }
 
     /// The items that apply to a facility with `profile`, in order.
     pub fn applicable_items(&self, profile: &FacilityProfile) -> Vec<&Item> {
-        self.items().filter(|i| i.applies_to.matches(profile)).collect()
+        self.items()
+            .filter(|i| i.applies_to.matches(profile))
+            .collect()
     }
 
     /// The guidance to show a facility: TCM guidance is added where TCM services are offered.

@@ -10,7 +10,11 @@ fn plan() -> String {
 }
 
 fn profile(facility_type: FacilityType, services: &[Service]) -> FacilityProfile {
-    FacilityProfile { facility_type, open_beds: 0, services: services.to_vec() }
+    FacilityProfile {
+        facility_type,
+        open_beds: 0,
+        services: services.to_vec(),
+    }
 }
 
 #[test]
@@ -21,11 +25,25 @@ fn the_national_template_has_the_nine_tasks_in_the_plans_order() {
     let plan = plan();
     let ids: Vec<_> = t.areas.iter().map(|a| a.id.to_string()).collect();
     assert_eq!(ids, ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9"]);
-    let numbers = ["（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）", "（八）", "（九）"];
+    let numbers = [
+        "（一）",
+        "（二）",
+        "（三）",
+        "（四）",
+        "（五）",
+        "（六）",
+        "（七）",
+        "（八）",
+        "（九）",
+    ];
     for (area, number) in t.areas.iter().zip(numbers) {
         assert_eq!(area.number_zh, number);
         // The title is the plan's own heading of that task.
-        assert!(plan.contains(&format!("{number}{}。", area.title_zh)), "{} title", area.id);
+        assert!(
+            plan.contains(&format!("{number}{}。", area.title_zh)),
+            "{} title",
+            area.id
+        );
         assert!(!area.title_en.is_empty());
     }
 }
@@ -36,8 +54,15 @@ fn there_are_at_least_sixty_items_and_every_source_is_the_plans_own_words() {
     let plan = plan();
     assert!(t.items().count() >= 60, "only {} items", t.items().count());
     for item in t.items() {
-        assert!(plan.contains(&item.source), "{}: source not found verbatim in the plan: {}", item.id, item.source);
-        assert!(!item.text_zh.is_empty() && !item.text_en.is_empty() && !item.guidance_zh.is_empty());
+        assert!(
+            plan.contains(&item.source),
+            "{}: source not found verbatim in the plan: {}",
+            item.id,
+            item.source
+        );
+        assert!(
+            !item.text_zh.is_empty() && !item.text_en.is_empty() && !item.guidance_zh.is_empty()
+        );
     }
 }
 
@@ -45,11 +70,24 @@ fn there_are_at_least_sixty_items_and_every_source_is_the_plans_own_words() {
 fn every_item_source_lies_within_its_own_task_paragraph() {
     let t = Template::national();
     let plan = plan();
-    let section = &plan[plan.find("### 四、工作任务").unwrap()..plan.find("## 五、工作安排").unwrap()];
-    let numbers = ["（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）", "（八）", "（九）"];
+    let section =
+        &plan[plan.find("### 四、工作任务").unwrap()..plan.find("## 五、工作安排").unwrap()];
+    let numbers = [
+        "（一）",
+        "（二）",
+        "（三）",
+        "（四）",
+        "（五）",
+        "（六）",
+        "（七）",
+        "（八）",
+        "（九）",
+    ];
     for (i, area) in t.areas.iter().enumerate() {
         let start = section.find(numbers[i]).unwrap();
-        let end = numbers.get(i + 1).map_or(section.len(), |n| section.find(n).unwrap());
+        let end = numbers
+            .get(i + 1)
+            .map_or(section.len(), |n| section.find(n).unwrap());
         let paragraph = &section[start..end];
         for item in &area.items {
             // Task 一's first-responsible-person and staff-culture items quote section 三, which assigns them.
@@ -69,41 +107,96 @@ fn task_five_covers_every_drug_requirement_named_in_the_issue() {
     let t = Template::national();
     let area = t.areas.iter().find(|a| a.id.as_str() == "T5").unwrap();
     let texts: String = area.items.iter().map(|i| i.source.clone()).collect();
-    for needle in ["处方行为", "一老一小", "长期处方", "麻醉药品和精神药品", "抗菌药物分级", "处方点评", "合理用药教育与培训", "定期核查", "不良反应"] {
+    for needle in [
+        "处方行为",
+        "一老一小",
+        "长期处方",
+        "麻醉药品和精神药品",
+        "抗菌药物分级",
+        "处方点评",
+        "合理用药教育与培训",
+        "定期核查",
+        "不良反应",
+    ] {
         assert!(texts.contains(needle), "task 五 lacks {needle}");
     }
-    assert_eq!(t.item(&ItemId::from("T5.04")).unwrap().source, "加强麻醉药品和精神药品等特殊药品管理");
+    assert_eq!(
+        t.item(&ItemId::from("T5.04")).unwrap().source,
+        "加强麻醉药品和精神药品等特殊药品管理"
+    );
 }
 
 #[test]
 fn task_nine_applies_only_with_inpatient_or_surgery_and_blood_only_with_transfusion() {
     let t = Template::national();
     let t9 = |p: &FacilityProfile| -> Vec<String> {
-        t.applicable_items(p).iter().filter(|i| i.id.as_str().starts_with("T9.")).map(|i| i.id.to_string()).collect()
+        t.applicable_items(p)
+            .iter()
+            .filter(|i| i.id.as_str().starts_with("T9."))
+            .map(|i| i.id.to_string())
+            .collect()
     };
-    assert!(t9(&profile(FacilityType::Township, &[Service::Lab, Service::Emergency])).is_empty());
+    assert!(
+        t9(&profile(
+            FacilityType::Township,
+            &[Service::Lab, Service::Emergency]
+        ))
+        .is_empty()
+    );
     let inpatient = t9(&profile(FacilityType::Township, &[Service::Inpatient]));
     assert!(inpatient.contains(&"T9.03".to_owned()) && inpatient.contains(&"T9.05".to_owned()));
-    assert!(!inpatient.contains(&"T9.07".to_owned()), "surgery items need surgery");
-    assert!(!inpatient.iter().any(|i| ["T9.13", "T9.14", "T9.15", "T9.16"].contains(&i.as_str())));
+    assert!(
+        !inpatient.contains(&"T9.07".to_owned()),
+        "surgery items need surgery"
+    );
+    assert!(
+        !inpatient
+            .iter()
+            .any(|i| ["T9.13", "T9.14", "T9.15", "T9.16"].contains(&i.as_str()))
+    );
     let surgery = t9(&profile(FacilityType::CentralTownship, &[Service::Surgery]));
     assert!(surgery.contains(&"T9.11".to_owned()) && !surgery.contains(&"T9.03".to_owned()));
-    let blood = t9(&profile(FacilityType::CentralTownship, &[Service::Inpatient, Service::Transfusion]));
+    let blood = t9(&profile(
+        FacilityType::CentralTownship,
+        &[Service::Inpatient, Service::Transfusion],
+    ));
     assert!(blood.contains(&"T9.14".to_owned()));
     // Transfusion alone does not open task 九.
-    assert!(t9(&profile(FacilityType::CentralTownship, &[Service::Transfusion])).is_empty());
+    assert!(
+        t9(&profile(
+            FacilityType::CentralTownship,
+            &[Service::Transfusion]
+        ))
+        .is_empty()
+    );
 }
 
 #[test]
 fn service_items_follow_their_services() {
     let t = Template::national();
-    let ids = |p: &FacilityProfile| -> HashSet<String> { t.applicable_items(p).iter().map(|i| i.id.to_string()).collect() };
+    let ids = |p: &FacilityProfile| -> HashSet<String> {
+        t.applicable_items(p)
+            .iter()
+            .map(|i| i.id.to_string())
+            .collect()
+    };
     let bare = ids(&profile(FacilityType::VillageClinic, &[]));
     assert!(!bare.contains("T4.01") && !bare.contains("T6.02") && !bare.contains("T3.11"));
-    assert!(bare.contains("T4.02"), "every facility stocks emergency drugs");
-    assert!(!bare.contains("T7.02"), "village clinics have no nursing department");
-    let full = ids(&profile(FacilityType::CommunityCentre, &[Service::Emergency, Service::Lab, Service::FamilyDoctor]));
-    for id in ["T4.01", "T4.04", "T6.01", "T6.07", "T3.11", "T3.14", "T7.02"] {
+    assert!(
+        bare.contains("T4.02"),
+        "every facility stocks emergency drugs"
+    );
+    assert!(
+        !bare.contains("T7.02"),
+        "village clinics have no nursing department"
+    );
+    let full = ids(&profile(
+        FacilityType::CommunityCentre,
+        &[Service::Emergency, Service::Lab, Service::FamilyDoctor],
+    ));
+    for id in [
+        "T4.01", "T4.04", "T6.01", "T6.07", "T3.11", "T3.14", "T7.02",
+    ] {
         assert!(full.contains(id), "{id}");
     }
     assert!(bare.len() < full.len());
@@ -123,8 +216,13 @@ fn tcm_guidance_is_added_only_where_tcm_is_offered() {
 fn items_with_a_figure_say_so_in_their_response_kind() {
     let t = Template::national();
     let item = t.item(&ItemId::from("T5.01")).unwrap();
-    assert!(matches!(&item.response, ResponseKind::StatusWithNumber { metric } if metric.unit == "%"));
-    assert_eq!(t.item(&ItemId::from("T5.04")).unwrap().response, ResponseKind::Status);
+    assert!(
+        matches!(&item.response, ResponseKind::StatusWithNumber { metric } if metric.unit == "%")
+    );
+    assert_eq!(
+        t.item(&ItemId::from("T5.04")).unwrap().response,
+        ResponseKind::Status
+    );
 }
 
 #[test]
@@ -138,23 +236,44 @@ fn the_json_export_has_the_documented_shape() {
         assert!(!area[key].is_null(), "{key}");
     }
     let item = &area["items"][0];
-    for key in ["id", "text_zh", "text_en", "guidance_zh", "source", "applies_to", "response"] {
+    for key in [
+        "id",
+        "text_zh",
+        "text_en",
+        "guidance_zh",
+        "source",
+        "applies_to",
+        "response",
+    ] {
         assert!(!item[key].is_null(), "{key}");
     }
-    assert_eq!(item["applies_to"]["services"], serde_json::json!(["inpatient"]));
+    assert_eq!(
+        item["applies_to"]["services"],
+        serde_json::json!(["inpatient"])
+    );
 }
 
 #[test]
 fn broken_templates_are_refused_with_a_reason() {
-    assert!(matches!(Template::from_toml("id = 3"), Err(TemplateError::Format(_))));
+    assert!(matches!(
+        Template::from_toml("id = 3"),
+        Err(TemplateError::Format(_))
+    ));
     let dup = NATIONAL_2026.replacen("id = \"T1.02\"", "id = \"T1.01\"", 1);
-    assert!(matches!(Template::from_toml(&dup), Err(TemplateError::Invalid(m)) if m.contains("T1.01")));
+    assert!(
+        matches!(Template::from_toml(&dup), Err(TemplateError::Invalid(m)) if m.contains("T1.01"))
+    );
     let misplaced = NATIONAL_2026.replacen("id = \"T1.02\"", "id = \"T2.99\"", 1);
-    assert!(matches!(Template::from_toml(&misplaced), Err(TemplateError::Invalid(_))));
+    assert!(matches!(
+        Template::from_toml(&misplaced),
+        Err(TemplateError::Invalid(_))
+    ));
     let wider = NATIONAL_2026.replacen(
         "applies_to = { services = [\"surgery\"] }",
         "applies_to = { services = [\"lab\"] }",
         1,
     );
-    assert!(matches!(Template::from_toml(&wider), Err(TemplateError::Invalid(m)) if m.contains("beyond")));
+    assert!(
+        matches!(Template::from_toml(&wider), Err(TemplateError::Invalid(m)) if m.contains("beyond"))
+    );
 }

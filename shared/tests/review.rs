@@ -1,0 +1,169 @@
+//! The county's review document: states, comments, approval heads and verification, merged like the rest.
+
+mod common;
+
+use common::{new_inspection, stamp, sync_pair, wang};
+use zhigai_shared::{
+    FacilityId, FieldValue, ItemId, ProblemId, Review, ReviewField, ReviewState, SyncState, Verdict,
+};
+
+fn reviewer() -> zhigai_shared::Stamp {
+    stamp("u-qc", "县质控中心赵", 1_767_500_000_000)
+}
+
+fn bureau() -> zhigai_shared::Stamp {
+    stamp("u-bureau", "卫健局钱", 1_767_500_060_000)
+}
+
+fn new_review() -> Review {
+    Review::create(&FacilityId::from("fac-001"), 2026).unwrap()
+}
+
+fn sync_reviews(a: &mut Review, b: &mut Review) {
+    let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
+    loop {
+        let m1 = a.generate_sync_message(&mut sa);
+        if let Some(m) = &m1 {
+            b.receive_sync_message(&mut sb, m).unwrap();
+        }
+        let m2 = b.generate_sync_message(&mut sb);
+        if let Some(m) = &m2 {
+            a.receive_sync_message(&mut sa, m).unwrap();
+        }
+        if m1.is_none() && m2.is_none() {
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_review_starts_not_submitted_and_is_deterministic() {
+    let a = new_review();
+    let b = new_review();
+    assert_eq!(a.heads(), b.heads());
+    assert_eq!(a.state().state, ReviewState::NotSubmitted);
+    assert!(a.comments().is_empty());
+}
+
+#[test]
+fn return_with_reason_then_approve_the_heads_of_the_inspection() {
+    let mut review = new_review();
+    let mut inspection = new_inspection();
+    let x = ItemId::from("T5.04");
+    inspection
+        .set_status(&x, Some(zhigai_shared::Status::Partial), &wang())
+        .unwrap();
+
+    review
+        .add_comment(&x, "请补充专册登记照片", &reviewer())
+        .unwrap();
+    review
+        .return_for_changes("T5.04 证据不足", &reviewer())
+        .unwrap();
+    let state = review.state();
+    assert_eq!(state.state, ReviewState::Returned);
+    assert_eq!(state.reason, "T5.04 证据不足");
+    assert_eq!(state.by.unwrap().name, "县质控中心赵");
+    let comments = review.comments_on(&x);
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0].text, "请补充专册登记照片");
+    assert_eq!(comments[0].author.as_ref().unwrap().name, "县质控中心赵");
+
+    let heads = inspection.heads();
+    review.approve(&heads, &reviewer()).unwrap();
+    let state = review.state();
+    assert_eq!(state.state, ReviewState::Approved);
+    assert_eq!(state.approved_heads, heads);
+    assert!(state.reason.is_empty());
+    assert!(review.approve(&["nothex".to_owned()], &reviewer()).is_err());
+    assert!(review.return_for_changes("   ", &reviewer()).is_err());
+}
+
+#[test]
+fn comments_from_two_reviewers_offline_both_survive() {
+    let mut a = new_review();
+    let mut b = new_review();
+    a.add_comment(&ItemId::from("T1.01"), "组织文件请上传", &reviewer())
+        .unwrap();
+    b.add_comment(&ItemId::from("T1.01"), "会议纪要缺签名", &bureau())
+        .unwrap();
+    sync_reviews(&mut a, &mut b);
+    assert_eq!(a.view(), b.view());
+    let mut texts: Vec<String> = a.comments().into_iter().map(|c| c.text).collect();
+    texts.sort();
+    assert_eq!(texts, ["会议纪要缺签名", "组织文件请上传"]);
+}
+
+#[test]
+fn concurrent_verdicts_conflict_and_resolve() {
+    let mut a = new_review();
+    let mut b = new_review();
+    let p = ProblemId::from("0123456789abcdef0123456789abcdef");
+    a.verify(&p, Verdict::Verified, &reviewer()).unwrap();
+    b.verify(&p, Verdict::Failed, &bureau()).unwrap();
+    sync_reviews(&mut a, &mut b);
+    let conflicts = b.conflicts();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        conflicts[0].field,
+        ReviewField::Verification { problem: p.clone() }
+    );
+    assert_eq!(conflicts[0].values.len(), 2);
+    assert!(
+        b.resolve(
+            &conflicts[0].field,
+            FieldValue::Status(zhigai_shared::Status::Compliant),
+            &bureau()
+        )
+        .is_err()
+    );
+    b.resolve(
+        &conflicts[0].field,
+        FieldValue::Verdict(Verdict::Failed),
+        &bureau(),
+    )
+    .unwrap();
+    sync_reviews(&mut a, &mut b);
+    assert!(a.conflicts().is_empty());
+    assert_eq!(a.verifications()[&p].verdict, Verdict::Failed);
+}
+
+#[test]
+fn concurrent_states_conflict() {
+    let mut a = new_review();
+    let mut b = new_review();
+    a.approve(&[], &reviewer()).unwrap();
+    b.return_for_changes("感控项目需复查", &bureau()).unwrap();
+    sync_reviews(&mut a, &mut b);
+    let conflicts = a.conflicts();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].field, ReviewField::State);
+    let mut labels: Vec<String> = conflicts[0]
+        .values
+        .iter()
+        .map(|v| v.value.label_zh())
+        .collect();
+    labels.sort();
+    assert_eq!(labels, ["已通过", "退回修改"]);
+}
+
+#[test]
+fn an_inspection_and_its_review_sync_independently() {
+    let mut i1 = new_inspection();
+    let mut i2 = new_inspection();
+    i1.set_status(
+        &ItemId::from("T3.01"),
+        Some(zhigai_shared::Status::Compliant),
+        &wang(),
+    )
+    .unwrap();
+    sync_pair(&mut i1, &mut i2);
+    let mut review = new_review();
+    review
+        .set_state(ReviewState::Submitted, &reviewer())
+        .unwrap();
+    let mut saved = Review::load(&review.save()).unwrap();
+    assert_eq!(saved.view(), review.view());
+    assert_eq!(saved.history().len(), 1);
+    assert!(saved.save_incremental().is_empty());
+}
