@@ -473,13 +473,13 @@ impl Inspection {
                 push_conflict(
                     &mut out,
                     InspectionField::Status { item: item.clone() },
-                    { self.core.conflicts_at(&obj, STATUS) },
+                    self.core.conflicts_at(&obj, STATUS),
                     decode_status,
                 );
                 push_conflict(
                     &mut out,
                     InspectionField::Metric { item },
-                    { self.core.conflicts_at(&obj, METRIC) },
+                    self.core.conflicts_at(&obj, METRIC),
                     decode_metric,
                 );
             }

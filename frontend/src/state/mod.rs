@@ -1,0 +1,3 @@
+//! App state as pure data and reducers, tested natively without a browser.
+
+pub mod areas;

@@ -1,0 +1,53 @@
+# Installs what zhigai's commands need, each step skipped when already present. Sourced by scripts/*.
+# Only package registries are reachable (crates.io, npm, Debian): nothing is fetched from anywhere else.
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_cargo() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo is missing: install Rust with rustup first (https://rustup.rs)" >&2
+    exit 1
+  fi
+}
+
+ensure_wasm_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# The wasm-bindgen version pinned by Cargo.lock.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_trunk() {
+  if ! trunk --version 2>/dev/null | grep -q '0.21.14'; then
+    say "installing trunk 0.21.14 (once; 10-20 minutes)"
+    cargo install trunk --version 0.21.14 --locked
+  fi
+}
+
+ensure_wasm_bindgen() {
+  local want
+  want=$(wasm_bindgen_version)
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$want"; then
+    say "installing wasm-bindgen-cli $want"
+    cargo install wasm-bindgen-cli --version "=$want"
+  fi
+}
+
+ensure_wasm_opt() {
+  if ! wasm-opt --version 2>/dev/null | grep -q 'version 123'; then
+    say "installing wasm-opt (binaryen 123 from npm)"
+    npm install -g binaryen@123.0.0
+  fi
+}
+
+ensure_frontend_tools() {
+  ensure_wasm_target
+  ensure_trunk
+  ensure_wasm_bindgen
+  ensure_wasm_opt
+}

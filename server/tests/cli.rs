@@ -1,0 +1,110 @@
+//! The command line as a user runs it: the real binary, its output and its errors.
+
+use std::process::Command;
+
+fn zhigai(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_zhigai-server"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(args: &[&str]) -> String {
+    let out = zhigai(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn template_export_prints_the_template_as_json_of_the_documented_shape() {
+    let json: serde_json::Value = serde_json::from_str(&stdout(&["template", "export"])).unwrap();
+    assert_eq!(json["id"], "national-2026");
+    assert_eq!(json["version"], 1);
+    let areas = json["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 9);
+    let items: usize = areas
+        .iter()
+        .map(|a| a["items"].as_array().unwrap().len())
+        .sum();
+    assert!(items >= 60);
+    let item = &areas[4]["items"][3];
+    assert_eq!(item["id"], "T5.04");
+    for key in ["text_zh", "text_en", "guidance_zh", "source", "applies_to"] {
+        assert!(item[key].is_string() || item[key].is_object(), "{key}");
+    }
+}
+
+#[test]
+fn applicable_lists_item_ids_for_a_village_clinic_without_task_nine() {
+    let ids = stdout(&["template", "applicable", "--type", "village_clinic"]);
+    let ids: Vec<&str> = ids.lines().collect();
+    assert!(ids.contains(&"T1.01") && ids.contains(&"T8.08"));
+    assert!(!ids.iter().any(|i| i.starts_with("T9.")));
+    assert!(!ids.contains(&"T6.01"), "no lab, no lab items");
+}
+
+#[test]
+fn services_open_their_items() {
+    let all = stdout(&[
+        "template",
+        "applicable",
+        "--type",
+        "central_township",
+        "--beds",
+        "60",
+        "--services",
+        "inpatient,surgery,emergency,lab,tcm,family_doctor,transfusion",
+    ]);
+    let ids: Vec<&str> = all.lines().collect();
+    for id in ["T9.01", "T9.11", "T9.14", "T6.03", "T4.01", "T3.11"] {
+        assert!(ids.contains(&id), "{id}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout(&[
+        "template",
+        "applicable",
+        "--type",
+        "community_centre",
+        "--beds",
+        "30",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json["wave"], 2026);
+    assert_eq!(
+        json["count"].as_u64().unwrap() as usize,
+        json["items"].as_array().unwrap().len()
+    );
+    let small: serde_json::Value = serde_json::from_str(&stdout(&[
+        "template",
+        "applicable",
+        "--type",
+        "community_centre",
+        "--beds",
+        "29",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(small["wave"], 2027);
+}
+
+#[test]
+fn unknown_types_and_services_get_a_clear_error() {
+    let out = zhigai(&["template", "applicable", "--type", "hospital"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown facility type 'hospital'"), "{err}");
+    let out = zhigai(&[
+        "template",
+        "applicable",
+        "--type",
+        "township",
+        "--services",
+        "xray",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown service 'xray'"));
+}
