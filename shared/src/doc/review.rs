@@ -147,12 +147,18 @@ impl Review {
         let heads = self.core.get_str(&ROOT, APPROVED_HEADS).unwrap_or_default();
         StateView {
             state,
-            reason: self.core.get_str(&ROOT, REASON).unwrap_or_default(),
-            approved_heads: heads
-                .split(',')
-                .filter(|h| !h.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            reason: match state {
+                ReviewState::Returned => self.core.get_str(&ROOT, REASON).unwrap_or_default(),
+                _ => String::new(),
+            },
+            approved_heads: match state {
+                ReviewState::Approved => heads
+                    .split(',')
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            },
             by: stamp.as_ref().map(|(a, _)| a.clone()),
             at: stamp.map(|(_, at)| at),
         }
@@ -266,16 +272,7 @@ impl Review {
     /// # Errors
     /// [`DocError::Automerge`] only if Automerge itself fails.
     pub fn set_state(&mut self, state: ReviewState, stamp: &Stamp) -> Result<(), DocError> {
-        self.core.write(
-            stamp,
-            Op::SetReviewState,
-            Target::subject(STATE),
-            Some(state.code()),
-            |tx| {
-                put_fresh(tx, &ROOT, STATE, state.code())?;
-                Ok(())
-            },
-        )
+        self.write_state(state, None, stamp)
     }
 
     /// Returns the inspection for changes, saying why.
@@ -284,19 +281,7 @@ impl Review {
     /// [`DocError::Empty`] without a reason; [`DocError::TooLong`].
     pub fn return_for_changes(&mut self, reason: &str, stamp: &Stamp) -> Result<(), DocError> {
         check_text("reason", reason, true)?;
-        let state = ReviewState::Returned;
-        self.core.write(
-            stamp,
-            Op::SetReviewState,
-            Target::subject(STATE),
-            Some(state.code()),
-            |tx| {
-                put_fresh(tx, &ROOT, STATE, state.code())?;
-                tx.put(ROOT, REASON, reason)?;
-                tx.put(ROOT, APPROVED_HEADS, "")?;
-                Ok(())
-            },
-        )
+        self.write_state(ReviewState::Returned, Some((reason, "")), stamp)
     }
 
     /// Approves the inspection as it stands at `inspection_heads` (from `Inspection::heads`), so later
@@ -314,17 +299,29 @@ impl Review {
                 value: bad.clone(),
             });
         }
-        let state = ReviewState::Approved;
         let heads = inspection_heads.join(",");
+        self.write_state(ReviewState::Approved, Some(("", &heads)), stamp)
+    }
+
+    /// Writes the state and, with `details`, the return reason and approved heads that go with it.
+    fn write_state(
+        &mut self,
+        state: ReviewState,
+        details: Option<(&str, &str)>,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
+        let target = Target::subject(STATE);
         self.core.write(
             stamp,
             Op::SetReviewState,
-            Target::subject(STATE),
+            target,
             Some(state.code()),
             |tx| {
                 put_fresh(tx, &ROOT, STATE, state.code())?;
-                tx.put(ROOT, REASON, "")?;
-                tx.put(ROOT, APPROVED_HEADS, heads.as_str())?;
+                if let Some((reason, heads)) = details {
+                    tx.put(ROOT, REASON, reason)?;
+                    tx.put(ROOT, APPROVED_HEADS, heads)?;
+                }
                 Ok(())
             },
         )
