@@ -9,6 +9,8 @@
 //! - [`doc`]: the typed Automerge documents — [`Inspection`] (written by facility staff) and [`Review`]
 //!   (written by county reviewers). Reads return plain views, every write carries a [`Stamp`] (who, when),
 //!   concurrent edits merge, and same-field conflicts are listed and resolved, never silently lost.
+//! - [`sync`]: the automerge-repo v1 protocol (messages, CBOR framing, document ids, the client session),
+//!   the same code in the server and the browser.
 //! - [`calendar`]: the phases of the plan's year.
 //!
 //! ```
@@ -24,13 +26,14 @@ pub mod calendar;
 pub mod doc;
 pub mod facility;
 pub mod ids;
+pub mod sync;
 pub mod template;
 
 pub use doc::{
     Author, Conflict, ConflictValue, Date, DocError, FieldValue, HistoryEntry, Inspection,
     InspectionField, InspectionView, ItemView, NewProblem, Op, Owner, ProblemChange, ProblemField,
     ProblemStatus, ProblemView, Review, ReviewField, ReviewState, ReviewView, Stamp, Status,
-    Submission, SyncState, Timestamp, Verdict,
+    Submission, SyncDoc, SyncState, Timestamp, Verdict, sync_message_change_count,
 };
 pub use facility::{FacilityProfile, FacilityType, Service, Wave, wave};
 pub use ids::{AreaId, CommentId, FacilityId, ItemId, ProblemId, TemplateId, UserId, Year};

@@ -313,6 +313,14 @@ impl DocCore {
             .map(|m| m.encode())
     }
 
+    pub(crate) fn peer_has_all(&self, state: &SyncState) -> bool {
+        let theirs = state.0.their_heads.as_deref().unwrap_or_default();
+        self.doc
+            .get_heads()
+            .iter()
+            .all(|h| theirs.contains(h) || state.0.shared_heads.contains(h))
+    }
+
     pub(crate) fn receive_sync_message(
         &mut self,
         state: &mut SyncState,

@@ -128,6 +128,30 @@ impl SyncState {
     }
 }
 
+/// What the sync protocol needs of a document; both document kinds implement it.
+pub trait SyncDoc {
+    /// The next sync message for a peer, or `None` when the peer is known to be up to date.
+    fn generate_sync_message(&self, state: &mut SyncState) -> Option<Vec<u8>>;
+    /// Applies a sync message from a peer.
+    ///
+    /// # Errors
+    /// [`DocError::BadSyncMessage`] for bytes that do not decode or changes that do not apply.
+    fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<(), DocError>;
+    /// Whether the peer is known to hold every change this document holds.
+    fn peer_has_all(&self, state: &SyncState) -> bool;
+}
+
+/// How many changes a sync message carries (0 for a message that only compares heads), read without
+/// applying it: the server refuses changes from a peer that may only read.
+///
+/// # Errors
+/// [`DocError::BadSyncMessage`] for bytes that are not a sync message.
+pub fn sync_message_change_count(bytes: &[u8]) -> Result<usize, DocError> {
+    automerge::sync::Message::decode(bytes)
+        .map(|m| m.changes.len())
+        .map_err(|e| DocError::BadSyncMessage(e.to_string()))
+}
+
 /// A value written to a field, as shown in a conflict and chosen to resolve one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
@@ -324,6 +348,11 @@ macro_rules! document_common {
                 self.core.receive_sync_message(state, bytes)
             }
 
+            /// Whether the peer is known to hold every change this document holds.
+            pub fn peer_has_all(&self, state: &$crate::doc::SyncState) -> bool {
+                self.core.peer_has_all(state)
+            }
+
             /// Sets this device's actor id (16 bytes kept by the device, so its changes have one origin).
             pub fn set_actor(&mut self, actor: &[u8]) {
                 self.core.set_actor(actor);
@@ -342,6 +371,26 @@ macro_rules! document_common {
     };
 }
 pub(crate) use document_common;
+
+macro_rules! sync_doc {
+    ($doc:ident) => {
+        impl SyncDoc for $doc {
+            fn generate_sync_message(&self, state: &mut SyncState) -> Option<Vec<u8>> {
+                $doc::generate_sync_message(self, state)
+            }
+
+            fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<(), DocError> {
+                $doc::receive_sync_message(self, state, bytes)
+            }
+
+            fn peer_has_all(&self, state: &SyncState) -> bool {
+                $doc::peer_has_all(self, state)
+            }
+        }
+    };
+}
+sync_doc!(Inspection);
+sync_doc!(Review);
 
 #[cfg(test)]
 mod tests {
