@@ -1,9 +1,15 @@
 //! The command line: parsing with clap, and each command writing its output to a given writer so tests
 //! can run commands in-process as well as through the binary.
 
+use crate::auth::hash_password;
+use crate::config::Settings;
+use crate::db::{self, Community, County, Facility, User};
+use crate::startup::{Application, shutdown_signal};
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
-use zhigai_shared::{FacilityProfile, FacilityType, Service, Template};
+use zhigai_shared::access::Role;
+use zhigai_shared::{FacilityId, FacilityProfile, FacilityType, Service, Template, UserId};
 
 /// zhigai (质改): self-inspection and rectification for primary-care medical quality, 2026–2028.
 #[derive(Debug, Parser)]
@@ -17,9 +23,142 @@ pub struct Cli {
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the sync server (SQLite file zhigai.db and port 8080 unless told otherwise).
+    Serve(ServeArgs),
+    /// Seed the demo county into the database and print its accounts.
+    Demo(DbArgs),
+    /// Manage counties, communities, facilities and users.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// The checklist template.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Load-test a server: simulated clients editing shared documents.
+    Bench(crate::bench::BenchArgs),
+}
+
+/// `serve` flags.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Server settings.
+    #[command(flatten)]
+    pub settings: Settings,
+    /// Seed the demo county first if the database lacks it.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// Which database.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// `sqlite://zhigai.db` (default) or `postgres://…`.
+    #[arg(
+        long,
+        env = "ZHIGAI_DATABASE_URL",
+        default_value = "sqlite://zhigai.db"
+    )]
+    pub database_url: String,
+}
+
+/// `admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add a county.
+    AddCounty {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Its id.
+        #[arg(long)]
+        id: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Add a medical community (医共体).
+    AddCommunity {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Its id.
+        #[arg(long)]
+        id: String,
+        /// Its county.
+        #[arg(long)]
+        county: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its lead hospital.
+        #[arg(long)]
+        lead_hospital: String,
+    },
+    /// Add a facility.
+    AddFacility {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Its id.
+        #[arg(long)]
+        id: String,
+        /// Its county.
+        #[arg(long)]
+        county: String,
+        /// Its medical community.
+        #[arg(long)]
+        community: Option<String>,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its type: central_township, township, community_centre, village_clinic, community_station.
+        #[arg(long = "type")]
+        facility_type: FacilityType,
+        /// Beds actually open.
+        #[arg(long, default_value_t = 0)]
+        beds: u32,
+        /// Services, comma-separated: inpatient, surgery, emergency, lab, tcm, family_doctor, transfusion.
+        #[arg(long, value_delimiter = ',')]
+        services: Vec<Service>,
+    },
+    /// Add a user.
+    AddUser {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Display name (王医生).
+        #[arg(long)]
+        name: String,
+        /// member, head, reviewer or admin.
+        #[arg(long)]
+        role: Role,
+        /// The county (reviewers, admins).
+        #[arg(long)]
+        county: Option<String>,
+        /// The facility (members, heads).
+        #[arg(long)]
+        facility: Option<String>,
+        /// The password (or set ZHIGAI_PASSWORD).
+        #[arg(long, env = "ZHIGAI_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Set a user's password.
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// The new password (or set ZHIGAI_PASSWORD).
+        #[arg(long, env = "ZHIGAI_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Log a user out everywhere (a lost tablet).
+    RevokeSessions {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
 }
 
 /// `zhigai-server template …`
@@ -51,13 +190,217 @@ pub struct ApplicableArgs {
 /// Runs a parsed command, writing its output to `out`.
 ///
 /// # Errors
-/// Only if writing to `out` fails.
-pub fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<()> {
+/// If the command fails; the message says what to do.
+pub async fn run(cli: Cli, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
     match cli.command {
-        Command::Template(TemplateCommand::Export) => {
+        Command::Serve(args) => serve(args, out).await,
+        Command::Demo(db) => {
+            let store = db::connect(&db.database_url).await?;
+            print_demo(&crate::demo::seed(store.as_ref()).await?, out)
+        }
+        Command::Admin(cmd) => admin(cmd, out).await,
+        Command::Template(cmd) => template(cmd, out),
+        Command::Bench(args) => crate::bench::run(args, out).await,
+    }
+}
+
+async fn serve(args: ServeArgs, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
+    let app = Application::build(args.settings.clone()).await?;
+    if args.demo {
+        print_demo(&crate::demo::seed(app.store().as_ref()).await?, out)?;
+    }
+    let has_app = args.settings.static_dir.join("index.html").is_file();
+    writeln!(
+        out,
+        "zhigai listening on http://{}:{}",
+        args.settings.host,
+        app.port()
+    )?;
+    if !has_app {
+        writeln!(
+            out,
+            "(no built clinic app in {}: only the API is served)",
+            args.settings.static_dir.display()
+        )?;
+    }
+    out.flush()?;
+    app.run_until(shutdown_signal()).await
+}
+
+fn print_demo(accounts: &[crate::demo::Account], out: &mut impl Write) -> anyhow::Result<()> {
+    if accounts.is_empty() {
+        writeln!(
+            out,
+            "demo county already present (accounts use password {})",
+            crate::demo::PASSWORD
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "demo county seeded; every account's password is {}",
+        crate::demo::PASSWORD
+    )?;
+    writeln!(out, "{:<24} {:<12} {:<10} 所属", "username", "name", "role")?;
+    for a in accounts {
+        writeln!(
+            out,
+            "{:<24} {:<12} {:<10} {}",
+            a.username,
+            a.name,
+            a.role.name_zh(),
+            a.scope
+        )?;
+    }
+    Ok(())
+}
+
+async fn admin(cmd: AdminCommand, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        AdminCommand::AddCounty { db, id, name } => {
+            db::connect(&db.database_url)
+                .await?
+                .insert_county(&County {
+                    id: id.clone(),
+                    name,
+                })
+                .await?;
+            writeln!(out, "county {id} added")?;
+        }
+        AdminCommand::AddCommunity {
+            db,
+            id,
+            county,
+            name,
+            lead_hospital,
+        } => {
+            let store = db::connect(&db.database_url).await?;
+            if store.fetch_county(&county).await?.is_none() {
+                bail!("no county '{county}': add it first with `admin add-county`");
+            }
+            store
+                .insert_community(&Community {
+                    id: id.clone(),
+                    county_id: county,
+                    name,
+                    lead_hospital,
+                })
+                .await?;
+            writeln!(out, "community {id} added")?;
+        }
+        AdminCommand::AddFacility {
+            db,
+            id,
+            county,
+            community,
+            name,
+            facility_type,
+            beds,
+            services,
+        } => {
+            let store = db::connect(&db.database_url).await?;
+            if store.fetch_county(&county).await?.is_none() {
+                bail!("no county '{county}': add it first with `admin add-county`");
+            }
+            let facility = Facility {
+                id: FacilityId::new(id.clone()),
+                county_id: county,
+                community_id: community,
+                name,
+                facility_type,
+                open_beds: beds,
+                services,
+            };
+            store.insert_facility(&facility).await?;
+            writeln!(
+                out,
+                "facility {id} added (coverage wave {})",
+                facility.profile().wave().deadline_year()
+            )?;
+        }
+        AdminCommand::AddUser {
+            db,
+            username,
+            name,
+            role,
+            county,
+            facility,
+            password,
+        } => {
+            let store = db::connect(&db.database_url).await?;
+            let (county_id, facility_id) = match (role.is_facility_role(), county, facility) {
+                (true, _, Some(f)) => {
+                    let found = store
+                        .fetch_facility(&FacilityId::new(f.clone()))
+                        .await?
+                        .with_context(|| format!("no facility '{f}'"))?;
+                    (found.county_id, Some(found.id))
+                }
+                (true, _, None) => bail!("a {role} belongs to a facility: give --facility"),
+                (false, Some(c), _) => {
+                    store
+                        .fetch_county(&c)
+                        .await?
+                        .with_context(|| format!("no county '{c}'"))?;
+                    (c, None)
+                }
+                (false, None, _) => bail!("a {role} belongs to a county: give --county"),
+            };
+            check_password(&password)?;
+            let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+            let user = User {
+                id: UserId::new(format!("u-{username}")),
+                username: username.clone(),
+                display_name: name,
+                role,
+                county_id,
+                facility_id,
+            };
+            store
+                .insert_user(&user, &hash, crate::docs::now_ms())
+                .await?;
+            writeln!(out, "user {username} added")?;
+        }
+        AdminCommand::ResetPassword {
+            db,
+            username,
+            password,
+        } => {
+            check_password(&password)?;
+            let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+            if !db::connect(&db.database_url)
+                .await?
+                .update_password(&username, &hash)
+                .await?
+            {
+                bail!("no user '{username}'");
+            }
+            writeln!(out, "password of {username} changed")?;
+        }
+        AdminCommand::RevokeSessions { db, username } => {
+            let n = db::connect(&db.database_url)
+                .await?
+                .revoke_user_sessions(&username, crate::docs::now_ms())
+                .await?;
+            writeln!(out, "{n} session(s) of {username} revoked")?;
+        }
+    }
+    Ok(())
+}
+
+fn check_password(password: &str) -> anyhow::Result<()> {
+    if password.chars().count() < 8 {
+        bail!("a password needs at least 8 characters");
+    }
+    Ok(())
+}
+
+fn template(cmd: TemplateCommand, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        TemplateCommand::Export => {
             writeln!(out, "{}", Template::national().to_json())?;
         }
-        Command::Template(TemplateCommand::Applicable(args)) => {
+        TemplateCommand::Applicable(args) => {
             let profile = FacilityProfile {
                 facility_type: args.facility_type,
                 open_beds: args.beds,

@@ -1,8 +1,16 @@
-//! The `zhigai-server` binary: parse the command line and run it.
+//! The `zhigai-server` binary: logging, the command line, the runtime.
 
 use clap::Parser;
+use tracing_subscriber::EnvFilter;
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("ZHIGAI_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = zhigai_server::cli::Cli::parse();
-    zhigai_server::cli::run(cli, &mut std::io::stdout().lock())
+    zhigai_server::cli::run(cli, &mut std::io::stdout()).await
 }

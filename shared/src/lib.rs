@@ -22,10 +22,12 @@
 //! assert_eq!(doc.item(&ItemId::from("T5.04")).unwrap().status, Some(Status::Compliant));
 //! ```
 
+pub mod access;
 pub mod calendar;
 pub mod doc;
 pub mod facility;
 pub mod ids;
+pub mod summary;
 pub mod sync;
 pub mod template;
 

@@ -313,6 +313,18 @@ impl Inspection {
         Some((TemplateId::new(id), version as u32))
     }
 
+    /// An item's status alone (cheaper than [`Self::item`], which also reads the history).
+    pub fn status(&self, item: &ItemId) -> Option<Status> {
+        let obj = self.item_obj(item).ok()?;
+        self.core.get_str(&obj, STATUS).and_then(|s| s.parse().ok())
+    }
+
+    /// An item's figure alone.
+    pub fn metric(&self, item: &ItemId) -> Option<f64> {
+        let obj = self.item_obj(item).ok()?;
+        self.core.get_f64(&obj, METRIC)
+    }
+
     /// One item, or `None` if the template has no such item.
     pub fn item(&self, item: &ItemId) -> Option<ItemView> {
         let obj = self.item_obj(item).ok()?;

@@ -136,7 +136,8 @@ pub trait SyncDoc {
     ///
     /// # Errors
     /// [`DocError::BadSyncMessage`] for bytes that do not decode or changes that do not apply.
-    fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<(), DocError>;
+    fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8])
+    -> Result<(), DocError>;
     /// Whether the peer is known to hold every change this document holds.
     fn peer_has_all(&self, state: &SyncState) -> bool;
 }
@@ -379,7 +380,11 @@ macro_rules! sync_doc {
                 $doc::generate_sync_message(self, state)
             }
 
-            fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8]) -> Result<(), DocError> {
+            fn receive_sync_message(
+                &mut self,
+                state: &mut SyncState,
+                bytes: &[u8],
+            ) -> Result<(), DocError> {
                 $doc::receive_sync_message(self, state, bytes)
             }
 

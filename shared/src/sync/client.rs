@@ -63,7 +63,10 @@ impl RepoClient {
     pub fn join(&self) -> RepoMessage {
         RepoMessage::Join {
             sender_id: self.peer_id.clone(),
-            peer_metadata: PeerMetadata { storage_id: None, is_ephemeral: false },
+            peer_metadata: PeerMetadata {
+                storage_id: None,
+                is_ephemeral: false,
+            },
             supported_protocol_versions: vec![PROTOCOL_VERSION.to_owned()],
         }
     }
@@ -78,12 +81,19 @@ impl RepoClient {
         match message {
             RepoMessage::Peer { sender_id, .. } => {
                 self.server_id = Some(sender_id.clone());
-                ClientEvent::Connected { server_id: sender_id }
+                ClientEvent::Connected {
+                    server_id: sender_id,
+                }
             }
-            RepoMessage::Sync { document_id, data, .. } | RepoMessage::Request { document_id, data, .. } => {
-                ClientEvent::Sync { document_id, data }
+            RepoMessage::Sync {
+                document_id, data, ..
             }
-            RepoMessage::DocUnavailable { document_id, .. } => ClientEvent::Unavailable { document_id },
+            | RepoMessage::Request {
+                document_id, data, ..
+            } => ClientEvent::Sync { document_id, data },
+            RepoMessage::DocUnavailable { document_id, .. } => {
+                ClientEvent::Unavailable { document_id }
+            }
             RepoMessage::Error { message, .. } => ClientEvent::Error { message },
             _ => ClientEvent::Ignored,
         }
@@ -91,16 +101,30 @@ impl RepoClient {
 
     /// The next message to send for `document_id`, if the server may lack something (`request` the first
     /// time, `sync` after). `None` before the handshake or when there is nothing to say.
-    pub fn sync_message(&mut self, document_id: DocumentId, doc: &impl SyncDoc) -> Option<RepoMessage> {
+    pub fn sync_message(
+        &mut self,
+        document_id: DocumentId,
+        doc: &impl SyncDoc,
+    ) -> Option<RepoMessage> {
         let server = self.server_id.clone()?;
         let state = self.states.entry(document_id).or_default();
         let data = doc.generate_sync_message(state)?;
         let first = !self.requested.insert(document_id, true).unwrap_or(false);
         let (sender_id, target_id) = (self.peer_id.clone(), server);
         Some(if first {
-            RepoMessage::Request { sender_id, target_id, document_id, data }
+            RepoMessage::Request {
+                sender_id,
+                target_id,
+                document_id,
+                data,
+            }
         } else {
-            RepoMessage::Sync { sender_id, target_id, document_id, data }
+            RepoMessage::Sync {
+                sender_id,
+                target_id,
+                document_id,
+                data,
+            }
         })
     }
 
@@ -152,20 +176,33 @@ mod tests {
         let id = DocumentId::for_doc(DocKind::Inspection, &facility, 2026);
         let mut doc = Inspection::create(&facility, 2026, Template::national()).unwrap();
         let stamp = Stamp::new(Author::new("u", "王"), Timestamp(0));
-        doc.set_status(&ItemId::from("T1.01"), Some(Status::Compliant), &stamp).unwrap();
+        doc.set_status(&ItemId::from("T1.01"), Some(Status::Compliant), &stamp)
+            .unwrap();
 
         let mut client = RepoClient::new("device-1");
-        assert!(client.sync_message(id, &doc).is_none(), "nothing before the handshake");
-        assert!(matches!(client.join(), RepoMessage::Join { ref supported_protocol_versions, .. } if supported_protocol_versions == &["1"]));
+        assert!(
+            client.sync_message(id, &doc).is_none(),
+            "nothing before the handshake"
+        );
+        assert!(
+            matches!(client.join(), RepoMessage::Join { ref supported_protocol_versions, .. } if supported_protocol_versions == &["1"])
+        );
         let event = client.handle(RepoMessage::Peer {
             sender_id: "server".into(),
             peer_metadata: PeerMetadata::default(),
             selected_protocol_version: "1".into(),
             target_id: "device-1".into(),
         });
-        assert_eq!(event, ClientEvent::Connected { server_id: "server".into() });
+        assert_eq!(
+            event,
+            ClientEvent::Connected {
+                server_id: "server".into()
+            }
+        );
         let first = client.sync_message(id, &doc).unwrap();
-        assert!(matches!(first, RepoMessage::Request { ref target_id, document_id, .. } if target_id == "server" && document_id == id));
+        assert!(
+            matches!(first, RepoMessage::Request { ref target_id, document_id, .. } if target_id == "server" && document_id == id)
+        );
 
         // A server replica answers through the same codec.
         let mut server_doc = Inspection::empty();
@@ -179,7 +216,9 @@ mod tests {
                 RepoMessage::Request { data, .. } | RepoMessage::Sync { data, .. } => data,
                 other => panic!("unexpected {other:?}"),
             };
-            server_doc.receive_sync_message(&mut server_state, &data).unwrap();
+            server_doc
+                .receive_sync_message(&mut server_state, &data)
+                .unwrap();
             if let Some(reply) = server_doc.generate_sync_message(&mut server_state) {
                 let event = client.handle(RepoMessage::Sync {
                     sender_id: "server".into(),
@@ -187,7 +226,9 @@ mod tests {
                     document_id: id,
                     data: reply,
                 });
-                let ClientEvent::Sync { data, .. } = event else { panic!("{event:?}") };
+                let ClientEvent::Sync { data, .. } = event else {
+                    panic!("{event:?}")
+                };
                 next = client.receive(id, &mut doc, &data).unwrap();
             }
         }

@@ -40,7 +40,8 @@ pub struct DocumentIdError(String);
 impl DocumentId {
     /// The id of `kind` for `facility` in `year`.
     pub fn for_doc(kind: DocKind, facility: &FacilityId, year: Year) -> Self {
-        let digest = Sha256::digest(format!("zhigai:{}:{}:{}", kind.code(), facility, year).as_bytes());
+        let digest =
+            Sha256::digest(format!("zhigai:{}:{}:{}", kind.code(), facility, year).as_bytes());
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
         Self(bytes)
@@ -78,7 +79,9 @@ impl FromStr for DocumentId {
             .with_check(None)
             .into_vec()
             .map_err(|_| DocumentIdError(s.to_owned()))?;
-        let bytes: [u8; 16] = bytes.try_into().map_err(|_| DocumentIdError(s.to_owned()))?;
+        let bytes: [u8; 16] = bytes
+            .try_into()
+            .map_err(|_| DocumentIdError(s.to_owned()))?;
         Ok(Self(bytes))
     }
 }
@@ -117,7 +120,12 @@ mod tests {
         let good = DocumentId::for_doc(DocKind::Review, &FacilityId::from("x"), 2026).to_string();
         let mut bad = good.clone().into_bytes();
         bad[3] = if bad[3] == b'2' { b'3' } else { b'2' };
-        assert!(String::from_utf8(bad).unwrap().parse::<DocumentId>().is_err());
+        assert!(
+            String::from_utf8(bad)
+                .unwrap()
+                .parse::<DocumentId>()
+                .is_err()
+        );
         let short = bs58::encode([1u8; 8]).with_check().into_string();
         assert!(short.parse::<DocumentId>().is_err());
         assert!("0OIl".parse::<DocumentId>().is_err());

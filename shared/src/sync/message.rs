@@ -209,12 +209,28 @@ mod tests {
         let messages = [
             RepoMessage::Join {
                 sender_id: "client-1".into(),
-                peer_metadata: PeerMetadata { storage_id: Some("s1".into()), is_ephemeral: false },
+                peer_metadata: PeerMetadata {
+                    storage_id: Some("s1".into()),
+                    is_ephemeral: false,
+                },
                 supported_protocol_versions: vec!["1".into()],
             },
-            RepoMessage::Sync { sender_id: "a".into(), target_id: "b".into(), document_id: doc(), data: vec![1, 2, 3] },
-            RepoMessage::DocUnavailable { sender_id: "a".into(), target_id: "b".into(), document_id: doc() },
-            RepoMessage::Error { sender_id: "s".into(), message: "no".into(), target_id: "c".into() },
+            RepoMessage::Sync {
+                sender_id: "a".into(),
+                target_id: "b".into(),
+                document_id: doc(),
+                data: vec![1, 2, 3],
+            },
+            RepoMessage::DocUnavailable {
+                sender_id: "a".into(),
+                target_id: "b".into(),
+                document_id: doc(),
+            },
+            RepoMessage::Error {
+                sender_id: "s".into(),
+                message: "no".into(),
+                target_id: "c".into(),
+            },
         ];
         for m in messages {
             assert_eq!(decode(&encode(&m)).unwrap(), m);
@@ -223,13 +239,25 @@ mod tests {
 
     #[test]
     fn the_wire_form_is_a_map_with_text_keys_and_byte_strings() {
-        let m = RepoMessage::Request { sender_id: "a".into(), target_id: "b".into(), document_id: doc(), data: vec![9, 8] };
+        let m = RepoMessage::Request {
+            sender_id: "a".into(),
+            target_id: "b".into(),
+            document_id: doc(),
+            data: vec![9, 8],
+        };
         let value: ciborium::Value = ciborium::from_reader(encode(&m).as_slice()).unwrap();
         let map = value.as_map().unwrap();
-        let get = |k: &str| map.iter().find(|(key, _)| key.as_text() == Some(k)).map(|(_, v)| v.clone());
+        let get = |k: &str| {
+            map.iter()
+                .find(|(key, _)| key.as_text() == Some(k))
+                .map(|(_, v)| v.clone())
+        };
         assert_eq!(get("type").unwrap().as_text(), Some("request"));
         assert_eq!(get("senderId").unwrap().as_text(), Some("a"));
-        assert_eq!(get("documentId").unwrap().as_text(), Some(doc().to_string().as_str()));
+        assert_eq!(
+            get("documentId").unwrap().as_text(),
+            Some(doc().to_string().as_str())
+        );
         assert_eq!(get("data").unwrap().as_bytes(), Some(&vec![9u8, 8]));
     }
 
@@ -239,26 +267,43 @@ mod tests {
         let value = ciborium::Value::Map(vec![
             ("type".into(), "join".into()),
             ("senderId".into(), "js".into()),
-            ("peerMetadata".into(), ciborium::Value::Map(vec![("isEphemeral".into(), true.into())])),
-            ("supportedProtocolVersions".into(), ciborium::Value::Array(vec!["1".into()])),
+            (
+                "peerMetadata".into(),
+                ciborium::Value::Map(vec![("isEphemeral".into(), true.into())]),
+            ),
+            (
+                "supportedProtocolVersions".into(),
+                ciborium::Value::Array(vec!["1".into()]),
+            ),
         ]);
         let mut frame = Vec::new();
         ciborium::into_writer(&value, &mut frame).unwrap();
         let m = decode(&frame).unwrap();
-        assert!(matches!(m, RepoMessage::Join { ref sender_id, ref peer_metadata, .. } if sender_id == "js" && peer_metadata.is_ephemeral));
+        assert!(
+            matches!(m, RepoMessage::Join { ref sender_id, ref peer_metadata, .. } if sender_id == "js" && peer_metadata.is_ephemeral)
+        );
     }
 
     #[test]
     fn garbage_and_unknown_types_are_malformed() {
         assert!(decode(b"\xff\x00garbage").is_err());
         assert!(decode(b"").is_err());
-        let value = ciborium::Value::Map(vec![("type".into(), "teleport".into()), ("senderId".into(), "x".into())]);
+        let value = ciborium::Value::Map(vec![
+            ("type".into(), "teleport".into()),
+            ("senderId".into(), "x".into()),
+        ]);
         let mut frame = Vec::new();
         ciborium::into_writer(&value, &mut frame).unwrap();
         let err = decode(&frame).unwrap_err();
-        assert!(err.to_string().contains("teleport") || err.to_string().contains("variant"), "{err}");
+        assert!(
+            err.to_string().contains("teleport") || err.to_string().contains("variant"),
+            "{err}"
+        );
         // A sync without its document id.
-        let value = ciborium::Value::Map(vec![("type".into(), "sync".into()), ("senderId".into(), "x".into())]);
+        let value = ciborium::Value::Map(vec![
+            ("type".into(), "sync".into()),
+            ("senderId".into(), "x".into()),
+        ]);
         let mut frame = Vec::new();
         ciborium::into_writer(&value, &mut frame).unwrap();
         assert!(decode(&frame).is_err());

@@ -6,7 +6,7 @@ mod document_id;
 mod message;
 
 pub use client::{ClientEvent, RepoClient};
-pub use document_id::{DocumentId, DocumentIdError, DocKind};
+pub use document_id::{DocKind, DocumentId, DocumentIdError};
 pub use message::{CodecError, PeerMetadata, RepoMessage, decode, encode};
 
 /// The protocol version this implementation speaks.

@@ -1,0 +1,325 @@
+//! A native sync client over the same protocol code as the browser: log in, take a ticket, open the
+//! WebSocket, and keep documents in sync. Used by the tests and the load tool.
+
+use crate::docs::Doc;
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use zhigai_shared::sync::{self, ClientEvent, DocumentId, RepoClient, RepoMessage};
+use zhigai_shared::{Inspection, Review};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What the server said besides sync data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// `doc-unavailable` for a document.
+    Unavailable(DocumentId),
+    /// An `error` message.
+    Error(String),
+    /// The server closed the connection, with its code and reason.
+    Closed(Option<u16>, String),
+}
+
+/// One user's device.
+pub struct SyncClient {
+    base: String,
+    http: reqwest::Client,
+    token: String,
+    socket: Option<Socket>,
+    repo: RepoClient,
+    docs: HashMap<DocumentId, Doc>,
+    /// Everything the server said besides sync data, oldest first.
+    pub notices: Vec<Notice>,
+}
+
+impl SyncClient {
+    /// Logs in at `base` (`http://host:port`).
+    ///
+    /// # Errors
+    /// If the login is refused or the server cannot be reached.
+    pub async fn login(base: &str, username: &str, password: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::new();
+        let response = http
+            .post(format!("{base}/api/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("login of {username} refused: {}", response.status());
+        }
+        let body: serde_json::Value = response.json().await?;
+        let token = body["token"].as_str().context("no token")?.to_owned();
+        Ok(Self {
+            base: base.to_owned(),
+            http,
+            token,
+            socket: None,
+            repo: RepoClient::new(format!(
+                "native-{username}-{}",
+                &crate::auth::new_secret()[..6]
+            )),
+            docs: HashMap::new(),
+            notices: Vec::new(),
+        })
+    }
+
+    /// The session token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// A fresh one-time sync ticket.
+    ///
+    /// # Errors
+    /// If the server refuses.
+    pub async fn ticket(&self) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .post(format!("{}/api/sync-ticket", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("ticket refused: {}", response.status());
+        }
+        let body: serde_json::Value = response.json().await?;
+        Ok(body["ticket"].as_str().context("no ticket")?.to_owned())
+    }
+
+    /// Opens the sync WebSocket with a fresh ticket and completes the handshake.
+    ///
+    /// # Errors
+    /// If the ticket or the connection is refused.
+    pub async fn connect(&mut self) -> anyhow::Result<()> {
+        let ticket = self.ticket().await?;
+        self.connect_with_ticket(&ticket).await
+    }
+
+    /// Opens the sync WebSocket with `ticket`.
+    ///
+    /// # Errors
+    /// If the server refuses the ticket or the handshake.
+    pub async fn connect_with_ticket(&mut self, ticket: &str) -> anyhow::Result<()> {
+        let url = format!(
+            "{}/api/sync?ticket={ticket}",
+            self.base.replacen("http", "ws", 1)
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .context("opening the sync socket")?;
+        socket
+            .send(Message::Binary(sync::encode(&self.repo.join()).into()))
+            .await?;
+        self.socket = Some(socket);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.repo.is_connected() {
+            if Instant::now() > deadline || self.socket.is_none() {
+                bail!("no handshake from the server");
+            }
+            self.pump(Duration::from_millis(50)).await?;
+        }
+        // Resume every document we hold.
+        let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+        for id in ids {
+            self.push(id).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the socket is open and the handshake done.
+    pub fn is_connected(&self) -> bool {
+        self.socket.is_some() && self.repo.is_connected()
+    }
+
+    /// Drops the connection (as a phone losing its network).
+    pub fn disconnect(&mut self) {
+        self.socket = None;
+        self.repo.disconnected();
+    }
+
+    /// Sends a raw frame (for bad-input tests).
+    ///
+    /// # Errors
+    /// If the socket is closed.
+    pub async fn send_raw(&mut self, frame: Message) -> anyhow::Result<()> {
+        self.socket
+            .as_mut()
+            .context("not connected")?
+            .send(frame)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts holding `doc` under `id` and asks the server for it.
+    ///
+    /// # Errors
+    /// If sending fails.
+    pub async fn open(&mut self, id: DocumentId, doc: Doc) -> anyhow::Result<()> {
+        self.docs.insert(id, doc);
+        self.push(id).await
+    }
+
+    /// The inspection held under `id`.
+    ///
+    /// # Panics
+    /// If no inspection is held there (a test's mistake).
+    pub fn inspection(&self, id: DocumentId) -> &Inspection {
+        self.docs
+            .get(&id)
+            .and_then(Doc::as_inspection)
+            .expect("an inspection is held under this id")
+    }
+
+    /// The inspection held under `id`, to edit; call [`Self::push`] after.
+    ///
+    /// # Panics
+    /// If no inspection is held there.
+    pub fn inspection_mut(&mut self, id: DocumentId) -> &mut Inspection {
+        match self.docs.get_mut(&id) {
+            Some(Doc::Inspection(d)) => d,
+            _ => panic!("no inspection under {id}"),
+        }
+    }
+
+    /// The review held under `id`.
+    ///
+    /// # Panics
+    /// If no review is held there.
+    pub fn review(&self, id: DocumentId) -> &Review {
+        self.docs
+            .get(&id)
+            .and_then(Doc::as_review)
+            .expect("a review is held under this id")
+    }
+
+    /// The review held under `id`, to edit; call [`Self::push`] after.
+    ///
+    /// # Panics
+    /// If no review is held there.
+    pub fn review_mut(&mut self, id: DocumentId) -> &mut Review {
+        match self.docs.get_mut(&id) {
+            Some(Doc::Review(d)) => d,
+            _ => panic!("no review under {id}"),
+        }
+    }
+
+    /// Sends what the server may lack of `id` (nothing while disconnected).
+    ///
+    /// # Errors
+    /// If sending fails.
+    pub async fn push(&mut self, id: DocumentId) -> anyhow::Result<()> {
+        let Some(doc) = self.docs.get(&id) else {
+            return Ok(());
+        };
+        if self.socket.is_none() {
+            return Ok(());
+        }
+        if let Some(message) = self.repo.sync_message(id, doc) {
+            self.send(&message).await?;
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, message: &RepoMessage) -> anyhow::Result<()> {
+        if let Some(socket) = self.socket.as_mut()
+            && socket
+                .send(Message::Binary(sync::encode(message).into()))
+                .await
+                .is_err()
+        {
+            self.disconnect();
+        }
+        Ok(())
+    }
+
+    /// Handles what arrives for `duration`.
+    ///
+    /// # Errors
+    /// Only for failures of this client itself; a closed connection is a [`Notice::Closed`].
+    pub async fn pump(&mut self, duration: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + duration;
+        loop {
+            let Some(socket) = self.socket.as_mut() else {
+                return Ok(());
+            };
+            let next = match tokio::time::timeout_at(deadline, socket.next()).await {
+                Err(_) => return Ok(()),
+                Ok(next) => next,
+            };
+            match next {
+                None | Some(Err(_)) => {
+                    self.notices.push(Notice::Closed(None, String::new()));
+                    self.disconnect();
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = frame.map_or((None, String::new()), |f| {
+                        (Some(u16::from(f.code)), f.reason.to_string())
+                    });
+                    self.notices.push(Notice::Closed(code, reason));
+                    self.disconnect();
+                }
+                Some(Ok(Message::Binary(frame))) => self.on_frame(&frame).await?,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, frame: &[u8]) -> anyhow::Result<()> {
+        let message = sync::decode(frame).context("the server sent a malformed frame")?;
+        match self.repo.handle(message) {
+            ClientEvent::Sync { document_id, data } => {
+                let Some(doc) = self.docs.get_mut(&document_id) else {
+                    return Ok(());
+                };
+                match self.repo.receive(document_id, doc, &data) {
+                    Ok(Some(reply)) => self.send(&reply).await?,
+                    Ok(None) => {}
+                    Err(e) => self.notices.push(Notice::Error(e.to_string())),
+                }
+            }
+            ClientEvent::Unavailable { document_id } => {
+                self.notices.push(Notice::Unavailable(document_id))
+            }
+            ClientEvent::Error { message } => self.notices.push(Notice::Error(message)),
+            ClientEvent::Connected { .. } | ClientEvent::Ignored => {}
+        }
+        Ok(())
+    }
+
+    /// Pumps until `done` holds or `timeout` passes; returns whether it held.
+    ///
+    /// # Errors
+    /// As [`Self::pump`].
+    pub async fn wait_for(
+        &mut self,
+        timeout: Duration,
+        done: impl Fn(&Self) -> bool,
+    ) -> anyhow::Result<bool> {
+        let deadline = Instant::now() + timeout;
+        while !done(self) {
+            if Instant::now() > deadline {
+                return Ok(false);
+            }
+            self.pump(Duration::from_millis(20)).await?;
+        }
+        Ok(true)
+    }
+
+    /// Pumps until the server has acknowledged every change of `id` (it stores before it answers).
+    ///
+    /// # Errors
+    /// As [`Self::pump`].
+    pub async fn wait_acked(&mut self, id: DocumentId, timeout: Duration) -> anyhow::Result<bool> {
+        self.push(id).await?;
+        self.wait_for(timeout, |c| {
+            c.docs.get(&id).is_some_and(|d| c.repo.is_in_sync(id, d))
+        })
+        .await
+    }
+}

@@ -1,0 +1,306 @@
+//! Storage: the only module that mentions sqlx. One [`Store`] interface with a SQLite and a PostgreSQL
+//! implementation built from the same SQL (`sql.rs`), and migrations for both applied at start.
+
+mod sql;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use thiserror::Error;
+use zhigai_shared::access::Role;
+use zhigai_shared::summary::AreaCounts;
+use zhigai_shared::{FacilityId, FacilityProfile, FacilityType, Service, UserId};
+
+pub use sql::{PgStore, SqliteStore};
+
+/// A storage failure.
+#[derive(Debug, Error)]
+pub enum DbError {
+    /// The database refused or failed a statement.
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row with that key exists already.
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// A stored value this version cannot read.
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+}
+
+/// A county.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct County {
+    /// Its id.
+    pub id: String,
+    /// Its name (某某县).
+    pub name: String,
+}
+
+/// A medical community (医共体).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Community {
+    /// Its id.
+    pub id: String,
+    /// Its county.
+    pub county_id: String,
+    /// Its name.
+    pub name: String,
+    /// The lead hospital (牵头医院).
+    pub lead_hospital: String,
+}
+
+/// A facility.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facility {
+    /// Its id.
+    pub id: FacilityId,
+    /// Its county.
+    pub county_id: String,
+    /// Its medical community, if any.
+    pub community_id: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub facility_type: FacilityType,
+    /// Beds actually open.
+    pub open_beds: u32,
+    /// Services offered.
+    pub services: Vec<Service>,
+}
+
+impl Facility {
+    /// What the template needs to know of it.
+    pub fn profile(&self) -> FacilityProfile {
+        FacilityProfile {
+            facility_type: self.facility_type,
+            open_beds: self.open_beds,
+            services: self.services.clone(),
+        }
+    }
+}
+
+/// A user account (without its password hash).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// The login name.
+    pub username: String,
+    /// The name colleagues know.
+    pub display_name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its county (facility staff: the facility's county).
+    pub county_id: String,
+    /// Its facility, for facility roles.
+    pub facility_id: Option<FacilityId>,
+}
+
+/// A login session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Its id (not the token).
+    pub id: String,
+    /// Its user.
+    pub user_id: UserId,
+    /// Created (ms).
+    pub created_at: i64,
+    /// Last used (ms).
+    pub last_seen_at: i64,
+    /// Expires unless used again (ms).
+    pub expires_at: i64,
+    /// Revoked (ms), if it was.
+    pub revoked_at: Option<i64>,
+    /// What device it was opened on (the browser's user agent).
+    pub device: String,
+}
+
+/// One problem of a facility-year, as the dashboard lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemRow {
+    /// The problem.
+    pub problem_id: String,
+    /// Its item.
+    pub item_id: Option<String>,
+    /// What is wrong.
+    pub description: String,
+    /// Its owner's name.
+    pub owner_name: Option<String>,
+    /// Its deadline (YYYY-MM-DD).
+    pub deadline: Option<String>,
+    /// Its status code.
+    pub status: String,
+}
+
+/// The summary of an inspection to store with a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InspectionRows {
+    /// Counts.
+    pub summary: zhigai_shared::summary::InspectionSummary,
+    /// Every problem not withdrawn.
+    pub problems: Vec<ProblemRow>,
+}
+
+/// What a committed change updates besides the document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DerivedRows {
+    /// An inspection changed.
+    Inspection(InspectionRows),
+    /// A review changed: its state code.
+    Review(String),
+}
+
+/// A change to store durably: the chunk and its derived rows, in one transaction.
+#[derive(Clone, Debug)]
+pub struct DocWrite {
+    /// The document id.
+    pub doc_id: String,
+    /// `inspection` or `review`.
+    pub kind: String,
+    /// Its facility.
+    pub facility_id: FacilityId,
+    /// Its year.
+    pub year: i64,
+    /// The bytes to append (an incremental save).
+    pub chunk: Vec<u8>,
+    /// The rows it updates.
+    pub derived: DerivedRows,
+    /// Now (ms).
+    pub now: i64,
+}
+
+/// One facility-year as the county dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// The facility.
+    pub facility_id: String,
+    /// Its name.
+    pub facility_name: String,
+    /// Its type code.
+    pub facility_type: String,
+    /// Beds actually open.
+    pub open_beds: u32,
+    /// Its medical community, if any.
+    pub community_id: Option<String>,
+    /// The year.
+    pub year: i64,
+    /// Applicable items.
+    pub applicable: i64,
+    /// Answered applicable items.
+    pub answered: i64,
+    /// Per area.
+    pub areas: Vec<AreaCounts>,
+    /// Problems not rectified.
+    pub open_problems: i64,
+    /// Problems not rectified and past their deadline.
+    pub overdue_problems: i64,
+    /// Whether submitted.
+    pub submitted: bool,
+    /// The review state code.
+    pub review_state: String,
+    /// Last edit (ms), if any.
+    pub last_edit_at: Option<i64>,
+    /// When the row was last written (ms): the last sync that changed it.
+    pub updated_at: Option<i64>,
+}
+
+/// Everything zhigai stores.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Adds a county.
+    async fn insert_county(&self, county: &County) -> Result<(), DbError>;
+    /// A county by id.
+    async fn fetch_county(&self, id: &str) -> Result<Option<County>, DbError>;
+    /// Adds a medical community.
+    async fn insert_community(&self, community: &Community) -> Result<(), DbError>;
+    /// The medical communities of a county.
+    async fn fetch_communities(&self, county_id: &str) -> Result<Vec<Community>, DbError>;
+    /// Adds a facility.
+    async fn insert_facility(&self, facility: &Facility) -> Result<(), DbError>;
+    /// A facility by id.
+    async fn fetch_facility(&self, id: &FacilityId) -> Result<Option<Facility>, DbError>;
+    /// The facilities of a county, by name.
+    async fn fetch_facilities(&self, county_id: &str) -> Result<Vec<Facility>, DbError>;
+
+    /// Adds a user with a password hash.
+    async fn insert_user(&self, user: &User, password_hash: &str, now: i64) -> Result<(), DbError>;
+    /// A user and password hash by login name.
+    async fn fetch_user_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<(User, String)>, DbError>;
+    /// Replaces a user's password hash; false if no such user.
+    async fn update_password(&self, username: &str, password_hash: &str) -> Result<bool, DbError>;
+    /// The users of a facility.
+    async fn fetch_facility_users(&self, facility: &FacilityId) -> Result<Vec<User>, DbError>;
+
+    /// Adds a session.
+    async fn insert_session(&self, session: &Session, token_hash: &str) -> Result<(), DbError>;
+    /// A live or dead session and its user by token hash.
+    async fn fetch_session(&self, token_hash: &str) -> Result<Option<(Session, User)>, DbError>;
+    /// A session and its user by session id.
+    async fn fetch_sessions_by_id(&self, id: &str) -> Result<Option<(Session, User)>, DbError>;
+    /// Marks a session used, sliding its expiry.
+    async fn touch_session(&self, id: &str, now: i64, expires_at: i64) -> Result<(), DbError>;
+    /// Revokes one session of `user`; false if there is none such.
+    async fn revoke_session(&self, id: &str, user: &UserId, now: i64) -> Result<bool, DbError>;
+    /// Revokes every session of a user (a lost tablet); returns how many.
+    async fn revoke_user_sessions(&self, username: &str, now: i64) -> Result<u64, DbError>;
+    /// A user's sessions, newest first.
+    async fn fetch_sessions(&self, user: &UserId) -> Result<Vec<Session>, DbError>;
+
+    /// Adds a one-time sync ticket.
+    async fn insert_ticket(
+        &self,
+        ticket_hash: &str,
+        session_id: &str,
+        user: &UserId,
+        expires_at: i64,
+    ) -> Result<(), DbError>;
+    /// Uses a ticket up: its user and session if it was valid, unused and unexpired.
+    async fn consume_ticket(
+        &self,
+        ticket_hash: &str,
+        now: i64,
+    ) -> Result<Option<(String, UserId)>, DbError>;
+
+    /// A document's stored bytes (snapshot, then chunks in order), if stored.
+    async fn fetch_document(&self, doc_id: &str) -> Result<Option<Vec<Vec<u8>>>, DbError>;
+    /// Durably stores a change and its derived rows in one transaction.
+    async fn append_document(&self, write: &DocWrite) -> Result<(), DbError>;
+    /// Replaces a document's snapshot and chunks by one compacted snapshot.
+    async fn compact_document(
+        &self,
+        doc_id: &str,
+        snapshot: &[u8],
+        now: i64,
+    ) -> Result<(), DbError>;
+
+    /// The summary rows of a county's facilities for `year` (facilities never synced included, zeroed);
+    /// `today` (YYYY-MM-DD) decides what is overdue.
+    async fn fetch_county_summary(
+        &self,
+        county_id: &str,
+        year: i64,
+        today: &str,
+    ) -> Result<Vec<SummaryRow>, DbError>;
+}
+
+/// Opens the store at `url` (`sqlite:…` or a path for SQLite, `postgres://…` for PostgreSQL) and applies
+/// the migrations.
+///
+/// # Errors
+/// [`DbError`] if the database cannot be opened or migrated.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, DbError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    }
+}

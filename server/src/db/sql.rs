@@ -1,0 +1,561 @@
+//! The SQL behind [`Store`], written once with `$n` placeholders that SQLite and PostgreSQL both accept,
+//! and instantiated for each database by `sql_store!`.
+
+use super::{
+    Community, County, DbError, DerivedRows, DocWrite, Facility, Session, Store, SummaryRow, User,
+};
+use async_trait::async_trait;
+use sqlx::Row;
+use std::str::FromStr;
+use std::time::Duration;
+use zhigai_shared::summary::AreaCounts;
+use zhigai_shared::{FacilityId, FacilityType, Service, UserId};
+
+/// SQLite: the default, one file next to the binary.
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+/// PostgreSQL: for a province, several server instances on one database.
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the SQLite file and migrates it.
+    ///
+    /// # Errors
+    /// [`DbError`] if it cannot be opened or migrated.
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        use sqlx::sqlite::{
+            SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+        };
+        let url = if url.starts_with("sqlite:") {
+            url.to_owned()
+        } else {
+            format!("sqlite://{url}")
+        };
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // An acknowledged change must survive a crash or a power cut.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+impl PgStore {
+    /// Connects to PostgreSQL and migrates the database.
+    ///
+    /// # Errors
+    /// [`DbError`] if it cannot connect or migrate.
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn duplicate(what: &str, e: sqlx::Error) -> DbError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            DbError::Duplicate(what.to_owned())
+        }
+        _ => DbError::Sqlx(e),
+    }
+}
+
+fn services_text(services: &[Service]) -> String {
+    services
+        .iter()
+        .map(|s| s.code())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn parse_services(text: &str) -> Result<Vec<Service>, DbError> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse()
+                .map_err(|e: zhigai_shared::facility::ParseError| DbError::Corrupt(e.to_string()))
+        })
+        .collect()
+}
+
+// Column lists as macros, so that every statement stays a string literal (sqlx only runs audited SQL).
+macro_rules! user_columns {
+    () => {
+        "u.id, u.username, u.display_name, u.role, u.county_id, u.facility_id"
+    };
+}
+macro_rules! facility_columns {
+    () => {
+        "id, county_id, community_id, name, facility_type, open_beds, services"
+    };
+}
+macro_rules! session_columns {
+    () => {
+        "s.id AS session_id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.device"
+    };
+}
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty) => {
+        impl $store {
+            fn user(row: &<$db as sqlx::Database>::Row) -> Result<User, DbError> {
+                let role: String = row.try_get("role")?;
+                Ok(User {
+                    id: UserId::new(row.try_get::<String, _>("id")?),
+                    username: row.try_get("username")?,
+                    display_name: row.try_get("display_name")?,
+                    role: role.parse().map_err(DbError::Corrupt)?,
+                    county_id: row.try_get("county_id")?,
+                    facility_id: row.try_get::<Option<String>, _>("facility_id")?.map(FacilityId::new),
+                })
+            }
+
+            fn facility(row: &<$db as sqlx::Database>::Row) -> Result<Facility, DbError> {
+                let facility_type: String = row.try_get("facility_type")?;
+                let services: String = row.try_get("services")?;
+                Ok(Facility {
+                    id: FacilityId::new(row.try_get::<String, _>("id")?),
+                    county_id: row.try_get("county_id")?,
+                    community_id: row.try_get("community_id")?,
+                    name: row.try_get("name")?,
+                    facility_type: FacilityType::from_str(&facility_type)
+                        .map_err(|e| DbError::Corrupt(e.to_string()))?,
+                    open_beds: u32::try_from(row.try_get::<i64, _>("open_beds")?).unwrap_or(0),
+                    services: parse_services(&services)?,
+                })
+            }
+
+            fn session(row: &<$db as sqlx::Database>::Row) -> Result<Session, DbError> {
+                Ok(Session {
+                    id: row.try_get("session_id")?,
+                    user_id: UserId::new(row.try_get::<String, _>("user_id")?),
+                    created_at: row.try_get("created_at")?,
+                    last_seen_at: row.try_get("last_seen_at")?,
+                    expires_at: row.try_get("expires_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                    device: row.try_get("device")?,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                <$db as sqlx::Database>::NAME
+            }
+
+            async fn insert_county(&self, county: &County) -> Result<(), DbError> {
+                sqlx::query("INSERT INTO counties (id, name) VALUES ($1, $2)")
+                    .bind(&county.id)
+                    .bind(&county.name)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| duplicate(&format!("county {}", county.id), e))?;
+                Ok(())
+            }
+
+            async fn fetch_county(&self, id: &str) -> Result<Option<County>, DbError> {
+                let row = sqlx::query("SELECT id, name FROM counties WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok(County { id: r.try_get("id")?, name: r.try_get("name")? })).transpose()
+            }
+
+            async fn insert_community(&self, c: &Community) -> Result<(), DbError> {
+                sqlx::query("INSERT INTO communities (id, county_id, name, lead_hospital) VALUES ($1, $2, $3, $4)")
+                    .bind(&c.id)
+                    .bind(&c.county_id)
+                    .bind(&c.name)
+                    .bind(&c.lead_hospital)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| duplicate(&format!("community {}", c.id), e))?;
+                Ok(())
+            }
+
+            async fn fetch_communities(&self, county_id: &str) -> Result<Vec<Community>, DbError> {
+                let rows = sqlx::query(
+                    "SELECT id, county_id, name, lead_hospital FROM communities WHERE county_id = $1 ORDER BY id",
+                )
+                .bind(county_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Community {
+                            id: r.try_get("id")?,
+                            county_id: r.try_get("county_id")?,
+                            name: r.try_get("name")?,
+                            lead_hospital: r.try_get("lead_hospital")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_facility(&self, f: &Facility) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO facilities (id, county_id, community_id, name, facility_type, open_beds, services) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(f.id.as_str())
+                .bind(&f.county_id)
+                .bind(&f.community_id)
+                .bind(&f.name)
+                .bind(f.facility_type.code())
+                .bind(i64::from(f.open_beds))
+                .bind(services_text(&f.services))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| duplicate(&format!("facility {}", f.id), e))?;
+                Ok(())
+            }
+
+            async fn fetch_facility(&self, id: &FacilityId) -> Result<Option<Facility>, DbError> {
+                let row = sqlx::query(concat!("SELECT ", facility_columns!(), " FROM facilities WHERE id = $1"))
+                    .bind(id.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::facility).transpose()
+            }
+
+            async fn fetch_facilities(&self, county_id: &str) -> Result<Vec<Facility>, DbError> {
+                let rows = sqlx::query(concat!("SELECT ", facility_columns!(), " FROM facilities WHERE county_id = $1 ORDER BY community_id, id"))
+                .bind(county_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::facility).collect()
+            }
+
+            async fn insert_user(&self, u: &User, password_hash: &str, now: i64) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO users (id, username, display_name, password_hash, role, county_id, facility_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(u.id.as_str())
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(password_hash)
+                .bind(u.role.code())
+                .bind(&u.county_id)
+                .bind(u.facility_id.as_ref().map(|f| f.as_str().to_owned()))
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| duplicate(&format!("user {}", u.username), e))?;
+                Ok(())
+            }
+
+            async fn fetch_user_by_username(&self, username: &str) -> Result<Option<(User, String)>, DbError> {
+                let row = sqlx::query(concat!("SELECT ", user_columns!(), ", u.password_hash FROM users u WHERE u.username = $1"))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| Ok((Self::user(&r)?, r.try_get("password_hash")?))).transpose()
+            }
+
+            async fn update_password(&self, username: &str, password_hash: &str) -> Result<bool, DbError> {
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+                    .bind(password_hash)
+                    .bind(username)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn fetch_facility_users(&self, facility: &FacilityId) -> Result<Vec<User>, DbError> {
+                let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.facility_id = $1 ORDER BY u.display_name"))
+                .bind(facility.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::user).collect()
+            }
+
+            async fn insert_session(&self, s: &Session, token_hash: &str) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, revoked_at, device) \
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+                )
+                .bind(&s.id)
+                .bind(token_hash)
+                .bind(s.user_id.as_str())
+                .bind(s.created_at)
+                .bind(s.last_seen_at)
+                .bind(s.expires_at)
+                .bind(&s.device)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn fetch_session(&self, token_hash: &str) -> Result<Option<(Session, User)>, DbError> {
+                let row = sqlx::query(concat!("SELECT ", session_columns!(), ", ", user_columns!(), " FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1"))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| Ok((Self::session(&r)?, Self::user(&r)?))).transpose()
+            }
+
+            async fn fetch_sessions_by_id(&self, id: &str) -> Result<Option<(Session, User)>, DbError> {
+                let row = sqlx::query(concat!("SELECT ", session_columns!(), ", ", user_columns!(), " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok((Self::session(&r)?, Self::user(&r)?))).transpose()
+            }
+
+            async fn touch_session(&self, id: &str, now: i64, expires_at: i64) -> Result<(), DbError> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3 AND revoked_at IS NULL")
+                    .bind(now)
+                    .bind(expires_at)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn revoke_session(&self, id: &str, user: &UserId, now: i64) -> Result<bool, DbError> {
+                let done = sqlx::query(
+                    "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(user.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn revoke_user_sessions(&self, username: &str, now: i64) -> Result<u64, DbError> {
+                let done = sqlx::query(
+                    "UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL \
+                     AND user_id = (SELECT id FROM users WHERE username = $2)",
+                )
+                .bind(now)
+                .bind(username)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn fetch_sessions(&self, user: &UserId) -> Result<Vec<Session>, DbError> {
+                let rows = sqlx::query(concat!("SELECT ", session_columns!(), " FROM sessions s WHERE s.user_id = $1 ORDER BY s.created_at DESC"))
+                .bind(user.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::session).collect()
+            }
+
+            async fn insert_ticket(&self, ticket_hash: &str, session_id: &str, user: &UserId, expires_at: i64) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO sync_tickets (ticket_hash, session_id, user_id, expires_at, used_at) VALUES ($1, $2, $3, $4, NULL)",
+                )
+                .bind(ticket_hash)
+                .bind(session_id)
+                .bind(user.as_str())
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn consume_ticket(&self, ticket_hash: &str, now: i64) -> Result<Option<(String, UserId)>, DbError> {
+                let row = sqlx::query(
+                    "UPDATE sync_tickets SET used_at = $1 \
+                     WHERE ticket_hash = $2 AND used_at IS NULL AND expires_at > $1 \
+                     RETURNING session_id, user_id",
+                )
+                .bind(now)
+                .bind(ticket_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| Ok((r.try_get("session_id")?, UserId::new(r.try_get::<String, _>("user_id")?))))
+                    .transpose()
+            }
+
+            async fn fetch_document(&self, doc_id: &str) -> Result<Option<Vec<Vec<u8>>>, DbError> {
+                let mut tx = self.pool.begin().await?;
+                let Some(row) = sqlx::query("SELECT snapshot FROM documents WHERE doc_id = $1")
+                    .bind(doc_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let mut parts: Vec<Vec<u8>> = vec![row.try_get("snapshot")?];
+                let chunks = sqlx::query("SELECT data FROM doc_chunks WHERE doc_id = $1 ORDER BY id")
+                    .bind(doc_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for chunk in chunks {
+                    parts.push(chunk.try_get("data")?);
+                }
+                tx.commit().await?;
+                Ok(Some(parts))
+            }
+
+            async fn append_document(&self, w: &DocWrite) -> Result<(), DbError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO documents (doc_id, kind, facility_id, year, snapshot, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (doc_id) DO UPDATE SET updated_at = excluded.updated_at",
+                )
+                .bind(&w.doc_id)
+                .bind(&w.kind)
+                .bind(w.facility_id.as_str())
+                .bind(w.year)
+                .bind(Vec::<u8>::new())
+                .bind(w.now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3)")
+                    .bind(&w.doc_id)
+                    .bind(&w.chunk)
+                    .bind(w.now)
+                    .execute(&mut *tx)
+                    .await?;
+                match &w.derived {
+                    DerivedRows::Inspection(rows) => {
+                        let s = &rows.summary;
+                        let areas = serde_json::to_string(&s.areas).unwrap_or_else(|_| "[]".to_owned());
+                        sqlx::query(
+                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                             ON CONFLICT (facility_id, year) DO UPDATE SET applicable = excluded.applicable, \
+                             answered = excluded.answered, areas = excluded.areas, open_problems = excluded.open_problems, \
+                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at",
+                        )
+                        .bind(w.facility_id.as_str())
+                        .bind(w.year)
+                        .bind(i64::from(s.applicable))
+                        .bind(i64::from(s.answered))
+                        .bind(areas)
+                        .bind(i64::from(s.open_problems))
+                        .bind(i64::from(s.submitted))
+                        .bind(s.last_edit_at)
+                        .bind(w.now)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query("DELETE FROM problems WHERE facility_id = $1 AND year = $2")
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .execute(&mut *tx)
+                            .await?;
+                        for p in &rows.problems {
+                            sqlx::query(
+                                "INSERT INTO problems (facility_id, year, problem_id, item_id, description, owner_name, deadline, status) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(&p.problem_id)
+                            .bind(&p.item_id)
+                            .bind(&p.description)
+                            .bind(&p.owner_name)
+                            .bind(&p.deadline)
+                            .bind(&p.status)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                    DerivedRows::Review(state) => {
+                        sqlx::query(
+                            "INSERT INTO summaries (facility_id, year, review_state, updated_at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (facility_id, year) DO UPDATE SET review_state = excluded.review_state, \
+                             updated_at = excluded.updated_at",
+                        )
+                        .bind(w.facility_id.as_str())
+                        .bind(w.year)
+                        .bind(state)
+                        .bind(w.now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn compact_document(&self, doc_id: &str, snapshot: &[u8], now: i64) -> Result<(), DbError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE documents SET snapshot = $1, updated_at = $2 WHERE doc_id = $3")
+                    .bind(snapshot)
+                    .bind(now)
+                    .bind(doc_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM doc_chunks WHERE doc_id = $1")
+                    .bind(doc_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn fetch_county_summary(&self, county_id: &str, year: i64, today: &str) -> Result<Vec<SummaryRow>, DbError> {
+                let rows = sqlx::query(
+                    "SELECT f.id, f.name, f.facility_type, f.open_beds, f.community_id, \
+                     s.applicable, s.answered, s.areas, s.open_problems, s.submitted, s.review_state, s.last_edit_at, s.updated_at, \
+                     (SELECT COUNT(*) FROM problems p WHERE p.facility_id = f.id AND p.year = $2 \
+                        AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $3) AS overdue \
+                     FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $2 \
+                     WHERE f.county_id = $1 ORDER BY f.community_id, f.id",
+                )
+                .bind(county_id)
+                .bind(year)
+                .bind(today)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let areas: Option<String> = r.try_get("areas")?;
+                        let areas: Vec<AreaCounts> = match areas {
+                            Some(text) => serde_json::from_str(&text).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                            None => Vec::new(),
+                        };
+                        Ok(SummaryRow {
+                            facility_id: r.try_get("id")?,
+                            facility_name: r.try_get("name")?,
+                            facility_type: r.try_get("facility_type")?,
+                            open_beds: u32::try_from(r.try_get::<i64, _>("open_beds")?).unwrap_or(0),
+                            community_id: r.try_get("community_id")?,
+                            year,
+                            applicable: r.try_get::<Option<i64>, _>("applicable")?.unwrap_or(0),
+                            answered: r.try_get::<Option<i64>, _>("answered")?.unwrap_or(0),
+                            areas,
+                            open_problems: r.try_get::<Option<i64>, _>("open_problems")?.unwrap_or(0),
+                            overdue_problems: r.try_get::<i64, _>("overdue")?,
+                            submitted: r.try_get::<Option<i64>, _>("submitted")?.unwrap_or(0) != 0,
+                            review_state: r
+                                .try_get::<Option<String>, _>("review_state")?
+                                .unwrap_or_else(|| "not_submitted".to_owned()),
+                            last_edit_at: r.try_get("last_edit_at")?,
+                            updated_at: r.try_get("updated_at")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+sql_store!(SqliteStore, sqlx::Sqlite);
+sql_store!(PgStore, sqlx::Postgres);

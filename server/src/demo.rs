@@ -1,0 +1,384 @@
+//! The demo county: two medical communities, fourteen facilities of all five types, one account per role
+//! per scope, and 2026 inspections in every state — partly filled, with problems (some overdue), submitted,
+//! returned, approved — so a newcomer sees a living system at once.
+
+use crate::auth::hash_password;
+use crate::db::{Community, County, DocWrite, Facility, Store, User};
+use crate::docs::{Doc, now_ms};
+use anyhow::Context;
+use zhigai_shared::access::Role;
+use zhigai_shared::sync::{DocKind, DocumentId};
+use zhigai_shared::{
+    Author, Date, FacilityId, FacilityType, Inspection, NewProblem, Owner, ProblemChange,
+    ProblemStatus, Review, Service, Stamp, Status, Template, Timestamp, UserId,
+};
+
+/// The demo county's id.
+pub const COUNTY: &str = "demo-county";
+/// The password of every demo account.
+pub const PASSWORD: &str = "zhigai2026";
+
+/// One demo account, for printing.
+pub struct Account {
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Where they belong.
+    pub scope: String,
+}
+
+struct Spec {
+    id: &'static str,
+    community: &'static str,
+    name: &'static str,
+    kind: FacilityType,
+    beds: u32,
+    services: &'static [Service],
+}
+
+const FACILITIES: &[Spec] = {
+    use FacilityType::*;
+    use Service::*;
+    &[
+        Spec {
+            id: "chengguan",
+            community: "gc-east",
+            name: "城关镇中心卫生院",
+            kind: CentralTownship,
+            beds: 60,
+            services: &[
+                Inpatient,
+                Surgery,
+                Emergency,
+                Lab,
+                Tcm,
+                FamilyDoctor,
+                Transfusion,
+            ],
+        },
+        Spec {
+            id: "liuhe",
+            community: "gc-east",
+            name: "柳河镇卫生院",
+            kind: Township,
+            beds: 20,
+            services: &[Inpatient, Lab, Tcm, FamilyDoctor],
+        },
+        Spec {
+            id: "shiqiao",
+            community: "gc-east",
+            name: "石桥镇卫生院",
+            kind: Township,
+            beds: 8,
+            services: &[Lab, FamilyDoctor],
+        },
+        Spec {
+            id: "dongguan",
+            community: "gc-east",
+            name: "东关社区卫生服务中心",
+            kind: CommunityCentre,
+            beds: 40,
+            services: &[Inpatient, Lab, Tcm, FamilyDoctor],
+        },
+        Spec {
+            id: "wangzhuang",
+            community: "gc-east",
+            name: "柳河镇王庄村卫生室",
+            kind: VillageClinic,
+            beds: 0,
+            services: &[FamilyDoctor],
+        },
+        Spec {
+            id: "lijia",
+            community: "gc-east",
+            name: "柳河镇李家村卫生室",
+            kind: VillageClinic,
+            beds: 0,
+            services: &[FamilyDoctor, Tcm],
+        },
+        Spec {
+            id: "dongguan-zhan",
+            community: "gc-east",
+            name: "东关社区卫生服务站",
+            kind: CommunityStation,
+            beds: 0,
+            services: &[FamilyDoctor],
+        },
+        Spec {
+            id: "xiling",
+            community: "gc-west",
+            name: "西岭镇中心卫生院",
+            kind: CentralTownship,
+            beds: 45,
+            services: &[Inpatient, Surgery, Emergency, Lab, FamilyDoctor],
+        },
+        Spec {
+            id: "nanhe",
+            community: "gc-west",
+            name: "南河镇卫生院",
+            kind: Township,
+            beds: 15,
+            services: &[Inpatient, Lab, FamilyDoctor],
+        },
+        Spec {
+            id: "beipo",
+            community: "gc-west",
+            name: "北坡镇卫生院",
+            kind: Township,
+            beds: 0,
+            services: &[Lab, Tcm, FamilyDoctor],
+        },
+        Spec {
+            id: "xicheng",
+            community: "gc-west",
+            name: "西城社区卫生服务中心",
+            kind: CommunityCentre,
+            beds: 12,
+            services: &[Lab, FamilyDoctor],
+        },
+        Spec {
+            id: "zhangcun",
+            community: "gc-west",
+            name: "西岭镇张村卫生室",
+            kind: VillageClinic,
+            beds: 0,
+            services: &[FamilyDoctor],
+        },
+        Spec {
+            id: "zhaocun",
+            community: "gc-west",
+            name: "南河镇赵村卫生室",
+            kind: VillageClinic,
+            beds: 0,
+            services: &[],
+        },
+        Spec {
+            id: "xicheng-zhan",
+            community: "gc-west",
+            name: "西城社区卫生服务站",
+            kind: CommunityStation,
+            beds: 0,
+            services: &[FamilyDoctor],
+        },
+    ]
+};
+
+/// A tiny deterministic generator, so the demo looks the same every time.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below.max(1)
+    }
+}
+
+/// Seeds the demo county unless it exists; returns the accounts created (empty if it existed).
+///
+/// # Errors
+/// If storage fails.
+pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
+    if store.fetch_county(COUNTY).await?.is_some() {
+        return Ok(Vec::new());
+    }
+    let now = now_ms();
+    store
+        .insert_county(&County {
+            id: COUNTY.into(),
+            name: "清河县（示范）".into(),
+        })
+        .await?;
+    for (id, name, lead) in [
+        ("gc-east", "清河县东部医共体", "清河县人民医院"),
+        ("gc-west", "清河县西部医共体", "清河县中医医院"),
+    ] {
+        store
+            .insert_community(&Community {
+                id: id.into(),
+                county_id: COUNTY.into(),
+                name: name.into(),
+                lead_hospital: lead.into(),
+            })
+            .await?;
+    }
+    let hash = tokio::task::spawn_blocking(|| hash_password(PASSWORD)).await??;
+    let mut accounts = Vec::new();
+    let mut add_user = async |username: String,
+                              name: String,
+                              role: Role,
+                              facility: Option<&Facility>|
+           -> anyhow::Result<User> {
+        let user = User {
+            id: UserId::new(format!("u-{username}")),
+            username: username.clone(),
+            display_name: name.clone(),
+            role,
+            county_id: COUNTY.into(),
+            facility_id: facility.map(|f| f.id.clone()),
+        };
+        store.insert_user(&user, &hash, now).await?;
+        accounts.push(Account {
+            username,
+            name,
+            role,
+            scope: facility.map_or_else(|| "清河县（示范）".to_owned(), |f| f.name.clone()),
+        });
+        Ok(user)
+    };
+    add_user("admin".into(), "县卫健局信息科".into(), Role::Admin, None).await?;
+    let reviewer = add_user(
+        "reviewer".into(),
+        "县质控中心赵审核".into(),
+        Role::Reviewer,
+        None,
+    )
+    .await?;
+
+    let surnames = [
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱",
+    ];
+    let mut rng = Lcg(2026);
+    for (i, spec) in FACILITIES.iter().enumerate() {
+        let facility = Facility {
+            id: FacilityId::new(spec.id),
+            county_id: COUNTY.into(),
+            community_id: Some(spec.community.into()),
+            name: spec.name.into(),
+            facility_type: spec.kind,
+            open_beds: spec.beds,
+            services: spec.services.to_vec(),
+        };
+        store.insert_facility(&facility).await?;
+        let head = add_user(
+            format!("{}-head", spec.id),
+            format!("{}院长", surnames[i]),
+            Role::Head,
+            Some(&facility),
+        )
+        .await?;
+        let member = add_user(
+            format!("{}-member", spec.id),
+            format!("{}医生", surnames[(i + 5) % surnames.len()]),
+            Role::Member,
+            Some(&facility),
+        )
+        .await?;
+        // Fourteen facilities, fourteen stages of the year's work.
+        let progress = [95, 60, 30, 100, 45, 0, 20, 100, 75, 10, 55, 0, 35, 80][i];
+        if progress > 0 {
+            fill(
+                store, &facility, &head, &member, &reviewer, progress, &mut rng,
+            )
+            .await?;
+        }
+    }
+    Ok(accounts)
+}
+
+fn stamp(user: &User, day: u32) -> Stamp {
+    // 2026-04-01 plus `day` days, 09:00 China time.
+    Stamp::new(
+        Author::new(user.id.clone(), user.display_name.clone()),
+        Timestamp(1_775_005_200_000 + i64::from(day) * 86_400_000),
+    )
+}
+
+async fn fill(
+    store: &dyn Store,
+    facility: &Facility,
+    head: &User,
+    member: &User,
+    reviewer: &User,
+    progress: u64,
+    rng: &mut Lcg,
+) -> anyhow::Result<()> {
+    let year = 2026;
+    let template = Template::national();
+    let mut doc = Inspection::create(&facility.id, year, template)?;
+    let items = template.applicable_items(&facility.profile());
+    let mut day = 0;
+    let mut problems = 0;
+    for item in &items {
+        if rng.next(100) >= progress {
+            continue;
+        }
+        day = (day + 1) % 200;
+        let who = if rng.next(2) == 0 { head } else { member };
+        let status = match rng.next(10) {
+            0..=5 => Status::Compliant,
+            6 | 7 => Status::Partial,
+            8 => Status::NonCompliant,
+            _ => Status::NotApplicable,
+        };
+        doc.set_status(&item.id, Some(status), &stamp(who, day))?;
+        if rng.next(4) == 0 {
+            doc.set_note(&item.id, "已查阅相关记录，现场核实。", &stamp(who, day))?;
+        }
+        if matches!(status, Status::Partial | Status::NonCompliant) && problems < 6 {
+            problems += 1;
+            let deadline = Date::new(2026, [6, 9, 12, 12][problems % 4], 30).context("deadline")?;
+            let id = doc.add_problem(
+                NewProblem {
+                    item: Some(item.id.clone()),
+                    description: format!("{}：落实不到位", item.text_zh),
+                    measure: "完善制度，组织培训，月底前复查。".into(),
+                    owner: Some(Owner {
+                        user: member.id.clone(),
+                        name: member.display_name.clone(),
+                    }),
+                    deadline: Some(deadline),
+                },
+                &stamp(head, day),
+            )?;
+            let status = [
+                ProblemStatus::Open,
+                ProblemStatus::InProgress,
+                ProblemStatus::Rectified,
+            ][problems % 3];
+            if status != ProblemStatus::Open {
+                doc.update_problem(&id, ProblemChange::Status(status), &stamp(member, day + 5))?;
+            }
+        }
+    }
+    let mut review = Review::create(&facility.id, year)?;
+    if progress == 100 {
+        doc.submit(&stamp(head, 210))?;
+        review.set_state(zhigai_shared::ReviewState::Submitted, &stamp(reviewer, 211))?;
+        if facility.facility_type == FacilityType::CentralTownship {
+            review.approve(&doc.heads(), &stamp(reviewer, 215))?;
+        } else {
+            let first = items.first().map(|i| i.id.clone()).context("items")?;
+            review.add_comment(
+                &first,
+                "请补充会议纪要和签到表照片。",
+                &stamp(reviewer, 214),
+            )?;
+            review.return_for_changes(
+                "部分条目证据不足，请补充后重新提交。",
+                &stamp(reviewer, 215),
+            )?;
+        }
+    }
+    for (kind, mut doc) in [
+        (DocKind::Inspection, Doc::Inspection(doc)),
+        (DocKind::Review, Doc::Review(review)),
+    ] {
+        let write = DocWrite {
+            doc_id: DocumentId::for_doc(kind, &facility.id, year).to_string(),
+            kind: kind.code().into(),
+            facility_id: facility.id.clone(),
+            year: i64::from(year),
+            chunk: doc.save(),
+            derived: doc.derived(facility),
+            now: now_ms(),
+        };
+        store.append_document(&write).await?;
+    }
+    Ok(())
+}

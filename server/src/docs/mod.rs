@@ -1,0 +1,193 @@
+//! The document hub: one task owns each open document. It applies incoming sync messages in batches,
+//! commits the changes to the database, and only then answers the sender and forwards to the other
+//! peers, so an acknowledged change survives a crash. Idle documents leave memory.
+
+mod document;
+mod task;
+
+pub use task::now_ms;
+
+pub use document::Doc;
+
+use crate::db::{Facility, Store};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use zhigai_shared::Year;
+use zhigai_shared::sync::{DocKind, DocumentId};
+
+/// A connection's id within this server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConnId(u64);
+
+impl ConnId {
+    /// A fresh id.
+    pub fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Which document, of which facility and year.
+#[derive(Clone, Debug)]
+pub struct DocMeta {
+    /// Its id.
+    pub id: DocumentId,
+    /// Inspection or review.
+    pub kind: DocKind,
+    /// Its facility.
+    pub facility: Facility,
+    /// Its year.
+    pub year: Year,
+}
+
+/// What a document task sends a connection.
+#[derive(Debug)]
+pub enum Outbound {
+    /// An Automerge sync message for the peer.
+    Sync {
+        /// Which document.
+        doc: DocumentId,
+        /// The message.
+        data: Vec<u8>,
+    },
+    /// A refusal or failure concerning one document.
+    Error {
+        /// Which document.
+        doc: DocumentId,
+        /// What to tell the peer.
+        message: String,
+    },
+}
+
+/// A command for a document task.
+pub(crate) enum DocCmd {
+    Sync {
+        conn: ConnId,
+        data: Vec<u8>,
+        may_write: bool,
+        out: mpsc::Sender<Outbound>,
+    },
+    Detach {
+        conn: ConnId,
+    },
+}
+
+/// Open documents: each one's command queue and task.
+type OpenDocs = HashMap<DocumentId, (mpsc::Sender<DocCmd>, JoinHandle<()>)>;
+
+/// The set of open documents.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+struct HubInner {
+    store: Arc<dyn Store>,
+    idle: Duration,
+    docs: Mutex<OpenDocs>,
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl Hub {
+    /// A hub storing through `store`; documents without peers leave memory after `idle`.
+    pub fn new(store: Arc<dyn Store>, idle: Duration) -> Self {
+        Self {
+            inner: Arc::new(HubInner {
+                store,
+                idle,
+                docs: Mutex::new(HashMap::new()),
+                closed: std::sync::atomic::AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Hands a peer's sync message to the document's task (starting it if needed). Replies and forwards
+    /// arrive on `out`.
+    pub async fn sync(
+        &self,
+        meta: &DocMeta,
+        conn: ConnId,
+        data: Vec<u8>,
+        may_write: bool,
+        out: mpsc::Sender<Outbound>,
+    ) {
+        let mut cmd = DocCmd::Sync {
+            conn,
+            data,
+            may_write,
+            out,
+        };
+        // A task that just went idle refuses the command; start a fresh one and try once more.
+        for _ in 0..2 {
+            let Some(sender) = self.sender(meta) else {
+                return;
+            };
+            match sender.send(cmd).await {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(back)) => {
+                    self.forget(meta.id, &sender);
+                    cmd = back;
+                }
+            }
+        }
+    }
+
+    /// Tells the document's task that a connection is gone.
+    pub async fn detach(&self, doc: DocumentId, conn: ConnId) {
+        let sender = self.lock().get(&doc).map(|(s, _)| s.clone());
+        if let Some(sender) = sender {
+            let _ = sender.send(DocCmd::Detach { conn }).await;
+        }
+    }
+
+    /// How many documents are open.
+    pub fn open_documents(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Stops taking commands and waits for every document task to finish its current batch.
+    pub async fn shutdown(&self) {
+        self.inner.closed.store(true, Ordering::SeqCst);
+        let handles: Vec<JoinHandle<()>> = self.lock().drain().map(|(_, (_, h))| h).collect();
+        // Dropping the senders above ends each task once its queue is drained.
+        for handle in handles {
+            let _ = handle.await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, OpenDocs> {
+        self.inner.docs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn sender(&self, meta: &DocMeta) -> Option<mpsc::Sender<DocCmd>> {
+        if self.inner.closed.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut docs = self.lock();
+        if let Some((sender, _)) = docs.get(&meta.id)
+            && !sender.is_closed()
+        {
+            return Some(sender.clone());
+        }
+        let (tx, rx) = mpsc::channel(1024);
+        let handle = tokio::spawn(task::run(
+            meta.clone(),
+            self.inner.store.clone(),
+            rx,
+            self.inner.idle,
+        ));
+        docs.insert(meta.id, (tx.clone(), handle));
+        Some(tx)
+    }
+
+    fn forget(&self, id: DocumentId, sender: &mpsc::Sender<DocCmd>) {
+        let mut docs = self.lock();
+        if docs.get(&id).is_some_and(|(s, _)| s.same_channel(sender)) {
+            docs.remove(&id);
+        }
+    }
+}

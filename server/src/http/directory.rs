@@ -1,0 +1,177 @@
+//! The directory as a user sees it: their facilities with the automerge URLs of each year's documents,
+//! a facility's staff, the template, and a county's summary rows.
+
+use super::error::ApiError;
+use super::extract::AuthUser;
+use super::{AppState, action_years, scope_of, today_cst};
+use crate::db::{Community, Facility, SummaryRow, User};
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use zhigai_shared::access::{Role, Scope, access};
+use zhigai_shared::sync::{DocKind, DocumentId};
+use zhigai_shared::{FacilityId, Template};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/facilities", get(list_facilities))
+        .route("/api/facilities/{id}/staff", get(list_staff))
+        .route("/api/template", get(template))
+        .route("/api/counties/{id}/summary", get(county_summary))
+}
+
+/// Where one document is, and what the caller may do with it.
+#[derive(Serialize, Deserialize)]
+pub struct DocRef {
+    /// The automerge-repo document id.
+    pub document_id: String,
+    /// `automerge:<document_id>`.
+    pub url: String,
+    /// Whether the caller may change it.
+    pub writable: bool,
+}
+
+/// One year's two documents of a facility.
+#[derive(Serialize, Deserialize)]
+pub struct YearDocs {
+    /// The year.
+    pub year: u16,
+    /// The self-inspection.
+    pub inspection: DocRef,
+    /// The county's review.
+    pub review: DocRef,
+}
+
+/// A facility with its documents.
+#[derive(Serialize, Deserialize)]
+pub struct FacilityEntry {
+    /// The facility.
+    #[serde(flatten)]
+    pub facility: Facility,
+    /// Its coverage wave (2026, 2027 or 2028).
+    pub wave: u16,
+    /// Its documents per year.
+    pub documents: Vec<YearDocs>,
+}
+
+/// The caller's facilities and their communities.
+#[derive(Serialize, Deserialize)]
+pub struct FacilitiesResponse {
+    /// Facilities, by community.
+    pub facilities: Vec<FacilityEntry>,
+    /// The communities they belong to.
+    pub communities: Vec<Community>,
+}
+
+fn doc_ref(user: &User, kind: DocKind, facility: &Facility, year: u16) -> DocRef {
+    let id = DocumentId::for_doc(kind, &facility.id, year);
+    let writable = access(
+        user.role,
+        &scope_of(user),
+        kind,
+        &facility.id,
+        &facility.county_id,
+    )
+    .write;
+    DocRef {
+        document_id: id.to_string(),
+        url: id.url(),
+        writable,
+    }
+}
+
+async fn list_facilities(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<FacilitiesResponse>, ApiError> {
+    let user = &auth.user;
+    let facilities = state.visible_facilities(user).await?;
+    let communities = state.store.fetch_communities(&user.county_id).await?;
+    let entries = facilities
+        .into_iter()
+        .map(|facility| FacilityEntry {
+            wave: facility.profile().wave().deadline_year(),
+            documents: action_years()
+                .map(|year| YearDocs {
+                    year,
+                    inspection: doc_ref(user, DocKind::Inspection, &facility, year),
+                    review: doc_ref(user, DocKind::Review, &facility, year),
+                })
+                .collect(),
+            facility,
+        })
+        .collect();
+    Ok(Json(FacilitiesResponse {
+        facilities: entries,
+        communities,
+    }))
+}
+
+async fn list_staff(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    let id = FacilityId::new(id);
+    let facility = state
+        .store
+        .fetch_facility(&id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let allowed = match scope_of(&auth.user) {
+        Scope::Facility(own) => own == facility.id,
+        Scope::County(county) => county == facility.county_id,
+    };
+    if !allowed {
+        // Another county's or facility's staff list does not exist for this caller.
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(state.store.fetch_facility_users(&id).await?))
+}
+
+async fn template(_auth: AuthUser) -> Json<&'static Template> {
+    Json(Template::national())
+}
+
+#[derive(Deserialize)]
+struct SummaryQuery {
+    year: Option<i64>,
+}
+
+/// A county's facility-year summaries.
+#[derive(Serialize, Deserialize)]
+pub struct CountySummary {
+    /// The county.
+    pub county_id: String,
+    /// The year.
+    pub year: i64,
+    /// The date overdue is counted against (China Standard Time).
+    pub today: String,
+    /// One row per facility.
+    pub facilities: Vec<SummaryRow>,
+}
+
+async fn county_summary(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(county): Path<String>,
+    Query(q): Query<SummaryQuery>,
+) -> Result<Json<CountySummary>, ApiError> {
+    let user = &auth.user;
+    if !matches!(user.role, Role::Reviewer | Role::Admin) || user.county_id != county {
+        return Err(ApiError::Forbidden);
+    }
+    let today = today_cst();
+    let year = q.year.unwrap_or(i64::from(today.year()));
+    let facilities = state
+        .store
+        .fetch_county_summary(&county, year, &today.to_string())
+        .await?;
+    Ok(Json(CountySummary {
+        county_id: county,
+        year,
+        today: today.to_string(),
+        facilities,
+    }))
+}

@@ -1,0 +1,117 @@
+//! The API's one error type: each variant maps to a status code and a message in Chinese and English;
+//! internal detail is logged, never sent.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// What an API request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No valid session.
+    #[error("not logged in")]
+    Unauthorized,
+    /// The session expired or was revoked.
+    #[error("session expired")]
+    SessionExpired,
+    /// Wrong username or password.
+    #[error("wrong credentials")]
+    BadCredentials,
+    /// Too many failed logins.
+    #[error("throttled")]
+    Throttled(u64),
+    /// The role or scope does not allow it.
+    #[error("forbidden")]
+    Forbidden,
+    /// No such thing (or not visible to this user).
+    #[error("not found")]
+    NotFound,
+    /// The request itself is wrong.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Something failed inside the server.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Internal(format!("{e:#}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, zh, en) = match &self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "请先登录。".to_owned(),
+                "Please log in.".to_owned(),
+            ),
+            ApiError::SessionExpired => (
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "登录已过期或已被注销，请重新登录。".to_owned(),
+                "Your session has expired or was revoked; please log in again.".to_owned(),
+            ),
+            ApiError::BadCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "用户名或密码错误。".to_owned(),
+                "Wrong username or password.".to_owned(),
+            ),
+            ApiError::Throttled(secs) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                format!("登录失败次数过多，请 {secs} 秒后再试。"),
+                format!("Too many failed logins; try again in {secs} seconds."),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "您没有权限进行此操作。".to_owned(),
+                "Your role does not allow this.".to_owned(),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "未找到。".to_owned(),
+                "Not found.".to_owned(),
+            ),
+            ApiError::BadRequest(why) => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("请求有误：{why}"),
+                format!("Bad request: {why}"),
+            ),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器出错，请稍后重试。".to_owned(),
+                    "The server failed; please try again later.".to_owned(),
+                )
+            }
+        };
+        let mut response = (
+            status,
+            Json(json!({ "error": code, "message": zh, "message_en": en })),
+        )
+            .into_response();
+        if let ApiError::Throttled(secs) = self
+            && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}

@@ -1,0 +1,189 @@
+//! Login, logout, `me`, the user's sessions (revocable: a lost tablet) and one-time sync tickets.
+
+use super::error::ApiError;
+use super::extract::{AuthUser, JsonBody};
+use super::{AppState, now_ms, scope_of, ticket_ttl};
+use crate::auth::{new_secret, secret_hash, verify_password};
+use crate::db::{Session, User};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/me", get(me))
+        .route("/api/sessions", get(list_sessions))
+        .route("/api/sessions/{id}", delete(revoke_session))
+        .route("/api/sync-ticket", post(create_ticket))
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+/// A login's answer.
+#[derive(Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// The session token: send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// The session's id (to list and revoke it).
+    pub session_id: String,
+    /// When it expires unless used (ms).
+    pub expires_at: i64,
+    /// Who logged in.
+    pub user: User,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let ip = addr.ip().to_string();
+    let username = req.username.trim().to_owned();
+    if let Some(wait) = state.throttle.check(&username, &ip) {
+        tracing::warn!(%username, %ip, "login throttled");
+        return Err(ApiError::Throttled(wait));
+    }
+    let found = state.store.fetch_user_by_username(&username).await?;
+    let password = req.password.clone();
+    // Verify off the async threads: argon2 is deliberately slow.
+    let ok = match found {
+        Some((user, hash)) => {
+            tokio::task::spawn_blocking(move || verify_password(&password, &hash).then_some(user))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+        }
+        None => None,
+    };
+    let Some(user) = ok else {
+        state.throttle.fail(&username, &ip);
+        tracing::info!(%username, %ip, "login failed");
+        return Err(ApiError::BadCredentials);
+    };
+    state.throttle.succeed(&username);
+    let token = new_secret();
+    let now = now_ms();
+    let session = Session {
+        id: new_secret()[..16].to_owned(),
+        user_id: user.id.clone(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + state.settings.session_ttl().as_millis() as i64,
+        revoked_at: None,
+        device: headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect(),
+    };
+    state
+        .store
+        .insert_session(&session, &secret_hash(&token))
+        .await?;
+    tracing::info!(username = %user.username, "login");
+    Ok(Json(LoginResponse {
+        token,
+        session_id: session.id,
+        expires_at: session.expires_at,
+        user,
+    }))
+}
+
+async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .revoke_session(&auth.session.id, &auth.user.id, now_ms())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the caller is.
+#[derive(Serialize, Deserialize)]
+pub struct MeResponse {
+    /// The user.
+    pub user: User,
+    /// Their scope.
+    pub scope: zhigai_shared::access::Scope,
+    /// Their county's name.
+    pub county_name: Option<String>,
+    /// This session's id.
+    pub session_id: String,
+}
+
+async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Json<MeResponse>, ApiError> {
+    let county = state.store.fetch_county(&auth.user.county_id).await?;
+    Ok(Json(MeResponse {
+        scope: scope_of(&auth.user),
+        county_name: county.map(|c| c.name),
+        session_id: auth.session.id,
+        user: auth.user,
+    }))
+}
+
+async fn list_sessions(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<Vec<Session>>, ApiError> {
+    Ok(Json(state.store.fetch_sessions(&auth.user.id).await?))
+}
+
+async fn revoke_session(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state
+        .store
+        .revoke_session(&id, &auth.user.id, now_ms())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// A one-time ticket for opening the sync WebSocket.
+#[derive(Serialize, Deserialize)]
+pub struct TicketResponse {
+    /// The ticket.
+    pub ticket: String,
+    /// Valid until (ms).
+    pub expires_at: i64,
+    /// The WebSocket path to open.
+    pub url: String,
+}
+
+async fn create_ticket(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<TicketResponse>, ApiError> {
+    let ticket = new_secret();
+    let expires_at = now_ms() + ticket_ttl(&state.settings).as_millis() as i64;
+    state
+        .store
+        .insert_ticket(
+            &secret_hash(&ticket),
+            &auth.session.id,
+            &auth.user.id,
+            expires_at,
+        )
+        .await?;
+    let url = format!("/api/sync?ticket={ticket}");
+    Ok(Json(TicketResponse {
+        ticket,
+        expires_at,
+        url,
+    }))
+}

@@ -1,0 +1,308 @@
+//! The sync WebSocket: automerge-repo v1 over binary frames. The connection is authorised before the
+//! upgrade by a one-time ticket; every `request` and `sync` is checked against the user's access to that
+//! document. Peer ids are the peer's own claim and never authorise anything.
+
+use super::error::ApiError;
+use super::{AppState, action_years, now_ms, scope_of};
+use crate::auth::secret_hash;
+use crate::db::User;
+use crate::docs::{ConnId, DocMeta, Outbound};
+use axum::Router;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use zhigai_shared::access::{Access, access};
+use zhigai_shared::sync::{self, DocKind, DocumentId, PROTOCOL_VERSION, PeerMetadata, RepoMessage};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/api/sync", get(upgrade))
+}
+
+#[derive(Deserialize)]
+struct TicketQuery {
+    ticket: Option<String>,
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    Query(q): Query<TicketQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let ticket = q.ticket.ok_or(ApiError::Unauthorized)?;
+    let (session_id, user_id) = state
+        .store
+        .consume_ticket(&secret_hash(&ticket), now_ms())
+        .await?
+        .ok_or(ApiError::SessionExpired)?;
+    let user = session_user(&state, &session_id)
+        .await?
+        .ok_or(ApiError::SessionExpired)?;
+    if user.id != user_id {
+        return Err(ApiError::SessionExpired);
+    }
+    let limit = state.settings.max_frame_bytes;
+    Ok(ws
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| async move {
+            Connection::new(state, user, session_id).run(socket).await;
+        }))
+}
+
+/// The user of a live session, by session id.
+async fn session_user(state: &AppState, session_id: &str) -> Result<Option<User>, ApiError> {
+    // Sessions are looked up by token hash elsewhere; here the ticket named the session.
+    let sessions = state.store.fetch_sessions_by_id(session_id).await?;
+    let now = now_ms();
+    Ok(sessions.and_then(|(s, u)| (s.revoked_at.is_none() && s.expires_at > now).then_some(u)))
+}
+
+struct Connection {
+    state: AppState,
+    user: User,
+    session_id: String,
+    id: ConnId,
+    peer_id: Option<String>,
+    access: HashMap<DocumentId, (DocMeta, Access)>,
+    attached: HashSet<DocumentId>,
+}
+
+enum Flow {
+    Continue,
+    Close(u16, &'static str),
+}
+
+impl Connection {
+    fn new(state: AppState, user: User, session_id: String) -> Self {
+        Self {
+            state,
+            user,
+            session_id,
+            id: ConnId::next(),
+            peer_id: None,
+            access: HashMap::new(),
+            attached: HashSet::new(),
+        }
+    }
+
+    async fn run(mut self, mut socket: WebSocket) {
+        let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(256);
+        let mut shutdown = self.state.shutdown.clone();
+        let mut recheck = tokio::time::interval(Duration::from_secs(30));
+        recheck.tick().await;
+        tracing::info!(user = %self.user.username, conn = ?self.id, "sync connection opened");
+        let close = loop {
+            tokio::select! {
+                incoming = socket.recv() => match incoming {
+                    None => break None,
+                    Some(Err(e)) => {
+                        tracing::info!(user = %self.user.username, error = %e, "sync connection failed");
+                        let too_big = e.to_string().to_lowercase().contains("too long") || e.to_string().to_lowercase().contains("too big") || e.to_string().contains("size");
+                        break too_big.then_some((close_code::SIZE, "frame too large"));
+                    }
+                    Some(Ok(Message::Binary(frame))) => match self.on_frame(&frame, &out_tx, &mut socket).await {
+                        Flow::Continue => {}
+                        Flow::Close(code, reason) => break Some((code, reason)),
+                    },
+                    Some(Ok(Message::Text(_))) => {
+                        self.send_error(&mut socket, "只接受二进制 CBOR 帧。Binary CBOR frames only.").await;
+                        break Some((close_code::UNSUPPORTED, "binary CBOR frames only"));
+                    }
+                    Some(Ok(Message::Close(_))) => break None,
+                    Some(Ok(_)) => {}
+                },
+                Some(out) = out_rx.recv() => {
+                    let message = match out {
+                        Outbound::Sync { doc, data } => RepoMessage::Sync {
+                            sender_id: self.state.peer_id.clone(),
+                            target_id: self.peer_id.clone().unwrap_or_default(),
+                            document_id: doc,
+                            data,
+                        },
+                        Outbound::Error { doc, message } => RepoMessage::Error {
+                            sender_id: self.state.peer_id.clone(),
+                            message: format!("{doc}: {message}"),
+                            target_id: self.peer_id.clone().unwrap_or_default(),
+                        },
+                    };
+                    if socket.send(Message::Binary(sync::encode(&message).into())).await.is_err() {
+                        break None;
+                    }
+                }
+                _ = recheck.tick() => {
+                    if !matches!(session_user(&self.state, &self.session_id).await, Ok(Some(_))) {
+                        break Some((close_code::POLICY, "session expired or revoked"));
+                    }
+                }
+                _ = shutdown.changed() => break Some((close_code::AWAY, "server shutting down")),
+            }
+        };
+        if let Some((code, reason)) = close {
+            let _ = socket
+                .send(Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                })))
+                .await;
+        }
+        for doc in self.attached.drain() {
+            self.state.hub.detach(doc, self.id).await;
+        }
+        tracing::info!(user = %self.user.username, conn = ?self.id, "sync connection closed");
+    }
+
+    async fn send(&self, socket: &mut WebSocket, message: &RepoMessage) {
+        let _ = socket
+            .send(Message::Binary(sync::encode(message).into()))
+            .await;
+    }
+
+    async fn send_error(&self, socket: &mut WebSocket, message: &str) {
+        let error = RepoMessage::Error {
+            sender_id: self.state.peer_id.clone(),
+            message: message.to_owned(),
+            target_id: self.peer_id.clone().unwrap_or_default(),
+        };
+        self.send(socket, &error).await;
+    }
+
+    async fn on_frame(
+        &mut self,
+        frame: &[u8],
+        out: &mpsc::Sender<Outbound>,
+        socket: &mut WebSocket,
+    ) -> Flow {
+        let message = match sync::decode(frame) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::info!(user = %self.user.username, error = %e, "malformed frame");
+                self.send_error(socket, &format!("无法识别的消息。{e}"))
+                    .await;
+                return Flow::Close(close_code::PROTOCOL, "not an automerge-repo message");
+            }
+        };
+        match (self.peer_id.is_some(), message) {
+            (
+                false,
+                RepoMessage::Join {
+                    sender_id,
+                    supported_protocol_versions,
+                    ..
+                },
+            ) => {
+                if !supported_protocol_versions
+                    .iter()
+                    .any(|v| v == PROTOCOL_VERSION)
+                {
+                    self.send_error(
+                        socket,
+                        "只支持协议版本 1。Only protocol version 1 is supported.",
+                    )
+                    .await;
+                    return Flow::Close(close_code::PROTOCOL, "unsupported protocol version");
+                }
+                self.peer_id = Some(sender_id.clone());
+                let peer = RepoMessage::Peer {
+                    sender_id: self.state.peer_id.clone(),
+                    peer_metadata: PeerMetadata {
+                        storage_id: None,
+                        is_ephemeral: false,
+                    },
+                    selected_protocol_version: PROTOCOL_VERSION.to_owned(),
+                    target_id: sender_id,
+                };
+                self.send(socket, &peer).await;
+                Flow::Continue
+            }
+            (false, _) => {
+                self.send_error(socket, "请先发送 join。Send join first.")
+                    .await;
+                Flow::Close(close_code::PROTOCOL, "join first")
+            }
+            (
+                true,
+                RepoMessage::Request {
+                    document_id, data, ..
+                }
+                | RepoMessage::Sync {
+                    document_id, data, ..
+                },
+            ) => {
+                let Some((meta, access)) = self.lookup(document_id).await else {
+                    let unavailable = RepoMessage::DocUnavailable {
+                        sender_id: self.state.peer_id.clone(),
+                        target_id: self.peer_id.clone().unwrap_or_default(),
+                        document_id,
+                    };
+                    self.send(socket, &unavailable).await;
+                    return Flow::Continue;
+                };
+                self.attached.insert(document_id);
+                self.state
+                    .hub
+                    .sync(&meta, self.id, data, access.write, out.clone())
+                    .await;
+                Flow::Continue
+            }
+            (true, RepoMessage::Leave { .. }) => Flow::Close(close_code::NORMAL, "bye"),
+            (true, RepoMessage::Join { .. }) => {
+                self.send_error(socket, "重复的 join。Join was already received.")
+                    .await;
+                Flow::Continue
+            }
+            // Ephemeral data, gossip about heads and subscriptions, and replies addressed to servers are not
+            // needed here.
+            (true, _) => Flow::Continue,
+        }
+    }
+
+    /// The document and the caller's access to it, if the caller may read it.
+    async fn lookup(&mut self, id: DocumentId) -> Option<(DocMeta, Access)> {
+        if !self.access.contains_key(&id) {
+            // New facilities may have been added since the last look.
+            self.rebuild_access().await;
+        }
+        self.access.get(&id).filter(|(_, a)| a.read).cloned()
+    }
+
+    async fn rebuild_access(&mut self) {
+        let Ok(facilities) = self.state.visible_facilities(&self.user).await else {
+            return;
+        };
+        let scope = scope_of(&self.user);
+        self.access.clear();
+        for facility in facilities {
+            for year in action_years() {
+                for kind in [DocKind::Inspection, DocKind::Review] {
+                    let access = access(
+                        self.user.role,
+                        &scope,
+                        kind,
+                        &facility.id,
+                        &facility.county_id,
+                    );
+                    if access.read {
+                        let id = DocumentId::for_doc(kind, &facility.id, year);
+                        self.access.insert(
+                            id,
+                            (
+                                DocMeta {
+                                    id,
+                                    kind,
+                                    facility: facility.clone(),
+                                    year,
+                                },
+                                access,
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Who may read and write which document: the permission rules the server enforces on every request and
+//! sync message (the app uses the same rules only to hide what a role cannot do).
+
+use crate::ids::FacilityId;
+use crate::sync::DocKind;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A user's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 成员: doctors, nurses, pharmacists, village doctors of one facility.
+    Member,
+    /// 第一责任人: the facility's head; also submits the inspection.
+    Head,
+    /// 质控/审核: county reviewers.
+    Reviewer,
+    /// County IT / bureau: manages the directory.
+    Admin,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 4] = [Role::Member, Role::Head, Role::Reviewer, Role::Admin];
+
+    /// The code used in the database and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Head => "head",
+            Self::Reviewer => "reviewer",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Member => "成员",
+            Self::Head => "第一责任人",
+            Self::Reviewer => "审核人员",
+            Self::Admin => "管理员",
+        }
+    }
+
+    /// Whether the role belongs to one facility (rather than a county).
+    pub fn is_facility_role(self) -> bool {
+        matches!(self, Self::Member | Self::Head)
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.code() == s)
+            .ok_or_else(|| format!("unknown role '{s}': use member, head, reviewer or admin"))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Where a user belongs: one facility, or one county.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Scope {
+    /// Facility staff.
+    Facility(FacilityId),
+    /// County reviewers and admins.
+    County(String),
+}
+
+/// What a user may do with one document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    /// May receive it.
+    pub read: bool,
+    /// May change it.
+    pub write: bool,
+}
+
+impl Access {
+    const NONE: Access = Access {
+        read: false,
+        write: false,
+    };
+    const READ: Access = Access {
+        read: true,
+        write: false,
+    };
+    const WRITE: Access = Access {
+        read: true,
+        write: true,
+    };
+}
+
+/// The access a user with `role` in `scope` has to the `kind` document of a facility `facility` in county
+/// `county`.
+pub fn access(
+    role: Role,
+    scope: &Scope,
+    kind: DocKind,
+    facility: &FacilityId,
+    county: &str,
+) -> Access {
+    match (role, scope, kind) {
+        (Role::Member | Role::Head, Scope::Facility(own), DocKind::Inspection)
+            if own == facility =>
+        {
+            Access::WRITE
+        }
+        (Role::Member | Role::Head, Scope::Facility(own), DocKind::Review) if own == facility => {
+            Access::READ
+        }
+        (Role::Reviewer, Scope::County(own), DocKind::Inspection) if own == county => Access::READ,
+        (Role::Reviewer, Scope::County(own), DocKind::Review) if own == county => Access::WRITE,
+        (Role::Admin, Scope::County(own), _) if own == county => Access::READ,
+        _ => Access::NONE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_permission_matrix() {
+        let f1 = FacilityId::from("f1");
+        let f2 = FacilityId::from("f2");
+        let staff = Scope::Facility(f1.clone());
+        let county = Scope::County("c1".into());
+        let other_county = Scope::County("c2".into());
+        let i = DocKind::Inspection;
+        let r = DocKind::Review;
+        for role in [Role::Member, Role::Head] {
+            assert_eq!(access(role, &staff, i, &f1, "c1"), Access::WRITE);
+            assert_eq!(access(role, &staff, r, &f1, "c1"), Access::READ);
+            assert_eq!(
+                access(role, &staff, i, &f2, "c1"),
+                Access::NONE,
+                "another facility"
+            );
+            assert_eq!(access(role, &staff, r, &f2, "c1"), Access::NONE);
+        }
+        assert_eq!(access(Role::Reviewer, &county, i, &f1, "c1"), Access::READ);
+        assert_eq!(access(Role::Reviewer, &county, r, &f1, "c1"), Access::WRITE);
+        assert_eq!(
+            access(Role::Reviewer, &other_county, i, &f1, "c1"),
+            Access::NONE
+        );
+        assert_eq!(
+            access(Role::Reviewer, &other_county, r, &f1, "c1"),
+            Access::NONE
+        );
+        assert_eq!(access(Role::Admin, &county, i, &f1, "c1"), Access::READ);
+        assert_eq!(access(Role::Admin, &county, r, &f1, "c1"), Access::READ);
+        assert_eq!(
+            access(Role::Admin, &other_county, r, &f1, "c1"),
+            Access::NONE
+        );
+        // A facility role with a county scope (a damaged account) gets nothing.
+        assert_eq!(access(Role::Member, &county, i, &f1, "c1"), Access::NONE);
+    }
+}

@@ -1,0 +1,94 @@
+//! The relational summary of a facility-year: what the county dashboard shows without opening documents.
+
+use crate::doc::{InspectionView, ProblemView, Status};
+use crate::facility::FacilityProfile;
+use crate::template::Template;
+use serde::{Deserialize, Serialize};
+
+/// Counts for one area.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaCounts {
+    /// `T1` … `T9`.
+    pub area: String,
+    /// Items that apply to the facility.
+    pub applicable: u32,
+    /// Applicable items with a status.
+    pub answered: u32,
+    /// 符合.
+    pub compliant: u32,
+    /// 部分符合.
+    pub partial: u32,
+    /// 不符合.
+    pub non_compliant: u32,
+    /// 不适用.
+    pub not_applicable: u32,
+}
+
+impl AreaCounts {
+    /// Applicable items still unanswered.
+    pub fn unanswered(&self) -> u32 {
+        self.applicable - self.answered
+    }
+}
+
+/// A facility-year's inspection in numbers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectionSummary {
+    /// Per area, in template order.
+    pub areas: Vec<AreaCounts>,
+    /// Applicable items in all.
+    pub applicable: u32,
+    /// Answered applicable items in all.
+    pub answered: u32,
+    /// Problems not yet rectified.
+    pub open_problems: u32,
+    /// Whether the inspection is submitted.
+    pub submitted: bool,
+    /// When anyone last changed it (milliseconds), if ever.
+    pub last_edit_at: Option<i64>,
+}
+
+/// Sums up `view` for a facility with `profile` on `template`.
+pub fn summarize(
+    view: &InspectionView,
+    template: &Template,
+    profile: &FacilityProfile,
+) -> InspectionSummary {
+    let mut summary = InspectionSummary::default();
+    for area in &template.areas {
+        let mut counts = AreaCounts {
+            area: area.id.to_string(),
+            ..AreaCounts::default()
+        };
+        for item in area.items.iter().filter(|i| i.applies_to.matches(profile)) {
+            counts.applicable += 1;
+            let Some(status) = view.items.get(&item.id).and_then(|i| i.status) else {
+                continue;
+            };
+            counts.answered += 1;
+            match status {
+                Status::Compliant => counts.compliant += 1,
+                Status::Partial => counts.partial += 1,
+                Status::NonCompliant => counts.non_compliant += 1,
+                Status::NotApplicable => counts.not_applicable += 1,
+            }
+        }
+        summary.applicable += counts.applicable;
+        summary.answered += counts.answered;
+        summary.areas.push(counts);
+    }
+    summary.open_problems = view.problems.iter().filter(|p| is_open(p)).count() as u32;
+    summary.submitted = view.submission.state == crate::doc::Submission::Submitted;
+    summary.last_edit_at = view
+        .items
+        .values()
+        .filter_map(|i| i.last_change.as_ref().map(|c| c.at.0))
+        .chain(view.problems.iter().map(|p| p.created_at.0))
+        .max();
+    summary
+}
+
+/// Whether a problem still needs work.
+pub fn is_open(problem: &ProblemView) -> bool {
+    problem.status != crate::doc::ProblemStatus::Rectified
+}
