@@ -51,3 +51,27 @@ ensure_frontend_tools() {
   ensure_wasm_bindgen
   ensure_wasm_opt
 }
+
+# The server's tests run against a real PostgreSQL on 127.0.0.1:5432 (or ZHIGAI_TEST_POSTGRES).
+ensure_postgres() {
+  if [ -n "${ZHIGAI_TEST_POSTGRES:-}" ]; then return; fi
+  if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then return; fi
+  if command -v pg_ctlcluster >/dev/null 2>&1 && ls /etc/postgresql >/dev/null 2>&1; then
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  elif command -v apt-get >/dev/null 2>&1; then
+    say "installing PostgreSQL (Debian package)"
+    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    # Local test databases only: trust connections from this machine.
+    hba="/etc/postgresql/$(ls /etc/postgresql | head -1)/main/pg_hba.conf"
+    sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main reload || true
+  fi
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && return
+    sleep 1
+  done
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432: start it, or set ZHIGAI_TEST_POSTGRES=postgres://user@host:port/db" >&2
+  exit 1
+}

@@ -8,6 +8,7 @@ use crate::auth::secret_hash;
 use crate::db::User;
 use crate::docs::{ConnId, DocMeta, Outbound};
 use axum::Router;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -31,9 +32,11 @@ struct TicketQuery {
 async fn upgrade(
     State(state): State<AppState>,
     Query(q): Query<TicketQuery>,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let ticket = q.ticket.ok_or(ApiError::Unauthorized)?;
+    // A request that is no WebSocket upgrade must not use the ticket up.
+    let ws = ws.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let (session_id, user_id) = state
         .store
         .consume_ticket(&secret_hash(&ticket), now_ms())

@@ -1,0 +1,229 @@
+//! The test harness: a server on a random port over a fresh database — a SQLite file in a temporary folder
+//! or a throw-away database on the real PostgreSQL — seeded with the demo county and a second county.
+
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use zhigai_server::client::SyncClient;
+use zhigai_server::config::Settings;
+use zhigai_server::db::{County, Facility, Store, User};
+use zhigai_server::startup::Application;
+use zhigai_shared::access::Role;
+use zhigai_shared::sync::{DocKind, DocumentId};
+use zhigai_shared::{FacilityId, FacilityType, Inspection, Review, Template, UserId};
+
+pub const PASSWORD: &str = zhigai_server::demo::PASSWORD;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once against SQLite and once against PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+/// A fresh database of `backend`: its URL and what to keep alive while it is used.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres_name: Option<String>,
+}
+
+impl TestDb {
+    /// Drops a PostgreSQL test database (a SQLite folder goes with the value).
+    pub async fn remove(&self) {
+        use sqlx::Connection;
+        if let Some(name) = &self.postgres_name
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await
+        {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+}
+
+/// The PostgreSQL server the tests use (`ZHIGAI_TEST_POSTGRES`, else the local one on 127.0.0.1:5432).
+pub fn postgres_admin_url() -> String {
+    std::env::var("ZHIGAI_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+pub async fn fresh_db(backend: Backend) -> TestDb {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("zhigai.db").display());
+            TestDb {
+                url,
+                _dir: Some(dir),
+                postgres_name: None,
+            }
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let admin = postgres_admin_url();
+            let name = format!("zhigai_test_{}", &zhigai_server::auth::new_secret()[..12]);
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL must run on 127.0.0.1:5432 (or set ZHIGAI_TEST_POSTGRES)");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_owned();
+            TestDb {
+                url: format!("{base}/{name}"),
+                _dir: None,
+                postgres_name: Some(name),
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    _db: TestDb,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = fresh_db(backend).await;
+    let mut settings = Settings::for_tests(&db.url);
+    tweak(&mut settings);
+    let app = Application::build(settings).await.expect("server builds");
+    let store = app.store();
+    seed(store.as_ref()).await;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        base,
+        store,
+        _db: db,
+        stop: Some(stop),
+        handle: Some(handle),
+    }
+}
+
+/// The demo county, plus a second county with one facility, one head and one reviewer.
+pub async fn seed(store: &dyn Store) {
+    zhigai_server::demo::seed(store).await.unwrap();
+    store
+        .insert_county(&County {
+            id: "other-county".into(),
+            name: "邻县".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .insert_facility(&Facility {
+            id: FacilityId::from("other-clinic"),
+            county_id: "other-county".into(),
+            community_id: None,
+            name: "邻县某村卫生室".into(),
+            facility_type: FacilityType::VillageClinic,
+            open_beds: 0,
+            services: vec![],
+        })
+        .await
+        .unwrap();
+    let hash = zhigai_server::auth::hash_password(PASSWORD).unwrap();
+    for (username, role, facility) in [
+        ("other-head", Role::Head, Some("other-clinic")),
+        ("other-reviewer", Role::Reviewer, None),
+    ] {
+        let user = User {
+            id: UserId::new(format!("u-{username}")),
+            username: username.into(),
+            display_name: username.into(),
+            role,
+            county_id: "other-county".into(),
+            facility_id: facility.map(FacilityId::from),
+        };
+        store.insert_user(&user, &hash, 0).await.unwrap();
+    }
+}
+
+impl TestApp {
+    pub async fn client(&self, username: &str) -> SyncClient {
+        let mut client = SyncClient::login(&self.base, username, PASSWORD)
+            .await
+            .unwrap();
+        client.connect().await.unwrap();
+        client
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
+        }
+        self._db.remove().await;
+    }
+
+    /// The inspection as the server stored it.
+    pub async fn stored_inspection(&self, facility: &str, year: u16) -> Option<Inspection> {
+        let id = inspection_id(facility, year);
+        let parts = self.store.fetch_document(&id.to_string()).await.unwrap()?;
+        Some(Inspection::load(&parts.concat()).unwrap())
+    }
+
+    /// The review as the server stored it.
+    pub async fn stored_review(&self, facility: &str, year: u16) -> Option<Review> {
+        let id = review_id(facility, year);
+        let parts = self.store.fetch_document(&id.to_string()).await.unwrap()?;
+        Some(Review::load(&parts.concat()).unwrap())
+    }
+}
+
+pub fn inspection_id(facility: &str, year: u16) -> DocumentId {
+    DocumentId::for_doc(DocKind::Inspection, &FacilityId::from(facility), year)
+}
+
+pub fn review_id(facility: &str, year: u16) -> DocumentId {
+    DocumentId::for_doc(DocKind::Review, &FacilityId::from(facility), year)
+}
+
+pub fn genesis_inspection(facility: &str, year: u16) -> zhigai_server::docs::Doc {
+    zhigai_server::docs::Doc::Inspection(
+        Inspection::create(&FacilityId::from(facility), year, Template::national()).unwrap(),
+    )
+}
+
+pub fn genesis_review(facility: &str, year: u16) -> zhigai_server::docs::Doc {
+    zhigai_server::docs::Doc::Review(Review::create(&FacilityId::from(facility), year).unwrap())
+}
+
+pub const WAIT: Duration = Duration::from_secs(15);

@@ -1,0 +1,10 @@
+//! End-to-end tests of the sync server, each on a fresh database, each against SQLite and PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod crash;
+mod permissions;
+mod rest;
+mod sync;

@@ -1,0 +1,199 @@
+//! The permission matrix: role × document kind × read/write, plus other facilities and other counties.
+//! Refused writes are not applied, not stored, not forwarded; the connection carries on.
+
+use crate::both;
+use crate::helpers::*;
+use zhigai_server::client::{Notice, SyncClient};
+use zhigai_server::docs::Doc;
+use zhigai_shared::sync::{DocKind, DocumentId};
+use zhigai_shared::{Author, Inspection, ItemId, Review, Stamp, Status, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    None,
+    Read,
+    Write,
+}
+
+const MATRIX: &[(&str, Expect, Expect)] = &[
+    // user, inspection of liuhe, review of liuhe
+    ("liuhe-member", Expect::Write, Expect::Read),
+    ("liuhe-head", Expect::Write, Expect::Read),
+    ("reviewer", Expect::Read, Expect::Write),
+    ("admin", Expect::Read, Expect::Read),
+    ("shiqiao-member", Expect::None, Expect::None),
+    ("other-reviewer", Expect::None, Expect::None),
+    ("other-head", Expect::None, Expect::None),
+];
+
+fn stamp(user: &str) -> Stamp {
+    Stamp::new(
+        Author::new(format!("u-{user}"), user),
+        Timestamp(1_767_225_600_000),
+    )
+}
+
+async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
+    let id = DocumentId::for_doc(kind, &zhigai_shared::FacilityId::from("liuhe"), 2026);
+    let mut client: SyncClient = app.client(user).await;
+    let empty = match kind {
+        DocKind::Inspection => Doc::Inspection(Inspection::empty()),
+        DocKind::Review => Doc::Review(Review::empty()),
+    };
+    client.open(id, empty).await.unwrap();
+    let readable = client
+        .wait_for(WAIT, |c| {
+            c.notices.contains(&Notice::Unavailable(id))
+                || match kind {
+                    DocKind::Inspection => c.inspection(id).facility().is_some(),
+                    DocKind::Review => c.review(id).view().facility.is_some(),
+                }
+        })
+        .await
+        .unwrap();
+    assert!(readable, "{user}: no answer for {kind:?}");
+    let can_read = !client.notices.contains(&Notice::Unavailable(id));
+    assert_eq!(
+        can_read,
+        expect != Expect::None,
+        "{user} reading the {kind:?}"
+    );
+
+    // Now try to change it (a user who cannot read it edits the skeleton every device can build).
+    let marker = format!("{user} 写入");
+    let item = ItemId::from("T2.02");
+    if !can_read {
+        let doc = match kind {
+            DocKind::Inspection => genesis_inspection("liuhe", 2026),
+            DocKind::Review => genesis_review("liuhe", 2026),
+        };
+        client.open(id, doc).await.unwrap();
+    }
+    match kind {
+        DocKind::Inspection => client
+            .inspection_mut(id)
+            .set_note(&item, &marker, &stamp(user))
+            .unwrap(),
+        DocKind::Review => {
+            client
+                .review_mut(id)
+                .add_comment(&item, &marker, &stamp(user))
+                .unwrap();
+        }
+    }
+    client.notices.clear();
+    let acked = client
+        .wait_acked(id, std::time::Duration::from_secs(3))
+        .await
+        .unwrap();
+    let stored_has_marker = match kind {
+        DocKind::Inspection => app
+            .stored_inspection("liuhe", 2026)
+            .await
+            .unwrap()
+            .item(&item)
+            .unwrap()
+            .note
+            .contains(&marker),
+        DocKind::Review => app
+            .stored_review("liuhe", 2026)
+            .await
+            .map(|r| r.comments().iter().any(|c| c.text == marker))
+            .unwrap_or(false),
+    };
+    match expect {
+        Expect::Write => {
+            assert!(acked, "{user} writing the {kind:?} was not acknowledged");
+            assert!(
+                stored_has_marker,
+                "{user}'s write to the {kind:?} was not stored"
+            );
+        }
+        Expect::Read => {
+            assert!(!acked, "{user} may only read the {kind:?}");
+            assert!(
+                !stored_has_marker,
+                "{user}'s refused write to the {kind:?} was stored"
+            );
+            assert!(
+                client
+                    .notices
+                    .iter()
+                    .any(|n| matches!(n, Notice::Error(m) if m.contains("read"))),
+                "{user}: {:?}",
+                client.notices
+            );
+            assert!(
+                client.is_connected(),
+                "a refused write must not end the connection"
+            );
+        }
+        Expect::None => {
+            assert!(!acked);
+            assert!(
+                !stored_has_marker,
+                "{user} wrote to a document they cannot see"
+            );
+            assert!(client.notices.contains(&Notice::Unavailable(id)));
+            assert!(client.is_connected());
+        }
+    }
+}
+
+async fn the_permission_matrix_holds_for_every_role_and_document(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for (user, inspection, review) in MATRIX {
+        check(&app, user, DocKind::Inspection, *inspection).await;
+        check(&app, user, DocKind::Review, *review).await;
+    }
+    app.stop().await;
+}
+both!(the_permission_matrix_holds_for_every_role_and_document);
+
+async fn a_refused_write_is_not_forwarded_to_other_peers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = inspection_id("liuhe", 2026);
+    let mut staff = app.client("liuhe-member").await;
+    staff
+        .open(id, Doc::Inspection(Inspection::empty()))
+        .await
+        .unwrap();
+    assert!(
+        staff
+            .wait_for(WAIT, |c| c.inspection(id).facility().is_some())
+            .await
+            .unwrap()
+    );
+    let mut reviewer = app.client("reviewer").await;
+    reviewer
+        .open(id, Doc::Inspection(Inspection::empty()))
+        .await
+        .unwrap();
+    assert!(
+        reviewer
+            .wait_for(WAIT, |c| c.inspection(id).facility().is_some())
+            .await
+            .unwrap()
+    );
+    let item = ItemId::from("T1.02");
+    let before = staff.inspection(id).status(&item);
+    reviewer
+        .inspection_mut(id)
+        .set_status(&item, Some(Status::NotApplicable), &stamp("reviewer"))
+        .unwrap();
+    reviewer.push(id).await.unwrap();
+    staff.pump(std::time::Duration::from_secs(2)).await.unwrap();
+    assert_eq!(
+        staff.inspection(id).status(&item),
+        before,
+        "the refused change reached another peer"
+    );
+    // The facility keeps syncing normally.
+    staff
+        .inspection_mut(id)
+        .set_status(&item, Some(Status::Compliant), &stamp("liuhe-member"))
+        .unwrap();
+    assert!(staff.wait_acked(id, WAIT).await.unwrap());
+    app.stop().await;
+}
+both!(a_refused_write_is_not_forwarded_to_other_peers);

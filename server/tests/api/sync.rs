@@ -1,0 +1,203 @@
+//! Clients editing one inspection: live, offline, and with random disconnects.
+
+use crate::both;
+use crate::helpers::*;
+use std::time::Duration;
+use zhigai_shared::{Author, ItemId, NewProblem, Stamp, Status, Timestamp};
+
+fn stamp(name: &str) -> Stamp {
+    Stamp::new(
+        Author::new(format!("u-{name}"), name),
+        Timestamp(1_767_225_600_000),
+    )
+}
+
+async fn two_connected_clients_see_each_others_edits_live(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = inspection_id("shiqiao", 2027);
+    let mut a = app.client("shiqiao-head").await;
+    let mut b = app.client("shiqiao-member").await;
+    a.open(id, genesis_inspection("shiqiao", 2027))
+        .await
+        .unwrap();
+    b.open(id, genesis_inspection("shiqiao", 2027))
+        .await
+        .unwrap();
+    assert!(a.wait_acked(id, WAIT).await.unwrap());
+    assert!(b.wait_acked(id, WAIT).await.unwrap());
+
+    let x = ItemId::from("T1.01");
+    a.inspection_mut(id)
+        .set_status(&x, Some(Status::Compliant), &stamp("head"))
+        .unwrap();
+    a.push(id).await.unwrap();
+    // B does nothing but listen: the edit arrives by itself.
+    assert!(
+        b.wait_for(WAIT, |c| c.inspection(id).status(&x)
+            == Some(Status::Compliant))
+            .await
+            .unwrap()
+    );
+
+    b.inspection_mut(id)
+        .edit_note(&x, 0, 0, "制度文件齐全", &stamp("member"))
+        .unwrap();
+    b.push(id).await.unwrap();
+    assert!(
+        a.wait_for(WAIT, |c| c.inspection(id).item(&x).unwrap().note
+            == "制度文件齐全")
+            .await
+            .unwrap()
+    );
+    a.wait_acked(id, WAIT).await.unwrap();
+    b.wait_acked(id, WAIT).await.unwrap();
+    assert_eq!(a.inspection(id).view(), b.inspection(id).view());
+    let stored = app.stored_inspection("shiqiao", 2027).await.unwrap();
+    assert_eq!(stored.view(), a.inspection(id).view());
+    app.stop().await;
+}
+both!(two_connected_clients_see_each_others_edits_live);
+
+async fn edits_made_while_disconnected_merge_on_reconnect(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = inspection_id("nanhe", 2027);
+    let mut online = app.client("nanhe-head").await;
+    let mut offline = app.client("nanhe-member").await;
+    online
+        .open(id, genesis_inspection("nanhe", 2027))
+        .await
+        .unwrap();
+    offline
+        .open(id, genesis_inspection("nanhe", 2027))
+        .await
+        .unwrap();
+    offline.wait_acked(id, WAIT).await.unwrap();
+
+    offline.disconnect();
+    let x = ItemId::from("T8.02");
+    offline
+        .inspection_mut(id)
+        .set_status(&x, Some(Status::NonCompliant), &stamp("member"))
+        .unwrap();
+    offline
+        .inspection_mut(id)
+        .add_problem(
+            NewProblem {
+                item: Some(x.clone()),
+                description: "手卫生依从率低".into(),
+                ..Default::default()
+            },
+            &stamp("member"),
+        )
+        .unwrap();
+    online
+        .inspection_mut(id)
+        .set_note(&ItemId::from("T8.01"), "消毒记录完整", &stamp("head"))
+        .unwrap();
+    online.push(id).await.unwrap();
+    online.wait_acked(id, WAIT).await.unwrap();
+
+    offline.connect().await.unwrap();
+    assert!(offline.wait_acked(id, WAIT).await.unwrap());
+    assert!(
+        offline
+            .wait_for(WAIT, |c| c
+                .inspection(id)
+                .item(&ItemId::from("T8.01"))
+                .unwrap()
+                .note
+                == "消毒记录完整")
+            .await
+            .unwrap()
+    );
+    assert!(
+        online
+            .wait_for(WAIT, |c| c.inspection(id).problems().len() == 1)
+            .await
+            .unwrap()
+    );
+    assert_eq!(online.inspection(id).status(&x), Some(Status::NonCompliant));
+    online.wait_acked(id, WAIT).await.unwrap();
+    assert_eq!(online.inspection(id).view(), offline.inspection(id).view());
+    app.stop().await;
+}
+both!(edits_made_while_disconnected_merge_on_reconnect);
+
+async fn three_clients_with_random_disconnects_converge(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = inspection_id("xicheng", 2027);
+    let mut clients = vec![
+        app.client("xicheng-head").await,
+        app.client("xicheng-member").await,
+        app.client("xicheng-member").await,
+    ];
+    for c in &mut clients {
+        c.open(id, genesis_inspection("xicheng", 2027))
+            .await
+            .unwrap();
+    }
+    let items: Vec<ItemId> = zhigai_shared::Template::national()
+        .items()
+        .take(12)
+        .map(|i| i.id.clone())
+        .collect();
+    let mut seed = 7u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) % n
+    };
+    let mut notes = Vec::new();
+    for round in 0..40 {
+        let who = next(3) as usize;
+        let c = &mut clients[who];
+        match next(4) {
+            0 if c.is_connected() => c.disconnect(),
+            0 => c.connect().await.unwrap(),
+            1 => {
+                let text = format!("[{round}]");
+                let item = items[next(items.len() as u64) as usize].clone();
+                c.inspection_mut(id)
+                    .edit_note(&item, 0, 0, &text, &stamp("x"))
+                    .unwrap();
+                notes.push(text);
+            }
+            _ => {
+                let item = items[next(items.len() as u64) as usize].clone();
+                let status = Status::ALL[next(4) as usize];
+                c.inspection_mut(id)
+                    .set_status(&item, Some(status), &stamp("x"))
+                    .unwrap();
+            }
+        }
+        c.push(id).await.unwrap();
+        for c in &mut clients {
+            c.pump(Duration::from_millis(5)).await.unwrap();
+        }
+    }
+    for c in &mut clients {
+        if !c.is_connected() {
+            c.connect().await.unwrap();
+        }
+    }
+    // Everyone settles: the server has all, and everyone has the server's.
+    for _ in 0..3 {
+        for c in &mut clients {
+            assert!(c.wait_acked(id, WAIT).await.unwrap());
+            c.pump(Duration::from_millis(100)).await.unwrap();
+        }
+    }
+    let view = clients[0].inspection(id).view();
+    for c in &clients[1..] {
+        assert_eq!(c.inspection(id).view(), view);
+    }
+    let all_notes: String = view.items.values().map(|i| i.note.clone()).collect();
+    for text in notes {
+        assert!(all_notes.contains(&text), "{text} was lost");
+    }
+    assert_eq!(
+        app.stored_inspection("xicheng", 2027).await.unwrap().view(),
+        view
+    );
+    app.stop().await;
+}
+both!(three_clients_with_random_disconnects_converge);
