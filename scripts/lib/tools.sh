@@ -75,3 +75,15 @@ ensure_postgres() {
   echo "PostgreSQL is not reachable on 127.0.0.1:5432: start it, or set ZHIGAI_TEST_POSTGRES=postgres://user@host:port/db" >&2
   exit 1
 }
+
+# The stock automerge-repo client the server's compatibility test drives (npm packages as published).
+ensure_stock_client() {
+  if ! command -v node >/dev/null 2>&1; then
+    say "installing Node.js (Debian package)"
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  if [ ! -d tests/stock-client/node_modules/@automerge/automerge-repo-network-websocket ]; then
+    say "installing the stock automerge-repo client (npm ci)"
+    (cd tests/stock-client && npm ci --no-audit --no-fund)
+  fi
+}

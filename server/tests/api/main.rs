@@ -7,4 +7,5 @@ mod bad_input;
 mod crash;
 mod permissions;
 mod rest;
+mod stock_client;
 mod sync;

@@ -175,9 +175,12 @@ impl DocCore {
         }
     }
 
+    /// A string at `key`. Stock Automerge JS writes plain strings as text objects, so those read as
+    /// their text.
     pub(crate) fn get_str(&self, parent: &ObjId, key: &str) -> Option<String> {
-        match self.get_scalar(parent, key) {
-            Some((ScalarValue::Str(s), _)) => Some(s.to_string()),
+        match self.doc.get(parent, key).ok().flatten() {
+            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
+            Some((Value::Object(ObjType::Text), id)) => self.doc.text(&id).ok(),
             _ => None,
         }
     }
