@@ -60,6 +60,17 @@ impl Doc {
         }
     }
 
+    /// Whether applying `data` would add anything this document lacks (tried on a copy). Data that does
+    /// not apply counts as a change: it must be refused.
+    pub fn would_change(&self, state: &SyncState, data: &[u8]) -> bool {
+        let mut copy = match self {
+            Doc::Inspection(d) => Doc::Inspection(d.fork()),
+            Doc::Review(d) => Doc::Review(d.fork()),
+        };
+        let mut state = state.clone();
+        copy.receive_sync_message(&mut state, data).is_err() || copy.heads() != self.heads()
+    }
+
     /// The heads.
     pub fn heads(&self) -> Vec<String> {
         match self {

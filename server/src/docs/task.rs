@@ -79,6 +79,8 @@ pub(super) async fn run(
                     if !may_write {
                         match sync_message_change_count(&data) {
                             Ok(0) => {}
+                            // A reader may resend changes the server already has; only new ones are refused.
+                            Ok(_) if !doc.would_change(&peer.state, &data) => {}
                             Ok(_) => {
                                 refusals.push((out, "你对此文档只有查看权限，修改未被接受。You may only read this document; the changes were refused.".to_owned()));
                                 continue;

@@ -206,16 +206,31 @@ async fn storage_compacts_many_small_changes_into_one_snapshot(backend: Backend)
     let app = spawn_app(backend).await;
     let id = inspection_id("beipo", 2028);
     let mut client = app.client("beipo-member").await;
-    client.open(id, genesis_inspection("beipo", 2028)).await.unwrap();
+    client
+        .open(id, genesis_inspection("beipo", 2028))
+        .await
+        .unwrap();
     let item = ItemId::from("T2.02");
     for n in 0..130 {
-        client.inspection_mut(id).edit_note(&item, 0, 0, "字", &stamp("member")).unwrap();
+        client
+            .inspection_mut(id)
+            .edit_note(&item, 0, 0, "字", &stamp("member"))
+            .unwrap();
         // One acknowledged change per round trip: one stored chunk each.
         assert!(client.wait_acked(id, WAIT).await.unwrap(), "edit {n}");
     }
     assert!(client.wait_acked(id, WAIT).await.unwrap());
-    let parts = app.store.fetch_document(&id.to_string()).await.unwrap().unwrap();
-    assert!(parts.len() < 60, "{} stored parts: storage was not compacted", parts.len());
+    let parts = app
+        .store
+        .fetch_document(&id.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        parts.len() < 60,
+        "{} stored parts: storage was not compacted",
+        parts.len()
+    );
     let stored = app.stored_inspection("beipo", 2028).await.unwrap();
     assert_eq!(stored.item(&item).unwrap().note.chars().count(), 130);
     assert_eq!(stored.view(), client.inspection(id).view());

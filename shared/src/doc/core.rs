@@ -122,6 +122,13 @@ impl DocCore {
         }
     }
 
+    pub(crate) fn fork(&self) -> Self {
+        Self {
+            doc: self.doc.fork(),
+            saved_heads: self.saved_heads.clone(),
+        }
+    }
+
     pub(crate) fn doc(&self) -> &Automerge {
         &self.doc
     }

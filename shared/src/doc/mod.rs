@@ -103,7 +103,7 @@ pub enum DocError {
 }
 
 /// The state of syncing one document with one peer.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SyncState(automerge::sync::State);
 
 impl SyncState {
@@ -286,6 +286,13 @@ macro_rules! document_common {
             pub fn empty() -> Self {
                 Self {
                     core: $crate::doc::core::DocCore::empty(),
+                }
+            }
+
+            /// An independent copy (with its own actor) to try changes on.
+            pub fn fork(&self) -> Self {
+                Self {
+                    core: self.core.fork(),
                 }
             }
 
