@@ -33,6 +33,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Verifies a password off the async threads, a few at a time: each argon2 check takes 19 MiB for a moment,
+/// so a burst of logins (a whole county after a power cut) must queue rather than all run at once.
+///
+/// # Errors
+/// Only if the blocking task panicked.
+pub async fn verify_password_queued(password: String, hash: String) -> anyhow::Result<bool> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    });
+    let _slot = slots.acquire().await?;
+    Ok(tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?)
+}
+
 /// A fresh secret: 32 random bytes as 64 hex digits.
 ///
 /// # Panics

@@ -127,6 +127,16 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     let rss = memory(pid);
     let _ = child.start_kill();
     let _ = child.wait().await;
+    if std::env::var("ZHIGAI_BENCH_DEBUG").is_ok() {
+        let store = db::connect(&url).await?;
+        for d in 0..args.docs {
+            let id = DocumentId::for_doc(DocKind::Inspection, &FacilityId::new(format!("bench-f{d}")), 2026);
+            if let Some(parts) = store.fetch_document(&id.to_string()).await? {
+                let doc = Inspection::load(&parts.concat())?;
+                eprintln!("doc {d} stored heads {:?}", doc.heads());
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 
     let mut tally = tally.lock().await;
@@ -261,6 +271,9 @@ async fn client(
         }
     }
     let acked = client.wait_acked(id, Duration::from_secs(60)).await?;
+    if !acked {
+        eprintln!("client {c} (doc {d}): not acknowledged; notices {:?}", client.notices);
+    }
     let mut t = tally.lock().await;
     t.edits += edits;
     if acked {

@@ -5,6 +5,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    release_large_allocations();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("ZHIGAI_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
@@ -13,4 +14,14 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = zhigai_server::cli::Cli::parse();
     zhigai_server::cli::run(cli, &mut std::io::stdout()).await
+}
+
+/// glibc raises its mmap threshold after large buffers are freed, after which every login's 19 MiB argon2
+/// buffer stays in some thread's arena; a fixed threshold of 1 MiB hands them back to the OS at once.
+fn release_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; it is called before any other thread starts allocating.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }

@@ -3,7 +3,7 @@
 use super::error::ApiError;
 use super::extract::{AuthUser, JsonBody};
 use super::{AppState, now_ms, scope_of, ticket_ttl};
-use crate::auth::{new_secret, secret_hash, verify_password};
+use crate::auth::{new_secret, secret_hash, verify_password_queued};
 use crate::db::{Session, User};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -54,14 +54,8 @@ async fn login(
         return Err(ApiError::Throttled(wait));
     }
     let found = state.store.fetch_user_by_username(&username).await?;
-    let password = req.password.clone();
-    // Verify off the async threads: argon2 is deliberately slow.
     let ok = match found {
-        Some((user, hash)) => {
-            tokio::task::spawn_blocking(move || verify_password(&password, &hash).then_some(user))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-        }
+        Some((user, hash)) => verify_password_queued(req.password, hash).await?.then_some(user),
         None => None,
     };
     let Some(user) = ok else {
