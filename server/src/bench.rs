@@ -130,7 +130,11 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     if std::env::var("ZHIGAI_BENCH_DEBUG").is_ok() {
         let store = db::connect(&url).await?;
         for d in 0..args.docs {
-            let id = DocumentId::for_doc(DocKind::Inspection, &FacilityId::new(format!("bench-f{d}")), 2026);
+            let id = DocumentId::for_doc(
+                DocKind::Inspection,
+                &FacilityId::new(format!("bench-f{d}")),
+                2026,
+            );
             if let Some(parts) = store.fetch_document(&id.to_string()).await? {
                 let doc = Inspection::load(&parts.concat())?;
                 eprintln!("doc {d} stored heads {:?}", doc.heads());
@@ -272,7 +276,10 @@ async fn client(
     }
     let acked = client.wait_acked(id, Duration::from_secs(60)).await?;
     if !acked {
-        eprintln!("client {c} (doc {d}): not acknowledged; notices {:?}", client.notices);
+        eprintln!(
+            "client {c} (doc {d}): not acknowledged; notices {:?}",
+            client.notices
+        );
     }
     let mut t = tally.lock().await;
     t.edits += edits;

@@ -319,8 +319,14 @@ impl SyncClient {
         let deadline = Instant::now() + timeout;
         self.push(id).await?;
         loop {
-            let window = Duration::from_secs(3).min(deadline.saturating_duration_since(Instant::now()));
-            if self.wait_for(window, |c| c.docs.get(&id).is_some_and(|d| c.repo.is_in_sync(id, d))).await? {
+            let window =
+                Duration::from_secs(3).min(deadline.saturating_duration_since(Instant::now()));
+            if self
+                .wait_for(window, |c| {
+                    c.docs.get(&id).is_some_and(|d| c.repo.is_in_sync(id, d))
+                })
+                .await?
+            {
                 return Ok(true);
             }
             if Instant::now() >= deadline {

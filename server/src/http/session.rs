@@ -55,7 +55,9 @@ async fn login(
     }
     let found = state.store.fetch_user_by_username(&username).await?;
     let ok = match found {
-        Some((user, hash)) => verify_password_queued(req.password, hash).await?.then_some(user),
+        Some((user, hash)) => verify_password_queued(req.password, hash)
+            .await?
+            .then_some(user),
         None => None,
     };
     let Some(user) = ok else {
