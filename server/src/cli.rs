@@ -209,21 +209,21 @@ async fn serve(args: ServeArgs, out: &mut (impl Write + Send)) -> anyhow::Result
     if args.demo {
         print_demo(&crate::demo::seed(app.store().as_ref()).await?, out)?;
     }
-    let has_app = args.settings.static_dir.join("index.html").is_file();
-    writeln!(
+    if !args.settings.static_dir.join("index.html").is_file() {
+        tracing::warn!(
+            dir = %args.settings.static_dir.display(),
+            "no built clinic app there: only the API is served (scripts/run builds it)"
+        );
+    }
+    // The address line is the last thing written to standard output: whoever started the server may stop
+    // reading after it, and a closed pipe must not stop the server.
+    let _ = writeln!(
         out,
         "zhigai listening on http://{}:{}",
         args.settings.host,
         app.port()
-    )?;
-    if !has_app {
-        writeln!(
-            out,
-            "(no built clinic app in {}: only the API is served)",
-            args.settings.static_dir.display()
-        )?;
-    }
-    out.flush()?;
+    );
+    let _ = out.flush();
     app.run_until(shutdown_signal()).await
 }
 
