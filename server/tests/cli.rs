@@ -108,3 +108,184 @@ fn unknown_types_and_services_get_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown service 'xray'"));
 }
+
+fn zhigai_db(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_zhigai-server"))
+        .args(args)
+        .env("ZHIGAI_DATABASE_URL", db)
+        .env("ZHIGAI_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn admin_commands_build_a_directory_and_refuse_what_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("z.db").display());
+    let ok = |args: &[&str]| {
+        let out = zhigai_db(&db, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let fails = |args: &[&str]| {
+        let out = zhigai_db(&db, args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    ok(&["admin", "add-county", "--id", "c1", "--name", "某某县"]);
+    assert!(
+        fails(&["admin", "add-county", "--id", "c1", "--name", "again"]).contains("already exists")
+    );
+    ok(&[
+        "admin",
+        "add-community",
+        "--id",
+        "g1",
+        "--county",
+        "c1",
+        "--name",
+        "东部医共体",
+        "--lead-hospital",
+        "县人民医院",
+    ]);
+    assert!(
+        fails(&[
+            "admin",
+            "add-community",
+            "--id",
+            "g2",
+            "--county",
+            "nope",
+            "--name",
+            "x",
+            "--lead-hospital",
+            "y"
+        ])
+        .contains("no county")
+    );
+    let added = ok(&[
+        "admin",
+        "add-facility",
+        "--id",
+        "f1",
+        "--county",
+        "c1",
+        "--community",
+        "g1",
+        "--name",
+        "某镇中心卫生院",
+        "--type",
+        "central_township",
+        "--beds",
+        "50",
+        "--services",
+        "inpatient,lab",
+    ]);
+    assert!(added.contains("wave 2026"), "{added}");
+    ok(&[
+        "admin",
+        "add-user",
+        "--username",
+        "wang",
+        "--name",
+        "王医生",
+        "--role",
+        "member",
+        "--facility",
+        "f1",
+        "--password",
+        "village-2026",
+    ]);
+    assert!(
+        fails(&[
+            "admin",
+            "add-user",
+            "--username",
+            "li",
+            "--name",
+            "李",
+            "--role",
+            "member",
+            "--county",
+            "c1",
+            "--password",
+            "village-2026"
+        ])
+        .contains("--facility")
+    );
+    assert!(
+        fails(&[
+            "admin",
+            "add-user",
+            "--username",
+            "zhao",
+            "--name",
+            "赵",
+            "--role",
+            "reviewer",
+            "--county",
+            "c1",
+            "--password",
+            "short"
+        ])
+        .contains("8 characters")
+    );
+    ok(&[
+        "admin",
+        "add-user",
+        "--username",
+        "zhao",
+        "--name",
+        "赵",
+        "--role",
+        "reviewer",
+        "--county",
+        "c1",
+        "--password",
+        "county-2026",
+    ]);
+    ok(&[
+        "admin",
+        "reset-password",
+        "--username",
+        "wang",
+        "--password",
+        "village-2027",
+    ]);
+    assert!(
+        fails(&[
+            "admin",
+            "reset-password",
+            "--username",
+            "nobody",
+            "--password",
+            "village-2027"
+        ])
+        .contains("no user")
+    );
+    assert!(ok(&["admin", "revoke-sessions", "--username", "wang"]).contains("0 session(s)"));
+}
+
+#[test]
+fn the_demo_command_seeds_once_and_prints_its_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("z.db").display());
+    let first = zhigai_db(&db, &["demo"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = String::from_utf8(first.stdout).unwrap();
+    assert!(
+        text.contains("reviewer") && text.contains("chengguan-head") && text.contains("zhigai2026")
+    );
+    let roles = ["第一责任人", "成员", "审核人员", "管理员"];
+    assert!(roles.iter().all(|r| text.contains(r)));
+    let second = String::from_utf8(zhigai_db(&db, &["demo"]).stdout).unwrap();
+    assert!(second.contains("already present"));
+}

@@ -182,7 +182,16 @@ async fn a_refused_write_is_not_forwarded_to_other_peers(backend: Backend) {
         .set_status(&item, Some(Status::NotApplicable), &stamp("reviewer"))
         .unwrap();
     reviewer.push(id).await.unwrap();
-    staff.pump(std::time::Duration::from_secs(2)).await.unwrap();
+    // The reviewer's side runs until the server has refused the change…
+    let refused = reviewer
+        .wait_for(WAIT, |c| {
+            c.notices.iter().any(|n| matches!(n, Notice::Error(_)))
+        })
+        .await
+        .unwrap();
+    assert!(refused, "the change was never sent and refused");
+    // …and the facility's device hears nothing of it.
+    staff.pump(std::time::Duration::from_secs(1)).await.unwrap();
     assert_eq!(
         staff.inspection(id).status(&item),
         before,

@@ -30,8 +30,9 @@ async fn two_connected_clients_see_each_others_edits_live(backend: Backend) {
     a.inspection_mut(id)
         .set_status(&x, Some(Status::Compliant), &stamp("head"))
         .unwrap();
-    a.push(id).await.unwrap();
+    // A keeps its side of the exchange going until the server has the edit (a real device always listens);
     // B does nothing but listen: the edit arrives by itself.
+    assert!(a.wait_acked(id, WAIT).await.unwrap());
     assert!(
         b.wait_for(WAIT, |c| c.inspection(id).status(&x)
             == Some(Status::Compliant))
@@ -42,7 +43,7 @@ async fn two_connected_clients_see_each_others_edits_live(backend: Backend) {
     b.inspection_mut(id)
         .edit_note(&x, 0, 0, "制度文件齐全", &stamp("member"))
         .unwrap();
-    b.push(id).await.unwrap();
+    assert!(b.wait_acked(id, WAIT).await.unwrap());
     assert!(
         a.wait_for(WAIT, |c| c.inspection(id).item(&x).unwrap().note
             == "制度文件齐全")
