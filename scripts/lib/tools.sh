@@ -83,7 +83,7 @@ ensure_stock_client() {
     apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
   fi
   if [ ! -d tests/stock-client/node_modules/@automerge/automerge-repo-network-websocket ]; then
-    say "installing the stock automerge-repo client (npm ci)"
-    (cd tests/stock-client && npm ci --no-audit --no-fund)
+    say "installing the stock automerge-repo client (npm, versions pinned by package-lock.json)"
+    (cd tests/stock-client && npm install --no-audit --no-fund)
   fi
 }

@@ -12,7 +12,7 @@ async fn a_stock_automerge_repo_client_reads_and_writes_with_a_ticket(backend: B
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/stock-client");
     assert!(
         dir.join("node_modules/@automerge/automerge-repo").is_dir(),
-        "run `npm ci` in tests/stock-client (scripts/test does)"
+        "run `npm install` in tests/stock-client (scripts/test does)"
     );
     let app = spawn_app(backend).await;
     let user = SyncClient::login(&app.base, "liuhe-head", PASSWORD)
