@@ -59,35 +59,8 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     seed(&url, args.docs).await?;
 
-    let exe = std::env::current_exe()?;
-    let mut child = tokio::process::Command::new(exe)
-        .args([
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--database-url",
-            &url,
-            "--static-dir",
-            "/nonexistent",
-        ])
-        .env("ZHIGAI_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the server")?;
+    let (mut child, base) = start_server_process(&std::env::current_exe()?, &url).await?;
     let pid = child.id().context("server pid")?;
-    let mut lines = BufReader::new(child.stdout.take().context("server stdout")?).lines();
-    let base = loop {
-        let line = lines
-            .next_line()
-            .await?
-            .context("the server exited before listening")?;
-        if let Some(addr) = line.strip_prefix("zhigai listening on ") {
-            break addr.trim().to_owned();
-        }
-    };
     writeln!(
         out,
         "server {base} (pid {pid}), {} clients over {} documents, {} edits/s each for {} s",
@@ -301,4 +274,42 @@ fn memory(pid: u32) -> String {
             .unwrap_or_else(|| "n/a".to_owned())
     };
     format!("RSS {} (peak {})", field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Starts `exe serve` on loopback with a free port and `database_url`, and returns the process with the
+/// address it printed. The process is killed when the handle is dropped.
+///
+/// # Errors
+/// If the process cannot start or exits before listening.
+pub async fn start_server_process(
+    exe: &std::path::Path,
+    database_url: &str,
+) -> anyhow::Result<(tokio::process::Child, String)> {
+    let mut child = tokio::process::Command::new(exe)
+        .args([
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--database-url",
+            database_url,
+            "--static-dir",
+            "/nonexistent",
+        ])
+        .env("ZHIGAI_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the server")?;
+    let mut lines = BufReader::new(child.stdout.take().context("server stdout")?).lines();
+    loop {
+        let line = lines
+            .next_line()
+            .await?
+            .context("the server exited before listening")?;
+        if let Some(addr) = line.strip_prefix("zhigai listening on ") {
+            return Ok((child, addr.trim().to_owned()));
+        }
+    }
 }

@@ -28,8 +28,7 @@ pub enum Command {
     /// Seed the demo county into the database and print its accounts.
     Demo(DbArgs),
     /// Manage counties, communities, facilities and users.
-    #[command(subcommand)]
-    Admin(AdminCommand),
+    Admin(AdminArgs),
     /// The checklist template.
     #[command(subcommand)]
     Template(TemplateCommand),
@@ -60,13 +59,22 @@ pub struct DbArgs {
     pub database_url: String,
 }
 
-/// `admin …`
+/// `admin …`: the database, then what to do.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Which database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+/// The admin commands.
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Add a county.
     AddCounty {
-        #[command(flatten)]
-        db: DbArgs,
         /// Its id.
         #[arg(long)]
         id: String,
@@ -76,8 +84,6 @@ pub enum AdminCommand {
     },
     /// Add a medical community (医共体).
     AddCommunity {
-        #[command(flatten)]
-        db: DbArgs,
         /// Its id.
         #[arg(long)]
         id: String,
@@ -93,8 +99,6 @@ pub enum AdminCommand {
     },
     /// Add a facility.
     AddFacility {
-        #[command(flatten)]
-        db: DbArgs,
         /// Its id.
         #[arg(long)]
         id: String,
@@ -119,8 +123,6 @@ pub enum AdminCommand {
     },
     /// Add a user.
     AddUser {
-        #[command(flatten)]
-        db: DbArgs,
         /// Login name.
         #[arg(long)]
         username: String,
@@ -142,8 +144,6 @@ pub enum AdminCommand {
     },
     /// Set a user's password.
     ResetPassword {
-        #[command(flatten)]
-        db: DbArgs,
         /// Login name.
         #[arg(long)]
         username: String,
@@ -153,8 +153,6 @@ pub enum AdminCommand {
     },
     /// Log a user out everywhere (a lost tablet).
     RevokeSessions {
-        #[command(flatten)]
-        db: DbArgs,
         /// Login name.
         #[arg(long)]
         username: String,
@@ -198,7 +196,7 @@ pub async fn run(cli: Cli, out: &mut (impl Write + Send)) -> anyhow::Result<()> 
             let store = db::connect(&db.database_url).await?;
             print_demo(&crate::demo::seed(store.as_ref()).await?, out)
         }
-        Command::Admin(cmd) => admin(cmd, out).await,
+        Command::Admin(args) => admin(args, out).await,
         Command::Template(cmd) => template(cmd, out),
         Command::Bench(args) => crate::bench::run(args, out).await,
     }
@@ -255,11 +253,11 @@ fn print_demo(accounts: &[crate::demo::Account], out: &mut impl Write) -> anyhow
     Ok(())
 }
 
-async fn admin(cmd: AdminCommand, out: &mut impl Write) -> anyhow::Result<()> {
-    match cmd {
-        AdminCommand::AddCounty { db, id, name } => {
-            db::connect(&db.database_url)
-                .await?
+async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = db::connect(&args.db.database_url).await?;
+    match args.command {
+        AdminCommand::AddCounty { id, name } => {
+            store
                 .insert_county(&County {
                     id: id.clone(),
                     name,
@@ -268,13 +266,11 @@ async fn admin(cmd: AdminCommand, out: &mut impl Write) -> anyhow::Result<()> {
             writeln!(out, "county {id} added")?;
         }
         AdminCommand::AddCommunity {
-            db,
             id,
             county,
             name,
             lead_hospital,
         } => {
-            let store = db::connect(&db.database_url).await?;
             if store.fetch_county(&county).await?.is_none() {
                 bail!("no county '{county}': add it first with `admin add-county`");
             }
@@ -289,7 +285,6 @@ async fn admin(cmd: AdminCommand, out: &mut impl Write) -> anyhow::Result<()> {
             writeln!(out, "community {id} added")?;
         }
         AdminCommand::AddFacility {
-            db,
             id,
             county,
             community,
@@ -298,7 +293,6 @@ async fn admin(cmd: AdminCommand, out: &mut impl Write) -> anyhow::Result<()> {
             beds,
             services,
         } => {
-            let store = db::connect(&db.database_url).await?;
             if store.fetch_county(&county).await?.is_none() {
                 bail!("no county '{county}': add it first with `admin add-county`");
             }
@@ -319,7 +313,6 @@ async fn admin(cmd: AdminCommand, out: &mut impl Write) -> anyhow::Result<()> {
             )?;
         }
         AdminCommand::AddUser {
-            db,
             username,
             name,
             role,
@@ -327,7 +320,6 @@ async fn admin(cmd: AdminCommand, out: &mut impl Write) -> anyhow::Result<()> {
             facility,
             password,
         } => {
-            let store = db::connect(&db.database_url).await?;
             let (county_id, facility_id) = match (role.is_facility_role(), county, facility) {
                 (true, _, Some(f)) => {
                     let found = store
@@ -361,25 +353,16 @@ async fn admin(cmd: AdminCommand, out: &mut impl Write) -> anyhow::Result<()> {
                 .await?;
             writeln!(out, "user {username} added")?;
         }
-        AdminCommand::ResetPassword {
-            db,
-            username,
-            password,
-        } => {
+        AdminCommand::ResetPassword { username, password } => {
             check_password(&password)?;
             let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
-            if !db::connect(&db.database_url)
-                .await?
-                .update_password(&username, &hash)
-                .await?
-            {
+            if !store.update_password(&username, &hash).await? {
                 bail!("no user '{username}'");
             }
             writeln!(out, "password of {username} changed")?;
         }
-        AdminCommand::RevokeSessions { db, username } => {
-            let n = db::connect(&db.database_url)
-                .await?
+        AdminCommand::RevokeSessions { username } => {
+            let n = store
                 .revoke_user_sessions(&username, crate::docs::now_ms())
                 .await?;
             writeln!(out, "{n} session(s) of {username} revoked")?;

@@ -304,3 +304,32 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, DbError> {
         Ok(Arc::new(SqliteStore::connect(url).await?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Each migration exists in both flavours, and the two differ only in the types the databases name
+    /// differently.
+    #[test]
+    fn the_sqlite_and_postgres_migrations_say_the_same() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let names = |flavour: &str| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir.join(flavour))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names("sqlite"), names("postgres"));
+        for name in names("sqlite") {
+            let body = |flavour: &str| {
+                let text = std::fs::read_to_string(dir.join(flavour).join(&name)).unwrap();
+                text.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n")
+            };
+            let translated = body("sqlite")
+                .replace("BLOB", "BYTEA")
+                .replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY");
+            assert_eq!(translated, body("postgres"), "{name}");
+        }
+    }
+}

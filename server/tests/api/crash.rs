@@ -3,41 +3,15 @@
 
 use crate::both;
 use crate::helpers::*;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use zhigai_server::client::SyncClient;
 use zhigai_server::docs::Doc;
 use zhigai_shared::{Author, Inspection, ItemId, Stamp, Status, Template, Timestamp};
 
-async fn start(url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zhigai-server"))
-        .args([
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--database-url",
-            url,
-            "--static-dir",
-            "/nonexistent",
-        ])
-        .env("ZHIGAI_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("the server printed its address");
-        if let Some(addr) = line.strip_prefix("zhigai listening on ") {
-            return (child, addr.trim().to_owned());
-        }
-    }
+async fn start(url: &str) -> (tokio::process::Child, String) {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zhigai-server"));
+    zhigai_server::bench::start_server_process(exe, url)
+        .await
+        .unwrap()
 }
 
 async fn acknowledged_changes_survive_sigkill(backend: Backend) {
