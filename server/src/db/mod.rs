@@ -324,7 +324,10 @@ mod tests {
         for name in names("sqlite") {
             let body = |flavour: &str| {
                 let text = std::fs::read_to_string(dir.join(flavour).join(&name)).unwrap();
-                text.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n")
+                text.lines()
+                    .filter(|l| !l.starts_with("--"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             };
             let translated = body("sqlite")
                 .replace("BLOB", "BYTEA")
