@@ -74,6 +74,11 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The document hub, for inspection.
+    pub fn hub(&self) -> Hub {
+        self.hub.clone()
+    }
+
     /// The store, for seeding and inspection.
     pub fn store(&self) -> Arc<dyn Store> {
         self.store.clone()

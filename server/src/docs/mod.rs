@@ -144,9 +144,12 @@ impl Hub {
         }
     }
 
-    /// How many documents are open.
+    /// How many documents are open (their tasks still running).
     pub fn open_documents(&self) -> usize {
-        self.lock().len()
+        self.lock()
+            .values()
+            .filter(|(sender, _)| !sender.is_closed())
+            .count()
     }
 
     /// Stops taking commands and waits for every document task to finish its current batch.
@@ -173,6 +176,8 @@ impl Hub {
         {
             return Some(sender.clone());
         }
+        // Tasks that went idle have ended: drop their entries before adding one.
+        docs.retain(|_, (sender, _)| !sender.is_closed());
         let (tx, rx) = mpsc::channel(1024);
         let handle = tokio::spawn(task::run(
             meta.clone(),

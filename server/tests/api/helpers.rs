@@ -105,6 +105,7 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
 pub struct TestApp {
     pub base: String,
     pub store: Arc<dyn Store>,
+    pub hub: zhigai_server::docs::Hub,
     _db: TestDb,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -120,6 +121,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("server builds");
     let store = app.store();
+    let hub = app.hub();
     seed(store.as_ref()).await;
     let base = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -127,6 +129,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         let _ = stopped.await;
     }));
     TestApp {
+        hub,
         base,
         store,
         _db: db,

@@ -238,3 +238,61 @@ async fn storage_compacts_many_small_changes_into_one_snapshot(backend: Backend)
     app.stop().await;
 }
 both!(storage_compacts_many_small_changes_into_one_snapshot);
+
+async fn idle_documents_leave_memory_and_shutdown_closes_them(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.idle_seconds = 1).await;
+    let id = inspection_id("zhaocun", 2027);
+    let mut client = app.client("zhaocun-head").await;
+    client
+        .open(id, genesis_inspection("zhaocun", 2027))
+        .await
+        .unwrap();
+    client
+        .inspection_mut(id)
+        .set_status(
+            &ItemId::from("T1.01"),
+            Some(Status::Compliant),
+            &stamp("head"),
+        )
+        .unwrap();
+    assert!(client.wait_acked(id, WAIT).await.unwrap());
+    assert_eq!(app.hub.open_documents(), 1);
+    client.disconnect();
+    let evicted = async {
+        while app.hub.open_documents() > 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), evicted)
+            .await
+            .is_ok(),
+        "the idle document stayed in memory"
+    );
+
+    // A stop closes the connections and waits for every open document's task to end.
+    client.connect().await.unwrap();
+    client
+        .inspection_mut(id)
+        .set_status(
+            &ItemId::from("T1.02"),
+            Some(Status::Partial),
+            &stamp("head"),
+        )
+        .unwrap();
+    assert!(client.wait_acked(id, WAIT).await.unwrap());
+    assert_eq!(app.hub.open_documents(), 1);
+    let hub = app.hub.clone();
+    app.stop().await;
+    assert_eq!(hub.open_documents(), 0);
+    client.pump(Duration::from_millis(500)).await.unwrap();
+    assert!(
+        client
+            .notices
+            .iter()
+            .any(|n| matches!(n, zhigai_server::client::Notice::Closed(Some(1001), _))),
+        "clients are told the server is going away: {:?}",
+        client.notices
+    );
+}
+both!(idle_documents_leave_memory_and_shutdown_closes_them);
