@@ -82,10 +82,13 @@ async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
         }
     }
     client.notices.clear();
-    let acked = client
-        .wait_acked(id, std::time::Duration::from_secs(3))
-        .await
-        .unwrap();
+    // A permitted write is waited for as long as any; a refused one gets a few seconds to prove it never lands.
+    let patience = if expect == Expect::Write {
+        WAIT
+    } else {
+        std::time::Duration::from_secs(3)
+    };
+    let acked = client.wait_acked(id, patience).await.unwrap();
     let stored_has_marker = match kind {
         DocKind::Inspection => app
             .stored_inspection("liuhe", 2026)
