@@ -104,6 +104,11 @@ impl LoginThrottle {
                 wait = Some(wait.map_or(left, |w: u64| w.max(left)));
             }
         }
+        // Forget names and addresses whose failures have all aged out, so guessing cannot grow the map.
+        failures.retain(|_, list| {
+            list.retain(|t| now.duration_since(*t) < self.window);
+            !list.is_empty()
+        });
         wait
     }
 

@@ -186,68 +186,50 @@ fn admin_commands_build_a_directory_and_refuse_what_does_not_fit() {
         "inpatient,lab",
     ]);
     assert!(added.contains("wave 2026"), "{added}");
-    ok(&[
-        "admin",
-        "add-user",
-        "--username",
-        "wang",
-        "--name",
-        "王医生",
-        "--role",
-        "member",
-        "--facility",
-        "f1",
-        "--password",
-        "village-2026",
-    ]);
-    assert!(
-        fails(&[
+    // `admin add-user` for a user, role, scope flag (`--facility` or `--county`), scope and password.
+    let add_user = |user: &'static str,
+                    role: &'static str,
+                    scope: [&'static str; 2],
+                    password: &'static str| {
+        [
             "admin",
             "add-user",
             "--username",
-            "li",
+            user,
             "--name",
-            "李",
+            user,
             "--role",
-            "member",
-            "--county",
-            "c1",
+            role,
+            scope[0],
+            scope[1],
             "--password",
+            password,
+        ]
+    };
+    ok(&add_user(
+        "wang",
+        "member",
+        ["--facility", "f1"],
+        "village-2026",
+    ));
+    assert!(
+        fails(&add_user(
+            "li",
+            "member",
+            ["--county", "c1"],
             "village-2026"
-        ])
+        ))
         .contains("--facility")
     );
     assert!(
-        fails(&[
-            "admin",
-            "add-user",
-            "--username",
-            "zhao",
-            "--name",
-            "赵",
-            "--role",
-            "reviewer",
-            "--county",
-            "c1",
-            "--password",
-            "short"
-        ])
-        .contains("8 characters")
+        fails(&add_user("zhao", "reviewer", ["--county", "c1"], "short")).contains("8 characters")
     );
-    ok(&[
-        "admin",
-        "add-user",
-        "--username",
+    ok(&add_user(
         "zhao",
-        "--name",
-        "赵",
-        "--role",
         "reviewer",
-        "--county",
-        "c1",
-        "--password",
+        ["--county", "c1"],
         "county-2026",
-    ]);
+    ));
     ok(&[
         "admin",
         "reset-password",

@@ -1,6 +1,6 @@
 //! The relational summary of a facility-year: what the county dashboard shows without opening documents.
 
-use crate::doc::{InspectionView, ProblemView, Status};
+use crate::doc::{Inspection, ProblemView, Status};
 use crate::facility::FacilityProfile;
 use crate::template::Template;
 use serde::{Deserialize, Serialize};
@@ -48,9 +48,10 @@ pub struct InspectionSummary {
     pub last_edit_at: Option<i64>,
 }
 
-/// Sums up `view` for a facility with `profile` on `template`.
+/// Sums up `doc` for a facility with `profile` on `template`. Reads statuses, problems and the heads only, so
+/// it stays cheap on the server's write path however long the history grows.
 pub fn summarize(
-    view: &InspectionView,
+    doc: &Inspection,
     template: &Template,
     profile: &FacilityProfile,
 ) -> InspectionSummary {
@@ -62,7 +63,7 @@ pub fn summarize(
         };
         for item in area.items.iter().filter(|i| i.applies_to.matches(profile)) {
             counts.applicable += 1;
-            let Some(status) = view.items.get(&item.id).and_then(|i| i.status) else {
+            let Some(status) = doc.status(&item.id) else {
                 continue;
             };
             counts.answered += 1;
@@ -77,14 +78,9 @@ pub fn summarize(
         summary.answered += counts.answered;
         summary.areas.push(counts);
     }
-    summary.open_problems = view.problems.iter().filter(|p| is_open(p)).count() as u32;
-    summary.submitted = view.submission.state == crate::doc::Submission::Submitted;
-    summary.last_edit_at = view
-        .items
-        .values()
-        .filter_map(|i| i.last_change.as_ref().map(|c| c.at.0))
-        .chain(view.problems.iter().map(|p| p.created_at.0))
-        .max();
+    summary.open_problems = doc.problems().iter().filter(|p| is_open(p)).count() as u32;
+    summary.submitted = doc.submission().state == crate::doc::Submission::Submitted;
+    summary.last_edit_at = doc.last_edit_at().map(|t| t.0);
     summary
 }
 

@@ -245,7 +245,7 @@ pub trait Store: Send + Sync + 'static {
     /// A live or dead session and its user by token hash.
     async fn fetch_session(&self, token_hash: &str) -> Result<Option<(Session, User)>, DbError>;
     /// A session and its user by session id.
-    async fn fetch_sessions_by_id(&self, id: &str) -> Result<Option<(Session, User)>, DbError>;
+    async fn fetch_session_by_id(&self, id: &str) -> Result<Option<(Session, User)>, DbError>;
     /// Marks a session used, sliding its expiry.
     async fn touch_session(&self, id: &str, now: i64, expires_at: i64) -> Result<(), DbError>;
     /// Revokes one session of `user`; false if there is none such.

@@ -313,7 +313,7 @@ macro_rules! sql_store {
                 row.map(|r| Ok((Self::session(&r)?, Self::user(&r)?))).transpose()
             }
 
-            async fn fetch_sessions_by_id(&self, id: &str) -> Result<Option<(Session, User)>, DbError> {
+            async fn fetch_session_by_id(&self, id: &str) -> Result<Option<(Session, User)>, DbError> {
                 let row = sqlx::query(concat!("SELECT ", session_columns!(), ", ", user_columns!(), " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"))
                     .bind(id)
                     .fetch_optional(&self.pool)

@@ -99,15 +99,13 @@ impl Doc {
     pub fn derived(&self, facility: &Facility) -> DerivedRows {
         match self {
             Doc::Inspection(d) => {
-                let view = d.view();
-                let template = view
-                    .template
-                    .as_ref()
-                    .and_then(|(id, version)| Template::find(id.as_str(), *version))
+                let template = d
+                    .template()
+                    .and_then(|(id, version)| Template::find(id.as_str(), version))
                     .unwrap_or_else(|| Template::national());
-                let summary = summarize(&view, template, &facility.profile());
-                let problems = view
-                    .problems
+                let summary = summarize(d, template, &facility.profile());
+                let problems = d
+                    .problems()
                     .iter()
                     .map(|p| ProblemRow {
                         problem_id: p.id.to_string(),

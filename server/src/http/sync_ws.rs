@@ -57,12 +57,20 @@ async fn upgrade(
         }))
 }
 
+/// Whether a socket error is a frame over the size limit.
+fn too_large(error: axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error};
+    matches!(
+        error.into_inner().downcast_ref::<Error>(),
+        Some(Error::Capacity(CapacityError::MessageTooLong { .. }))
+    )
+}
+
 /// The user of a live session, by session id.
 async fn session_user(state: &AppState, session_id: &str) -> Result<Option<User>, ApiError> {
-    // Sessions are looked up by token hash elsewhere; here the ticket named the session.
-    let sessions = state.store.fetch_sessions_by_id(session_id).await?;
+    let session = state.store.fetch_session_by_id(session_id).await?;
     let now = now_ms();
-    Ok(sessions.and_then(|(s, u)| (s.revoked_at.is_none() && s.expires_at > now).then_some(u)))
+    Ok(session.and_then(|(s, u)| (s.revoked_at.is_none() && s.expires_at > now).then_some(u)))
 }
 
 struct Connection {
@@ -72,6 +80,9 @@ struct Connection {
     id: ConnId,
     peer_id: Option<String>,
     access: HashMap<DocumentId, (DocMeta, Access)>,
+    /// When the access map was last built: unknown ids rebuild it at most every few seconds, so a peer
+    /// guessing ids cannot make every frame a directory query.
+    access_built: Option<std::time::Instant>,
     attached: HashSet<DocumentId>,
 }
 
@@ -89,6 +100,7 @@ impl Connection {
             id: ConnId::next(),
             peer_id: None,
             access: HashMap::new(),
+            access_built: None,
             attached: HashSet::new(),
         }
     }
@@ -105,8 +117,7 @@ impl Connection {
                     None => break None,
                     Some(Err(e)) => {
                         tracing::info!(user = %self.user.username, error = %e, "sync connection failed");
-                        let too_big = e.to_string().to_lowercase().contains("too long") || e.to_string().to_lowercase().contains("too big") || e.to_string().contains("size");
-                        break too_big.then_some((close_code::SIZE, "frame too large"));
+                        break too_large(e).then_some((close_code::SIZE, "frame too large"));
                     }
                     Some(Ok(Message::Binary(frame))) => match self.on_frame(&frame, &out_tx, &mut socket).await {
                         Flow::Continue => {}
@@ -266,7 +277,10 @@ impl Connection {
 
     /// The document and the caller's access to it, if the caller may read it.
     async fn lookup(&mut self, id: DocumentId) -> Option<(DocMeta, Access)> {
-        if !self.access.contains_key(&id) {
+        let stale = self
+            .access_built
+            .is_none_or(|at| at.elapsed() > Duration::from_secs(5));
+        if !self.access.contains_key(&id) && stale {
             // New facilities may have been added since the last look.
             self.rebuild_access().await;
         }
@@ -274,6 +288,7 @@ impl Connection {
     }
 
     async fn rebuild_access(&mut self) {
+        self.access_built = Some(std::time::Instant::now());
         let Ok(facilities) = self.state.visible_facilities(&self.user).await else {
             return;
         };

@@ -257,6 +257,18 @@ impl DocCore {
         Some((note.author(), Timestamp(note.at)))
     }
 
+    /// When the newest stamped change was made: the latest of the heads' stamps, read without walking the
+    /// history.
+    pub(crate) fn latest_stamp(&self) -> Option<Timestamp> {
+        self.doc
+            .get_heads()
+            .iter()
+            .filter_map(|h| self.doc.get_change_meta_by_hash(h))
+            .filter_map(|meta| ChangeNote::parse(meta.message.as_deref()?))
+            .map(|note| Timestamp(note.at))
+            .max()
+    }
+
     /// Every stamped change (oldest first, in causal order) whose note passes `keep`.
     pub(crate) fn history(&self, keep: impl Fn(&ChangeNoteView<'_>) -> bool) -> Vec<HistoryEntry> {
         self.doc

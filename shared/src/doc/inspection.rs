@@ -468,6 +468,11 @@ impl Inspection {
         self.core.history(|note| note.subject() == Some(subject))
     }
 
+    /// When the newest change was made (by its writer's clock), if anyone has written yet.
+    pub fn last_edit_at(&self) -> Option<Timestamp> {
+        self.core.latest_stamp()
+    }
+
     /// Every stamped change of the document, oldest first.
     pub fn full_history(&self) -> Vec<HistoryEntry> {
         self.core.history(|note| note.op() != Op::Genesis)

@@ -9,6 +9,19 @@ fn plan() -> String {
     PLAN_TEXT.replace('\n', "")
 }
 
+/// The plan's numbering of its nine work tasks.
+const TASK_NUMBERS: [&str; 9] = [
+    "（一）",
+    "（二）",
+    "（三）",
+    "（四）",
+    "（五）",
+    "（六）",
+    "（七）",
+    "（八）",
+    "（九）",
+];
+
 fn profile(facility_type: FacilityType, services: &[Service]) -> FacilityProfile {
     FacilityProfile {
         facility_type,
@@ -25,18 +38,7 @@ fn the_national_template_has_the_nine_tasks_in_the_plans_order() {
     let plan = plan();
     let ids: Vec<_> = t.areas.iter().map(|a| a.id.to_string()).collect();
     assert_eq!(ids, ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9"]);
-    let numbers = [
-        "（一）",
-        "（二）",
-        "（三）",
-        "（四）",
-        "（五）",
-        "（六）",
-        "（七）",
-        "（八）",
-        "（九）",
-    ];
-    for (area, number) in t.areas.iter().zip(numbers) {
+    for (area, number) in t.areas.iter().zip(TASK_NUMBERS) {
         assert_eq!(area.number_zh, number);
         // The title is the plan's own heading of that task.
         assert!(
@@ -72,20 +74,9 @@ fn every_item_source_lies_within_its_own_task_paragraph() {
     let plan = plan();
     let section =
         &plan[plan.find("### 四、工作任务").unwrap()..plan.find("## 五、工作安排").unwrap()];
-    let numbers = [
-        "（一）",
-        "（二）",
-        "（三）",
-        "（四）",
-        "（五）",
-        "（六）",
-        "（七）",
-        "（八）",
-        "（九）",
-    ];
     for (i, area) in t.areas.iter().enumerate() {
-        let start = section.find(numbers[i]).unwrap();
-        let end = numbers
+        let start = section.find(TASK_NUMBERS[i]).unwrap();
+        let end = TASK_NUMBERS
             .get(i + 1)
             .map_or(section.len(), |n| section.find(n).unwrap());
         let paragraph = &section[start..end];
@@ -96,7 +87,7 @@ fn every_item_source_lies_within_its_own_task_paragraph() {
                 paragraph.contains(&item.source) || from_section_three,
                 "{} source is not from task {}",
                 item.id,
-                numbers[i]
+                TASK_NUMBERS[i]
             );
         }
     }
