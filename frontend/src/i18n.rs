@@ -1,5 +1,5 @@
 //! UI text: a typed message table, Chinese first, English available. Checklist text comes from the
-//! template's own zh/en fields, not from here.
+//! template's own zh/en fields, status labels from the domain's enums, not from here.
 
 /// The languages the app speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -11,32 +11,124 @@ pub enum Lang {
     En,
 }
 
-/// Every UI string, by meaning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Msg {
-    AppTitle,
-    Subtitle,
-    Items,
-    SwitchLanguage,
-    TemplateVersion,
+macro_rules! messages {
+    ($($name:ident => $zh:literal, $en:literal;)*) => {
+        /// Every UI string, by meaning.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg { $($name,)* }
+
+        impl Msg {
+            /// Every message, for the completeness test.
+            #[cfg(test)]
+            pub const ALL: &'static [Msg] = &[$(Msg::$name,)*];
+
+            fn texts(self) -> (&'static str, &'static str) {
+                match self { $(Msg::$name => ($zh, $en),)* }
+            }
+        }
+    };
+}
+
+messages! {
+    AppTitle => "质改 · 基层医疗质量自查整改", "zhigai · primary-care quality self-inspection";
+    SwitchLanguage => "English", "中文";
+    Items => "项", "items";
+    LoginTitle => "登录", "Log in";
+    LoginHint => "首次使用需联网登录一次，之后无网络也可填报。", "Log in once online; after that the app works without a network.";
+    Username => "用户名", "Username";
+    Password => "密码", "Password";
+    LoginButton => "登录", "Log in";
+    LoggingIn => "正在登录并下载本机构资料…", "Logging in and fetching your facility…";
+    Logout => "退出登录", "Log out";
+    LogoutUnsynced => "还有未同步的修改：退出后这些修改仍保存在本机，重新登录后会继续同步。确定退出？", "Some changes are not synced yet: they stay on this device and sync after the next login. Log out?";
+    Home => "首页", "Home";
+    Problems => "问题清单", "Problems";
+    Back => "返回", "Back";
+    Loading => "正在读取本机数据…", "Reading this device's data…";
+    NetOffline => "离线", "Offline";
+    NetSyncing => "同步中", "Syncing";
+    NetSynced => "已同步", "Synced";
+    NetExpired => "登录已过期，请重新登录（本机修改不会丢失）", "Session expired: log in again (nothing on this device is lost)";
+    Unsynced => "条未同步", "unsynced";
+    Relogin => "重新登录", "Log in again";
+    Refused => "服务器拒绝：您无权查看该机构的自查表。请返回本机构页面，或联系县级管理员。", "The server refused: you may not see this facility's inspection. Go back to your facility or ask the county administrator.";
+    BackToMine => "返回本机构", "Back to my facility";
+    Phase => "当前阶段", "Phase";
+    Progress => "填报进度", "Progress";
+    NonCompliantShort => "不符合", "non-compliant";
+    DueSoon => "即将到期和已逾期的问题", "Problems due soon or overdue";
+    NothingDue => "暂无即将到期或逾期的问题。", "Nothing due soon or overdue.";
+    ReviewTitle => "审核情况", "Review";
+    ReviewState => "审核状态", "Review state";
+    ReturnReason => "退回原因", "Reason for return";
+    LatestComments => "最新审核意见", "Latest review comments";
+    NoComments => "暂无审核意见。", "No comments yet.";
+    Submission => "提交状态", "Submission";
+    Submit => "提交县级审核", "Submit for review";
+    Resubmit => "修改完毕，重新提交", "Resubmit";
+    SubmitConfirm => "提交后将不能修改，直到审核退回。确定提交？", "After submitting you cannot edit until the review returns it. Submit?";
+    Withdraw => "撤回提交", "Withdraw";
+    OnlyHeadSubmits => "由机构负责人提交。", "The facility head submits.";
+    ConflictsTitle => "有冲突需要处理", "Conflicts to settle";
+    ConflictHint => "两位同事同时填了不同的内容，请选择保留哪一个：", "Two colleagues entered different values; choose the one to keep:";
+    Keep => "保留", "Keep";
+    Note => "备注", "Note";
+    NotePlaceholder => "情况说明、佐证材料位置等（同事可同时编辑）", "Findings, where evidence is kept… (colleagues can edit at once)";
+    Guidance => "检查要点", "What to check";
+    Source => "依据", "Source";
+    LastChanged => "最后修改", "Last changed";
+    NeverChanged => "尚未填写", "Not answered yet";
+    History => "修改记录", "History";
+    NoHistory => "暂无记录。", "No changes yet.";
+    AddProblem => "登记问题", "Record a problem";
+    ReviewerComment => "审核意见", "Reviewer's comment";
+    Figure => "数值", "Figure";
+    NotApplicableHidden => "项不适用于本机构，已隐藏。", "items do not apply to this facility and are hidden.";
+    ReadOnlySubmitted => "已提交审核，暂不能修改。", "Submitted for review: read-only.";
+    ReadOnlyRole => "您只能查看。", "You can only view this.";
+    NewProblem => "新增问题", "New problem";
+    Description => "问题描述", "Description";
+    Measure => "整改措施", "Improvement measure";
+    Owner => "责任人", "Owner";
+    Deadline => "整改期限", "Deadline";
+    Item => "对应检查项", "Check item";
+    NoItem => "（不对应具体检查项）", "(no specific item)";
+    Save => "保存", "Save";
+    Cancel => "取消", "Cancel";
+    Delete => "删除", "Delete";
+    DeleteConfirm => "确定删除这个问题？", "Delete this problem?";
+    NoOwner => "（未指定）", "(none)";
+    FilterArea => "领域", "Area";
+    FilterOwner => "责任人", "Owner";
+    FilterStatus => "状态", "Status";
+    All => "全部", "All";
+    NoProblems => "没有符合条件的问题。", "No problems match.";
+    Overdue => "已逾期", "Overdue";
+    Days => "天", "days";
+    DueIn => "剩余", "due in";
+    Verification => "县级核实", "County verification";
+    RecordedBy => "登记人", "Recorded by";
+    DescriptionRequired => "请填写问题描述。", "Please describe the problem.";
+    ChooseFacility => "选择机构", "Choose a facility";
+    Year => "年度", "Year";
+    NotFound => "页面不存在。", "Page not found.";
 }
 
 impl Lang {
     /// The text of `msg` in this language.
     pub fn t(self, msg: Msg) -> &'static str {
-        match (self, msg) {
-            (Lang::Zh, Msg::AppTitle) => "质改 · 基层医疗质量自查整改",
-            (Lang::En, Msg::AppTitle) => "zhigai · primary-care quality self-inspection",
-            (Lang::Zh, Msg::Subtitle) => "对照九项工作任务逐项自查，梳理问题清单，限期整改到位。",
-            (Lang::En, Msg::Subtitle) => {
-                "Check every item of the nine work tasks, list the problems, fix them by the deadline."
-            }
-            (Lang::Zh, Msg::Items) => "项",
-            (Lang::En, Msg::Items) => "items",
-            (Lang::Zh, Msg::SwitchLanguage) => "English",
-            (Lang::En, Msg::SwitchLanguage) => "中文",
-            (Lang::Zh, Msg::TemplateVersion) => "自查整改表版本",
-            (Lang::En, Msg::TemplateVersion) => "Checklist version",
+        let (zh, en) = msg.texts();
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// Picks between a Chinese and an English text of the domain (template, enums).
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
         }
     }
 
@@ -45,6 +137,32 @@ impl Lang {
         match self {
             Lang::Zh => Lang::En,
             Lang::En => Lang::Zh,
+        }
+    }
+
+    /// `zh` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_and_they_differ() {
+        for msg in Msg::ALL.iter().filter(|m| **m != Msg::SwitchLanguage) {
+            let (zh, en) = (Lang::Zh.t(*msg), Lang::En.t(*msg));
+            assert!(!zh.is_empty() && !en.is_empty(), "{msg:?}");
+            assert_ne!(zh, en, "{msg:?} is not translated");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{msg:?} has no Chinese"
+            );
         }
     }
 }

@@ -7,7 +7,8 @@ use crate::docs::Hub;
 use crate::http::{self, AppState};
 use anyhow::Context;
 use axum::Router;
-use axum::http::Request;
+use axum::http::{HeaderValue, Request, header};
+use axum::response::Response;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,9 +53,12 @@ impl Application {
         if settings.static_dir.join("index.html").is_file() {
             // The clinic app: files by name, every other path falls back to index.html (client routes).
             let index = settings.static_dir.join("index.html");
-            router = router.fallback_service(
-                ServeDir::new(&settings.static_dir).fallback(ServeFile::new(index)),
-            );
+            let app = Router::new()
+                .fallback_service(
+                    ServeDir::new(&settings.static_dir).fallback(ServeFile::new(index)),
+                )
+                .layer(axum::middleware::from_fn(cache_policy));
+            router = router.merge(app);
         }
         // Spans name the path only: the sync route's query string carries a ticket and is never logged.
         let router = router.layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -133,5 +137,45 @@ pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
         _ => url.to_owned(),
+    }
+}
+
+/// Hashed build files never change and may be cached for a year; everything else (`index.html`, `sw.js`,
+/// the client routes) is revalidated on every load, so a new version reaches devices.
+async fn cache_policy(req: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
+    let immutable = is_hashed_asset(req.uri().path());
+    let mut response = next.run(req).await;
+    let value = if immutable && response.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+/// Whether a path names a file Trunk fingerprinted (`name-<16 hex digits>[_bg].ext`).
+fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    let stem = name.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn only_fingerprinted_files_count_as_immutable() {
+        assert!(is_hashed_asset("/zhigai-frontend-3f2a1b4c5d6e7f80_bg.wasm"));
+        assert!(is_hashed_asset("/style-0123456789abcdef.css"));
+        assert!(!is_hashed_asset("/sw.js"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/f/village-01/area/T3"));
     }
 }

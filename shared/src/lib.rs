@@ -23,6 +23,7 @@
 //! ```
 
 pub mod access;
+pub mod api;
 pub mod calendar;
 pub mod doc;
 pub mod facility;

@@ -1,38 +1,219 @@
-//! The home page: the checklist's nine areas.
+//! The facility's home: the phase of the year, progress per area, problems due soon or overdue, the review
+//! state with the latest comments, and submission.
 
+use crate::app::{AppCtx, Route, WsCtx};
+use crate::clock::{short_time, today};
+use crate::components::conflicts::ConflictBanner;
+use crate::components::header::confirm;
 use crate::i18n::{Lang, Msg};
-use crate::state::areas::area_summaries;
+use crate::state::problems::due_soon;
+use crate::workspace::edit_inspection;
 use yew::prelude::*;
-use zhigai_shared::Template;
+use yew_router::prelude::*;
+use zhigai_shared::access::Role;
+use zhigai_shared::calendar::phase;
+use zhigai_shared::doc::{ReviewState, Submission};
+use zhigai_shared::summary::summarize;
+use zhigai_shared::{FacilityProfile, FacilityType, Template};
 
-/// Props of [`Home`].
-#[derive(Properties, PartialEq)]
-pub struct HomeProps {
-    /// The language to show.
-    pub lang: Lang,
+/// Shown when the server refused the facility's documents.
+#[component]
+pub fn RefusedNotice() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let mine = app.session.as_ref().and_then(|s| s.home_facility());
+    html! {
+        <main class="page">
+            <div class="banner error refused" role="alert">{ app.lang.t(Msg::Refused) }</div>
+            if let Some(fid) = mine {
+                <Link<Route> to={Route::Facility { fid }} classes="button">{ app.lang.t(Msg::BackToMine) }</Link<Route>>
+            }
+        </main>
+    }
 }
 
-/// Lists the areas of the national template with their item counts.
+/// The home page.
 #[component]
-pub fn Home(props: &HomeProps) -> Html {
-    let lang = props.lang;
+pub fn HomePage() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let w = ctx.ws.borrow();
+    if w.refused {
+        return html! { <RefusedNotice /> };
+    }
+    if !w.loaded {
+        return html! { <main class="page"><p>{ lang.t(Msg::Loading) }</p></main> };
+    }
     let template = Template::national();
-    let areas = area_summaries(template, lang);
+    let today = today();
+    let fid = w.facility_id.to_string();
+    let profile = w.profile.clone().unwrap_or(FacilityProfile {
+        facility_type: FacilityType::VillageClinic,
+        open_beds: 0,
+        services: Vec::new(),
+    });
+    let summary = summarize(&w.inspection, template, &profile);
+    let problems = w.inspection.problems();
+    let due = due_soon(&problems, today);
+    let submission = w.inspection.submission();
+    let review = w.review.state();
+    let mut comments = w.review.comments();
+    comments.sort_by_key(|c| std::cmp::Reverse(c.at.map(|t| t.0)));
+    comments.truncate(3);
+    let phase = phase(w.year, today.month());
+    let is_head = w.user.role == Role::Head;
+    let editable = w.editable();
+    let draft = submission.state == Submission::Draft;
+    let returned = review.state == ReviewState::Returned;
+    let submit = {
+        let ws = ctx.ws.clone();
+        Callback::from(move |_| {
+            if confirm(lang.t(Msg::SubmitConfirm)) {
+                let _ = edit_inspection(&ws, |d, s| d.submit(s));
+            }
+        })
+    };
+    let withdraw = {
+        let ws = ctx.ws.clone();
+        Callback::from(move |_| {
+            let _ = edit_inspection(&ws, |d, s| d.withdraw(s));
+        })
+    };
     html! {
-        <main class="home">
-            <p class="subtitle">{ lang.t(Msg::Subtitle) }</p>
-            <ol class="areas">
-                { for areas.into_iter().map(|a| html! {
-                    <li class="area" key={a.id.clone()} data-area={a.id.clone()}>
-                        <span class="area-number">{ a.number }</span>
-                        <span class="area-title">{ a.title }</span>
-                        <span class="area-count">{ format!("{} {}", a.items, lang.t(Msg::Items)) }</span>
+        <main class="page home">
+            <section class="card phase-card">
+                <div>{ format!("{}：", lang.t(Msg::Phase)) }<strong>{ lang.pick(phase.name_zh(), phase.name_en()) }</strong></div>
+                <div class="progress-total" data-answered={summary.answered.to_string()} data-applicable={summary.applicable.to_string()}>
+                    { format!("{}：{} / {} {}", lang.t(Msg::Progress), summary.answered, summary.applicable, lang.t(Msg::Items)) }
+                </div>
+                <Meter value={summary.answered} max={summary.applicable} />
+            </section>
+            <ConflictBanner />
+            <section class="card review-card" data-review={review.state.code()}>
+                <h2>{ lang.t(Msg::ReviewTitle) }</h2>
+                <p>
+                    { format!("{}：", lang.t(Msg::Submission)) }
+                    <strong class="submission" data-state={submission.state.code()}>
+                        { lang.pick(submission.state.label_zh(), submission.state.label_en()) }
+                    </strong>
+                    if let (Some(by), Some(at)) = (submission.by.clone(), submission.at) {
+                        { format!("（{} {}）", by.name, short_time(at)) }
+                    }
+                </p>
+                <p>
+                    { format!("{}：", lang.t(Msg::ReviewState)) }
+                    <strong class={classes!("review-state", review.state.code())}>
+                        { lang.pick(review.state.label_zh(), review.state.label_en()) }
+                    </strong>
+                </p>
+                if returned && !review.reason.is_empty() {
+                    <p class="banner warn">{ format!("{}：{}", lang.t(Msg::ReturnReason), review.reason) }</p>
+                }
+                <h3>{ lang.t(Msg::LatestComments) }</h3>
+                if comments.is_empty() {
+                    <p class="muted">{ lang.t(Msg::NoComments) }</p>
+                }
+                <ul class="comments">
+                { for comments.iter().map(|c| html! {
+                    <li>
+                        <Link<Route> to={Route::Area { fid: fid.clone(), area: c.item.as_str().split('.').next().unwrap_or("T1").to_owned() }}>
+                            { c.item.to_string() }
+                        </Link<Route>>
+                        { format!(" {}", c.text) }
+                        <span class="muted">{ format!(" — {} {}", c.author.as_ref().map(|a| a.name.clone()).unwrap_or_default(), c.at.map(short_time).unwrap_or_default()) }</span>
                     </li>
                 }) }
+                </ul>
+                if is_head && w.writable {
+                    if draft || (returned && editable) {
+                        <button class="button primary submit" onclick={submit}>
+                            { if draft { lang.t(Msg::Submit) } else { lang.t(Msg::Resubmit) } }
+                        </button>
+                    } else if review.state != ReviewState::Approved {
+                        <button class="button withdraw" onclick={withdraw}>{ lang.t(Msg::Withdraw) }</button>
+                    }
+                } else if draft {
+                    <p class="muted">{ lang.t(Msg::OnlyHeadSubmits) }</p>
+                }
+            </section>
+            <section class="card">
+                <h2>{ lang.t(Msg::DueSoon) }</h2>
+                if due.is_empty() {
+                    <p class="muted">{ lang.t(Msg::NothingDue) }</p>
+                }
+                <ul class="due">
+                { for due.iter().map(|(p, left)| html! {
+                    <li class={classes!((*left < 0).then_some("overdue"))}>
+                        <Link<Route> to={Route::Problems { fid: fid.clone() }}>{ p.description.clone() }</Link<Route>>
+                        { " " }<DueBadge left={*left} />
+                    </li>
+                }) }
+                </ul>
+            </section>
+            <ol class="areas">
+            { for template.areas.iter().zip(summary.areas.iter()).map(|(area, counts)| html! {
+                <li class="area" key={area.id.to_string()} data-area={area.id.to_string()}>
+                    <Link<Route> to={Route::Area { fid: fid.clone(), area: area.id.to_string() }} classes="area-link">
+                        <span class="area-number">{ area.number_zh.clone() }</span>
+                        <span class="area-title">{ lang.pick(&area.title_zh, &area.title_en).to_owned() }</span>
+                        <span class="area-count">
+                            { format!("{}/{}", counts.answered, counts.applicable) }
+                            if counts.non_compliant > 0 {
+                                <span class="bad">{ format!(" · {} {}", counts.non_compliant, lang.t(Msg::NonCompliantShort)) }</span>
+                            }
+                        </span>
+                        <Meter value={counts.answered} max={counts.applicable} />
+                    </Link<Route>>
+                </li>
+            }) }
             </ol>
-            <p class="version">
-                { format!("{}：{} v{}", lang.t(Msg::TemplateVersion), template.id, template.version) }
-            </p>
         </main>
+    }
+}
+
+/// Props of [`Meter`].
+#[derive(Properties, PartialEq)]
+pub struct MeterProps {
+    /// Done.
+    pub value: u32,
+    /// Of.
+    pub max: u32,
+}
+
+/// A progress bar.
+#[component]
+pub fn Meter(props: &MeterProps) -> Html {
+    let pct = if props.max == 0 {
+        100
+    } else {
+        props.value * 100 / props.max
+    };
+    html! {
+        <span class="meter" role="progressbar" aria-valuemin="0" aria-valuemax={props.max.to_string()} aria-valuenow={props.value.to_string()}>
+            <span class="meter-fill" style={format!("width:{pct}%")}></span>
+        </span>
+    }
+}
+
+/// Props of [`DueBadge`].
+#[derive(Properties, PartialEq)]
+pub struct DueProps {
+    /// Days left (negative: overdue).
+    pub left: i64,
+}
+
+/// "逾期 3 天" or "剩余 4 天".
+#[component]
+pub fn DueBadge(props: &DueProps) -> Html {
+    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    html! { <span class={classes!("due-badge", (props.left < 0).then_some("overdue"))}>{ due_text(props.left, lang) }</span> }
+}
+
+/// The words of a [`DueBadge`].
+pub fn due_text(left: i64, lang: Lang) -> String {
+    if left < 0 {
+        format!("{} {} {}", lang.t(Msg::Overdue), -left, lang.t(Msg::Days))
+    } else {
+        format!("{} {} {}", lang.t(Msg::DueIn), left, lang.t(Msg::Days))
     }
 }

@@ -1,3 +1,6 @@
-//! Pages: one per route.
+//! The app's pages.
 
+pub mod area;
 pub mod home;
+pub mod login;
+pub mod problems;

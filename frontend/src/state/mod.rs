@@ -1,3 +1,3 @@
-//! App state as pure data and reducers, tested natively without a browser.
+//! View state computed from the documents: plain functions, tested natively.
 
-pub mod areas;
+pub mod problems;

@@ -7,11 +7,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use thiserror::Error;
-use zhigai_shared::access::Role;
-use zhigai_shared::summary::AreaCounts;
-use zhigai_shared::{FacilityId, FacilityProfile, FacilityType, Service, UserId};
+
+use zhigai_shared::{FacilityId, UserId};
 
 pub use sql::{PgStore, SqliteStore};
+/// The rows the API hands out are the shared crate's API types.
+pub use zhigai_shared::api::{Community, County, Facility, Session, SummaryRow, User};
 
 /// A storage failure.
 #[derive(Debug, Error)]
@@ -28,94 +29,6 @@ pub enum DbError {
     /// A stored value this version cannot read.
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
-}
-
-/// A county.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct County {
-    /// Its id.
-    pub id: String,
-    /// Its name (某某县).
-    pub name: String,
-}
-
-/// A medical community (医共体).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Community {
-    /// Its id.
-    pub id: String,
-    /// Its county.
-    pub county_id: String,
-    /// Its name.
-    pub name: String,
-    /// The lead hospital (牵头医院).
-    pub lead_hospital: String,
-}
-
-/// A facility.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Facility {
-    /// Its id.
-    pub id: FacilityId,
-    /// Its county.
-    pub county_id: String,
-    /// Its medical community, if any.
-    pub community_id: Option<String>,
-    /// Its name.
-    pub name: String,
-    /// Its type.
-    pub facility_type: FacilityType,
-    /// Beds actually open.
-    pub open_beds: u32,
-    /// Services offered.
-    pub services: Vec<Service>,
-}
-
-impl Facility {
-    /// What the template needs to know of it.
-    pub fn profile(&self) -> FacilityProfile {
-        FacilityProfile {
-            facility_type: self.facility_type,
-            open_beds: self.open_beds,
-            services: self.services.clone(),
-        }
-    }
-}
-
-/// A user account (without its password hash).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct User {
-    /// Its id.
-    pub id: UserId,
-    /// The login name.
-    pub username: String,
-    /// The name colleagues know.
-    pub display_name: String,
-    /// Its role.
-    pub role: Role,
-    /// Its county (facility staff: the facility's county).
-    pub county_id: String,
-    /// Its facility, for facility roles.
-    pub facility_id: Option<FacilityId>,
-}
-
-/// A login session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Session {
-    /// Its id (not the token).
-    pub id: String,
-    /// Its user.
-    pub user_id: UserId,
-    /// Created (ms).
-    pub created_at: i64,
-    /// Last used (ms).
-    pub last_seen_at: i64,
-    /// Expires unless used again (ms).
-    pub expires_at: i64,
-    /// Revoked (ms), if it was.
-    pub revoked_at: Option<i64>,
-    /// What device it was opened on (the browser's user agent).
-    pub device: String,
 }
 
 /// One problem of a facility-year, as the dashboard lists it.
@@ -170,41 +83,6 @@ pub struct DocWrite {
     pub derived: DerivedRows,
     /// Now (ms).
     pub now: i64,
-}
-
-/// One facility-year as the county dashboard shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SummaryRow {
-    /// The facility.
-    pub facility_id: String,
-    /// Its name.
-    pub facility_name: String,
-    /// Its type code.
-    pub facility_type: String,
-    /// Beds actually open.
-    pub open_beds: u32,
-    /// Its medical community, if any.
-    pub community_id: Option<String>,
-    /// The year.
-    pub year: i64,
-    /// Applicable items.
-    pub applicable: i64,
-    /// Answered applicable items.
-    pub answered: i64,
-    /// Per area.
-    pub areas: Vec<AreaCounts>,
-    /// Problems not rectified.
-    pub open_problems: i64,
-    /// Problems not rectified and past their deadline.
-    pub overdue_problems: i64,
-    /// Whether submitted.
-    pub submitted: bool,
-    /// The review state code.
-    pub review_state: String,
-    /// Last edit (ms), if any.
-    pub last_edit_at: Option<i64>,
-    /// When the row was last written (ms): the last sync that changed it.
-    pub updated_at: Option<i64>,
 }
 
 /// Everything zhigai stores.

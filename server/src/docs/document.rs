@@ -144,4 +144,11 @@ impl SyncDoc for Doc {
             Doc::Review(d) => d.peer_has_all(state),
         }
     }
+
+    fn unsynced_changes(&self, state: &SyncState) -> usize {
+        match self {
+            Doc::Inspection(d) => d.unsynced_changes(state),
+            Doc::Review(d) => d.unsynced_changes(state),
+        }
+    }
 }

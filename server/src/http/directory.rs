@@ -4,12 +4,13 @@
 use super::error::ApiError;
 use super::extract::AuthUser;
 use super::{AppState, action_years, scope_of, today_cst};
-use crate::db::{Community, Facility, SummaryRow, User};
+use crate::db::{Facility, User};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use zhigai_shared::access::{Role, Scope, access};
+use zhigai_shared::api::{CountySummary, DocRef, FacilitiesResponse, FacilityEntry, YearDocs};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{FacilityId, Template};
 
@@ -19,49 +20,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/facilities/{id}/staff", get(list_staff))
         .route("/api/template", get(template))
         .route("/api/counties/{id}/summary", get(county_summary))
-}
-
-/// Where one document is, and what the caller may do with it.
-#[derive(Serialize, Deserialize)]
-pub struct DocRef {
-    /// The automerge-repo document id.
-    pub document_id: String,
-    /// `automerge:<document_id>`.
-    pub url: String,
-    /// Whether the caller may change it.
-    pub writable: bool,
-}
-
-/// One year's two documents of a facility.
-#[derive(Serialize, Deserialize)]
-pub struct YearDocs {
-    /// The year.
-    pub year: u16,
-    /// The self-inspection.
-    pub inspection: DocRef,
-    /// The county's review.
-    pub review: DocRef,
-}
-
-/// A facility with its documents.
-#[derive(Serialize, Deserialize)]
-pub struct FacilityEntry {
-    /// The facility.
-    #[serde(flatten)]
-    pub facility: Facility,
-    /// Its coverage wave (2026, 2027 or 2028).
-    pub wave: u16,
-    /// Its documents per year.
-    pub documents: Vec<YearDocs>,
-}
-
-/// The caller's facilities and their communities.
-#[derive(Serialize, Deserialize)]
-pub struct FacilitiesResponse {
-    /// Facilities, by community.
-    pub facilities: Vec<FacilityEntry>,
-    /// The communities they belong to.
-    pub communities: Vec<Community>,
 }
 
 fn doc_ref(user: &User, kind: DocKind, facility: &Facility, year: u16) -> DocRef {
@@ -137,19 +95,6 @@ async fn template(_auth: AuthUser) -> Json<&'static Template> {
 #[derive(Deserialize)]
 struct SummaryQuery {
     year: Option<i64>,
-}
-
-/// A county's facility-year summaries.
-#[derive(Serialize, Deserialize)]
-pub struct CountySummary {
-    /// The county.
-    pub county_id: String,
-    /// The year.
-    pub year: i64,
-    /// The date overdue is counted against (China Standard Time).
-    pub today: String,
-    /// One row per facility.
-    pub facilities: Vec<SummaryRow>,
 }
 
 async fn county_summary(

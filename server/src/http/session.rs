@@ -4,13 +4,13 @@ use super::error::ApiError;
 use super::extract::{AuthUser, JsonBody};
 use super::{AppState, now_ms, scope_of, ticket_ttl};
 use crate::auth::{new_secret, secret_hash, verify_password_queued};
-use crate::db::{Session, User};
+use crate::db::Session;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use zhigai_shared::api::{LoginRequest, LoginResponse, MeResponse, TicketResponse};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -20,25 +20,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/sessions", get(list_sessions))
         .route("/api/sessions/{id}", delete(revoke_session))
         .route("/api/sync-ticket", post(create_ticket))
-}
-
-#[derive(Deserialize)]
-struct LoginRequest {
-    username: String,
-    password: String,
-}
-
-/// A login's answer.
-#[derive(Serialize, Deserialize)]
-pub struct LoginResponse {
-    /// The session token: send it as `Authorization: Bearer <token>`.
-    pub token: String,
-    /// The session's id (to list and revoke it).
-    pub session_id: String,
-    /// When it expires unless used (ms).
-    pub expires_at: i64,
-    /// Who logged in.
-    pub user: User,
 }
 
 async fn login(
@@ -104,19 +85,6 @@ async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<StatusC
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Who the caller is.
-#[derive(Serialize, Deserialize)]
-pub struct MeResponse {
-    /// The user.
-    pub user: User,
-    /// Their scope.
-    pub scope: zhigai_shared::access::Scope,
-    /// Their county's name.
-    pub county_name: Option<String>,
-    /// This session's id.
-    pub session_id: String,
-}
-
 async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Json<MeResponse>, ApiError> {
     let county = state.store.fetch_county(&auth.user.county_id).await?;
     Ok(Json(MeResponse {
@@ -148,17 +116,6 @@ async fn revoke_session(
     } else {
         Err(ApiError::NotFound)
     }
-}
-
-/// A one-time ticket for opening the sync WebSocket.
-#[derive(Serialize, Deserialize)]
-pub struct TicketResponse {
-    /// The ticket.
-    pub ticket: String,
-    /// Valid until (ms).
-    pub expires_at: i64,
-    /// The WebSocket path to open.
-    pub url: String,
 }
 
 async fn create_ticket(

@@ -343,6 +343,17 @@ impl DocCore {
             .all(|h| theirs.contains(h) || state.0.shared_heads.contains(h))
     }
 
+    pub(crate) fn unsynced_changes(&self, state: &SyncState) -> usize {
+        let theirs = state.0.their_heads.as_deref().unwrap_or_default();
+        let known: Vec<_> = theirs
+            .iter()
+            .chain(state.0.shared_heads.iter())
+            .filter(|h| self.doc.get_change_meta_by_hash(h).is_some())
+            .copied()
+            .collect();
+        self.doc.get_changes_meta(&known).len()
+    }
+
     pub(crate) fn receive_sync_message(
         &mut self,
         state: &mut SyncState,

@@ -140,6 +140,8 @@ pub trait SyncDoc {
     -> Result<(), DocError>;
     /// Whether the peer is known to hold every change this document holds.
     fn peer_has_all(&self, state: &SyncState) -> bool;
+    /// How many changes the peer is not known to hold.
+    fn unsynced_changes(&self, state: &SyncState) -> usize;
 }
 
 /// How many changes a sync message carries (0 for a message that only compares heads), read without
@@ -361,6 +363,12 @@ macro_rules! document_common {
                 self.core.peer_has_all(state)
             }
 
+            /// How many changes this document holds that the peer is not known to have: what a device shows
+            /// as "not yet synced".
+            pub fn unsynced_changes(&self, state: &$crate::doc::SyncState) -> usize {
+                self.core.unsynced_changes(state)
+            }
+
             /// Sets this device's actor id (16 bytes kept by the device, so its changes have one origin).
             pub fn set_actor(&mut self, actor: &[u8]) {
                 self.core.set_actor(actor);
@@ -397,6 +405,10 @@ macro_rules! sync_doc {
 
             fn peer_has_all(&self, state: &SyncState) -> bool {
                 $doc::peer_has_all(self, state)
+            }
+
+            fn unsynced_changes(&self, state: &SyncState) -> usize {
+                $doc::unsynced_changes(self, state)
             }
         }
     };

@@ -151,6 +151,24 @@ impl RepoClient {
             .is_some_and(|state| doc.peer_has_all(state))
     }
 
+    /// The sync state of `document_id`, to keep on the device between sessions.
+    pub fn state(&self, document_id: DocumentId) -> Option<&SyncState> {
+        self.states.get(&document_id)
+    }
+
+    /// Restores a state kept with [`RepoClient::state`] (before the first message for the document).
+    pub fn restore(&mut self, document_id: DocumentId, state: SyncState) {
+        self.states.insert(document_id, state);
+    }
+
+    /// How many changes of `doc` the server is not known to have.
+    pub fn unsynced_changes(&self, document_id: DocumentId, doc: &impl SyncDoc) -> usize {
+        match self.states.get(&document_id) {
+            Some(state) => doc.unsynced_changes(state),
+            None => doc.unsynced_changes(&SyncState::new()),
+        }
+    }
+
     /// The connection dropped: forget the handshake and keep only what both sides are known to share, as
     /// Automerge advises for a new connection.
     pub fn disconnected(&mut self) {
@@ -234,6 +252,17 @@ mod tests {
         }
         assert_eq!(server_doc.view(), doc.view());
         assert!(client.is_in_sync(id, &doc));
+        assert_eq!(client.unsynced_changes(id, &doc), 0);
+        doc.set_status(&ItemId::from("T1.02"), Some(Status::Partial), &stamp)
+            .unwrap();
+        doc.set_status(&ItemId::from("T1.03"), Some(Status::Partial), &stamp)
+            .unwrap();
+        assert_eq!(client.unsynced_changes(id, &doc), 2, "two local edits");
+        // Kept on the device and restored after a reload, the state still knows what the server has.
+        let kept = client.state(id).unwrap().encode();
+        let mut reloaded = RepoClient::new("device-1");
+        reloaded.restore(id, SyncState::decode(&kept).unwrap());
+        assert_eq!(reloaded.unsynced_changes(id, &doc), 2);
         client.disconnected();
         assert!(!client.is_connected());
     }

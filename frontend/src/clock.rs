@@ -1,0 +1,74 @@
+//! Dates and times as a clinic reads them: China Standard Time, whatever the device's zone.
+
+use zhigai_shared::doc::{Date, Timestamp};
+
+const CST_OFFSET_MS: i64 = 8 * 3600 * 1000;
+
+/// Now, in milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    }
+}
+
+/// The civil date of `ms` in China Standard Time.
+pub fn date_of(ms: i64) -> Date {
+    let days = (ms + CST_OFFSET_MS).div_euclid(86_400_000);
+    civil(days)
+}
+
+/// Today in China Standard Time.
+pub fn today() -> Date {
+    date_of(now_ms())
+}
+
+/// `MM-DD HH:MM` of a stamp, in China Standard Time.
+pub fn short_time(at: Timestamp) -> String {
+    let ms = at.0 + CST_OFFSET_MS;
+    let date = civil(ms.div_euclid(86_400_000));
+    let minutes = ms.rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{:02}-{:02} {:02}:{:02}",
+        date.month(),
+        date.day(),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+/// The date `days` after the epoch (Howard Hinnant's civil-from-days).
+fn civil(days: i64) -> Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+    Date::new(year, month, day).unwrap_or_else(|_| Date::new(1970, 1, 1).expect("a valid date"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_follow_china_standard_time() {
+        // 2026-11-23 16:30 UTC is already the 24th in Beijing.
+        let ms = 1_795_451_400_000;
+        assert_eq!(date_of(ms).to_string(), "2026-11-24");
+        assert_eq!(short_time(Timestamp(ms)), "11-24 00:30");
+        assert_eq!(date_of(0).to_string(), "1970-01-01");
+        let d: Date = "2028-02-29".parse().unwrap();
+        assert_eq!(civil(d.days_since_epoch()), d);
+    }
+}

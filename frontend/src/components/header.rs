@@ -1,0 +1,133 @@
+//! The top bar: the facility, the sync state with the count of unsynced changes, the language switch and
+//! logout; the tabs below it; and the banners for an expired session, a refusal or a storage failure.
+
+use crate::app::{AppCtx, Route, WsCtx};
+use crate::i18n::Msg;
+use crate::workspace::Net;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// The sync state as the badge shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Badge {
+    /// 离线.
+    Offline,
+    /// 同步中.
+    Syncing,
+    /// 已同步.
+    Synced,
+}
+
+impl Badge {
+    /// From the connection and the count of unsynced changes.
+    pub fn of(net: Net, unsynced: usize) -> Self {
+        match net {
+            Net::Online if unsynced == 0 => Badge::Synced,
+            Net::Online | Net::Connecting => Badge::Syncing,
+            Net::Offline | Net::SessionExpired => Badge::Offline,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Badge::Offline => "offline",
+            Badge::Syncing => "syncing",
+            Badge::Synced => "synced",
+        }
+    }
+
+    fn msg(self) -> Msg {
+        match self {
+            Badge::Offline => Msg::NetOffline,
+            Badge::Syncing => Msg::NetSyncing,
+            Badge::Synced => Msg::NetSynced,
+        }
+    }
+}
+
+/// The top bar of a facility's pages.
+#[component]
+pub fn Header() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let w = ctx.ws.borrow();
+    let unsynced = w.unsynced();
+    let badge = Badge::of(w.net, unsynced);
+    let fid = w.facility_id.to_string();
+    let title = w.facility_name.clone().unwrap_or_else(|| fid.clone());
+    let toggle = {
+        let set_lang = app.set_lang.clone();
+        Callback::from(move |_| set_lang.emit(lang.toggled()))
+    };
+    let logout = {
+        let set_session = app.set_session.clone();
+        let token = w.token.clone();
+        Callback::from(move |_| {
+            if unsynced > 0 && !confirm(lang.t(Msg::LogoutUnsynced)) {
+                return;
+            }
+            let token = token.clone();
+            wasm_bindgen_futures::spawn_local(async move { crate::api::logout(&token).await });
+            set_session.emit(None);
+        })
+    };
+    let relogin = {
+        let set_session = app.set_session.clone();
+        Callback::from(move |_| set_session.emit(None))
+    };
+    html! {
+        <>
+        <header class="top">
+            <div class="top-title">
+                <h1>{ lang.t(Msg::AppTitle) }</h1>
+                <span class="facility-name">{ title }{ format!(" · {} {}", w.year, lang.t(Msg::Year)) }</span>
+            </div>
+            <div class="top-actions">
+                <span class={classes!("sync", badge.code())} role="status" aria-live="polite"
+                    data-net={badge.code()} data-unsynced={unsynced.to_string()}
+                    data-pending={w.pending_writes.to_string()}>
+                    { lang.t(badge.msg()) }
+                    if unsynced > 0 {
+                        <span class="unsynced">{ format!(" · {unsynced} {}", lang.t(Msg::Unsynced)) }</span>
+                    }
+                </span>
+                <button class="lang" onclick={toggle}>{ lang.t(Msg::SwitchLanguage) }</button>
+                <button class="lang" onclick={logout}>{ lang.t(Msg::Logout) }</button>
+            </div>
+        </header>
+        <nav class="tabs">
+            <Link<Route> to={Route::Facility { fid: fid.clone() }} classes="tab">{ lang.t(Msg::Home) }</Link<Route>>
+            <Link<Route> to={Route::Problems { fid: fid.clone() }} classes="tab">{ lang.t(Msg::Problems) }</Link<Route>>
+        </nav>
+        if w.net == Net::SessionExpired {
+            <div class="banner warn" role="alert">
+                { lang.t(Msg::NetExpired) }
+                <button class="button" onclick={relogin}>{ lang.t(Msg::Relogin) }</button>
+            </div>
+        }
+        if let Some(error) = w.error.clone() {
+            <div class="banner error" role="alert">{ error }</div>
+        }
+        </>
+    }
+}
+
+/// Asks the user to confirm; true when there is no window to ask in.
+pub fn confirm(text: &str) -> bool {
+    web_sys::window().is_none_or(|w| w.confirm_with_message(text).unwrap_or(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_badge_says_synced_only_when_connected_with_nothing_waiting() {
+        assert_eq!(Badge::of(Net::Online, 0), Badge::Synced);
+        assert_eq!(Badge::of(Net::Online, 3), Badge::Syncing);
+        assert_eq!(Badge::of(Net::Connecting, 0), Badge::Syncing);
+        assert_eq!(Badge::of(Net::Offline, 0), Badge::Offline);
+        assert_eq!(Badge::of(Net::SessionExpired, 2), Badge::Offline);
+    }
+}

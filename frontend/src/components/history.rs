@@ -1,0 +1,73 @@
+//! Who changed what and when: a fold-out list of an item's or a problem's history, including edits made
+//! offline on any device (they carry their author and time inside the change).
+
+use crate::app::AppCtx;
+use crate::clock::short_time;
+use crate::i18n::{Lang, Msg};
+use yew::prelude::*;
+use zhigai_shared::doc::{HistoryEntry, Op, Status};
+
+/// Props of [`History`].
+#[derive(Properties, PartialEq)]
+pub struct HistoryProps {
+    /// The entries, oldest first.
+    pub entries: Vec<HistoryEntry>,
+}
+
+/// What an operation did, in words.
+pub fn op_label(op: Op, lang: Lang) -> &'static str {
+    let (zh, en) = match op {
+        Op::Genesis => ("创建", "created"),
+        Op::Migrate => ("升级格式", "upgraded"),
+        Op::SetStatus => ("设置状态", "set status"),
+        Op::SetMetric => ("填写数值", "set figure"),
+        Op::EditNote => ("编辑备注", "edited note"),
+        Op::AddProblem => ("登记问题", "recorded problem"),
+        Op::UpdateProblem => ("修改问题", "changed problem"),
+        Op::SetProblemStatus => ("更新整改状态", "set rectification status"),
+        Op::DeleteProblem => ("删除问题", "deleted problem"),
+        Op::Submit => ("提交审核", "submitted"),
+        Op::Withdraw => ("撤回提交", "withdrew"),
+        Op::Resolve => ("处理冲突", "settled conflict"),
+        Op::SetReviewState => ("审核", "reviewed"),
+        Op::Comment => ("审核意见", "commented"),
+        Op::Verify => ("核实整改", "verified"),
+        Op::Unknown => ("其他修改", "other change"),
+    };
+    lang.pick(zh, en)
+}
+
+fn value_text(entry: &HistoryEntry, lang: Lang) -> String {
+    let Some(value) = &entry.value else {
+        return String::new();
+    };
+    match (entry.op, value.parse::<Status>()) {
+        (Op::SetStatus, Ok(s)) => lang.pick(s.label_zh(), s.label_en()).to_owned(),
+        _ => value.clone(),
+    }
+}
+
+/// The fold-out history.
+#[component]
+pub fn History(props: &HistoryProps) -> Html {
+    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    html! {
+        <details class="history">
+            <summary>{ format!("{}（{}）", lang.t(Msg::History), props.entries.len()) }</summary>
+            if props.entries.is_empty() {
+                <p class="muted">{ lang.t(Msg::NoHistory) }</p>
+            }
+            <ol class="history-list">
+            { for props.entries.iter().rev().map(|e| html! {
+                <li>
+                    <span class="when">{ short_time(e.at) }</span>{ " " }
+                    <span class="who">{ e.author.name.clone() }</span>{ " " }
+                    { op_label(e.op, lang) }
+                    if let Some(field) = &e.field { { format!(" · {field}") } }
+                    { " " }<span class="value">{ value_text(e, lang) }</span>
+                </li>
+            }) }
+            </ol>
+        </details>
+    }
+}

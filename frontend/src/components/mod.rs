@@ -1,0 +1,5 @@
+//! Pieces shared by the pages.
+
+pub mod conflicts;
+pub mod header;
+pub mod history;

@@ -1,0 +1,191 @@
+//! One area of the checklist: the items that apply to the facility, each with four large status buttons,
+//! a figure where the item asks for one, a note colleagues can type in together, guidance that unfolds,
+//! who changed it last, the reviewer's comments and the item's history.
+
+use crate::app::{AppCtx, Route, WsCtx};
+use crate::clock::short_time;
+use crate::components::conflicts::ConflictBanner;
+use crate::components::history::History;
+use crate::i18n::Msg;
+use crate::pages::home::RefusedNotice;
+use crate::workspace::edit_inspection;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+use yew_router::prelude::*;
+use zhigai_shared::doc::{ReviewState, Status};
+use zhigai_shared::template::ResponseKind;
+use zhigai_shared::{ItemId, Template};
+
+/// Props of [`AreaPage`].
+#[derive(Properties, PartialEq)]
+pub struct AreaProps {
+    /// `T1` … `T9`.
+    pub area: String,
+}
+
+/// The area page.
+#[component]
+pub fn AreaPage(props: &AreaProps) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let w = ctx.ws.borrow();
+    if w.refused {
+        return html! { <RefusedNotice /> };
+    }
+    let template = Template::national();
+    let Some(area) = template.areas.iter().find(|a| a.id.as_str() == props.area) else {
+        return html! { <main class="page"><p>{ lang.t(Msg::NotFound) }</p></main> };
+    };
+    let fid = w.facility_id.to_string();
+    let applicable: Vec<_> = area
+        .items
+        .iter()
+        .filter(|i| w.profile.as_ref().is_none_or(|p| i.applies_to.matches(p)))
+        .collect();
+    let hidden = area.items.len() - applicable.len();
+    let readonly_reason = if w.editable() {
+        None
+    } else if w.writable {
+        Some(lang.t(Msg::ReadOnlySubmitted))
+    } else {
+        Some(lang.t(Msg::ReadOnlyRole))
+    };
+    html! {
+        <main class="page area-page" data-area={area.id.to_string()}>
+            <Link<Route> to={Route::Facility { fid: fid.clone() }} classes="back">{ format!("‹ {}", lang.t(Msg::Back)) }</Link<Route>>
+            <h2>{ format!("{} {}", area.number_zh, lang.pick(&area.title_zh, &area.title_en)) }</h2>
+            if let Some(reason) = readonly_reason {
+                <p class="banner info">{ reason }</p>
+            }
+            <ConflictBanner area={Some(area.id.to_string())} />
+            { for applicable.iter().map(|item| html! {
+                <ItemCard key={item.id.to_string()} item={item.id.to_string()} />
+            }) }
+            if hidden > 0 {
+                <p class="muted">{ format!("{hidden} {}", lang.t(Msg::NotApplicableHidden)) }</p>
+            }
+        </main>
+    }
+}
+
+/// Props of [`ItemCard`].
+#[derive(Properties, PartialEq)]
+pub struct ItemProps {
+    /// The item id.
+    pub item: String,
+}
+
+const STATUSES: [Status; 4] = [
+    Status::Compliant,
+    Status::Partial,
+    Status::NonCompliant,
+    Status::NotApplicable,
+];
+
+/// One check item.
+#[component]
+pub fn ItemCard(props: &ItemProps) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let template = Template::national();
+    let id = ItemId::from(props.item.as_str());
+    let Some(item) = template.item(&id) else {
+        return html! {};
+    };
+    let w = ctx.ws.borrow();
+    let Some(view) = w.inspection.item(&id) else {
+        return html! {};
+    };
+    let editable = w.editable();
+    let fid = w.facility_id.to_string();
+    let comments = w.review.comments_on(&id);
+    let returned = w.review.state().state == ReviewState::Returned;
+    let history = w.inspection.history(id.as_str());
+    let guidance = match &w.profile {
+        Some(profile) => Template::guidance_for(item, profile),
+        None => item.guidance_zh.clone(),
+    };
+    let set_status = |status: Status| {
+        let ws = ctx.ws.clone();
+        let id = id.clone();
+        let current = view.status;
+        Callback::from(move |_| {
+            if current != Some(status) {
+                let _ = edit_inspection(&ws, |d, s| d.set_status(&id, Some(status), s));
+            }
+        })
+    };
+    let on_note = {
+        let ws = ctx.ws.clone();
+        let id = id.clone();
+        Callback::from(move |e: InputEvent| {
+            let text = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            let _ = edit_inspection(&ws, |d, s| d.set_note(&id, &text, s));
+        })
+    };
+    let on_metric = {
+        let ws = ctx.ws.clone();
+        let id = id.clone();
+        Callback::from(move |e: Event| {
+            let raw = e.target_unchecked_into::<HtmlInputElement>().value();
+            let value = raw.trim().parse::<f64>().ok();
+            let _ = edit_inspection(&ws, |d, s| d.set_metric(&id, value, s));
+        })
+    };
+    let needs_problem = matches!(view.status, Some(Status::NonCompliant | Status::Partial));
+    html! {
+        <article class={classes!("item", view.conflicted.then_some("conflicted"), (returned && !comments.is_empty()).then_some("commented"))}
+            data-item={id.to_string()} data-status={view.status.map(|s| s.code()).unwrap_or("none")}>
+            <h3 class="item-title"><span class="item-id">{ id.to_string() }</span>{ " " }{ lang.pick(&item.text_zh, &item.text_en).to_owned() }</h3>
+            <div class="status-buttons" role="group" aria-label={lang.pick("状态", "Status")}>
+            { for STATUSES.iter().map(|s| {
+                let pressed = view.status == Some(*s);
+                html! {
+                    <button class={classes!("status", s.code(), pressed.then_some("on"))}
+                        aria-pressed={pressed.to_string()} disabled={!editable}
+                        data-status={s.code()} onclick={set_status(*s)}>
+                        { lang.pick(s.label_zh(), s.label_en()) }
+                    </button>
+                }
+            }) }
+            </div>
+            if let ResponseKind::StatusWithNumber { metric } = &item.response {
+                <label class="metric">{ format!("{}（{}）", lang.pick(&metric.zh, &metric.en), metric.unit) }
+                    <input type="number" inputmode="decimal" step="any" disabled={!editable}
+                        value={view.metric.map(|m| m.to_string()).unwrap_or_default()} onchange={on_metric} />
+                </label>
+            }
+            <label class="note">{ lang.t(Msg::Note) }
+                <textarea rows="2" placeholder={lang.t(Msg::NotePlaceholder)} disabled={!editable}
+                    value={view.note.clone()} oninput={on_note} />
+            </label>
+            { for comments.iter().map(|c| html! {
+                <p class="review-comment" role="note">
+                    <strong>{ format!("{}：", lang.t(Msg::ReviewerComment)) }</strong>{ c.text.clone() }
+                    <span class="muted">{ format!(" — {} {}", c.author.as_ref().map(|a| a.name.clone()).unwrap_or_default(), c.at.map(short_time).unwrap_or_default()) }</span>
+                </p>
+            }) }
+            <details class="guidance">
+                <summary>{ lang.t(Msg::Guidance) }</summary>
+                <p>{ guidance }</p>
+                <p class="muted">{ format!("{}：{}", lang.t(Msg::Source), item.source) }</p>
+            </details>
+            <div class="item-foot">
+                <span class="last-change">
+                { match &view.last_change {
+                    Some(c) => format!("{}：{} {}", lang.t(Msg::LastChanged), c.author.name, short_time(c.at)),
+                    None => lang.t(Msg::NeverChanged).to_owned(),
+                } }
+                </span>
+                if needs_problem && editable {
+                    <Link<Route> to={Route::ProblemsForItem { fid, item: id.to_string() }} classes="button small">
+                        { format!("+ {}", lang.t(Msg::AddProblem)) }
+                    </Link<Route>>
+                }
+            </div>
+            <History entries={history} />
+        </article>
+    }
+}

@@ -1,0 +1,399 @@
+//! The problem list (问题清单): add a problem from an item or on its own, with its improvement measure,
+//! owner (from the facility's staff), deadline; move it 待整改 → 整改中 → 已整改; overdue highlighted;
+//! filter by area, owner and status; each problem's history and the county's verification.
+
+use crate::app::{AppCtx, WsCtx};
+use crate::clock::today;
+use crate::components::conflicts::ConflictBanner;
+use crate::components::header::confirm;
+use crate::components::history::History;
+use crate::i18n::{Lang, Msg};
+use crate::pages::home::{DueBadge, RefusedNotice};
+use crate::state::problems::{ProblemFilter, days_left};
+use crate::workspace::{Shared, edit_inspection};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+use zhigai_shared::api::User;
+use zhigai_shared::doc::{
+    Date, DocError, NewProblem, Owner, ProblemChange, ProblemStatus, ProblemView,
+};
+use zhigai_shared::{ItemId, ProblemId, Template};
+
+/// Props of [`ProblemsPage`].
+#[derive(Properties, PartialEq)]
+pub struct ProblemsProps {
+    /// Opened from this item: the list shows its problems and the form starts linked to it.
+    #[prop_or_default]
+    pub item: Option<String>,
+}
+
+fn owner_of(staff: &[User], id: &str) -> Option<Owner> {
+    staff.iter().find(|u| u.id.as_str() == id).map(|u| Owner {
+        user: u.id.clone(),
+        name: u.display_name.clone(),
+    })
+}
+
+fn select_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlSelectElement>().value()
+}
+
+fn error_text(e: &DocError, lang: Lang) -> String {
+    match e {
+        DocError::Empty(_) => lang.t(Msg::DescriptionRequired).to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// The problem list.
+#[component]
+pub fn ProblemsPage(props: &ProblemsProps) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let filter = use_state(|| ProblemFilter {
+        item: props.item.clone(),
+        ..ProblemFilter::default()
+    });
+    let adding = use_state(|| props.item.is_some());
+    let w = ctx.ws.borrow();
+    if w.refused {
+        return html! { <RefusedNotice /> };
+    }
+    let template = Template::national();
+    let editable = w.editable();
+    let all = w.inspection.problems();
+    let shown: Vec<ProblemView> = all
+        .iter()
+        .filter(|p| filter.accepts(p, template))
+        .cloned()
+        .collect();
+    let staff = w.staff.clone();
+    let set = |f: fn(&mut ProblemFilter, String)| {
+        let filter = filter.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*filter).clone();
+            f(&mut next, select_value(&e));
+            filter.set(next);
+        })
+    };
+    let on_area = set(|f, v| f.area = (!v.is_empty()).then_some(v));
+    let on_owner = set(|f, v| f.owner = (!v.is_empty()).then(|| v.into()));
+    let on_status = set(|f, v| f.status = v.parse().ok());
+    let clear_item = {
+        let filter = filter.clone();
+        Callback::from(move |_| {
+            let mut next = (*filter).clone();
+            next.item = None;
+            filter.set(next);
+        })
+    };
+    let open_form = {
+        let adding = adding.clone();
+        Callback::from(move |_| adding.set(true))
+    };
+    let close_form = {
+        let adding = adding.clone();
+        Callback::from(move |()| adding.set(false))
+    };
+    html! {
+        <main class="page problems-page">
+            <h2>{ format!("{}（{}）", lang.t(Msg::Problems), all.len()) }</h2>
+            <ConflictBanner />
+            <div class="filters">
+                <label>{ lang.t(Msg::FilterArea) }
+                    <select onchange={on_area}>
+                        <option value="" selected={filter.area.is_none()}>{ lang.t(Msg::All) }</option>
+                        { for template.areas.iter().map(|a| html! {
+                            <option value={a.id.to_string()} selected={filter.area.as_deref() == Some(a.id.as_str())}>
+                                { format!("{} {}", a.number_zh, lang.pick(&a.title_zh, &a.title_en)) }
+                            </option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ lang.t(Msg::FilterOwner) }
+                    <select onchange={on_owner}>
+                        <option value="" selected={filter.owner.is_none()}>{ lang.t(Msg::All) }</option>
+                        { for staff.iter().map(|u| html! {
+                            <option value={u.id.to_string()} selected={filter.owner.as_ref() == Some(&u.id)}>{ u.display_name.clone() }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>{ lang.t(Msg::FilterStatus) }
+                    <select onchange={on_status}>
+                        <option value="" selected={filter.status.is_none()}>{ lang.t(Msg::All) }</option>
+                        { for ProblemStatus::ALL.iter().map(|s| html! {
+                            <option value={s.code()} selected={filter.status == Some(*s)}>{ lang.pick(s.label_zh(), s.label_en()) }</option>
+                        }) }
+                    </select>
+                </label>
+                if let Some(item) = &filter.item {
+                    <button class="chip" onclick={clear_item}>{ format!("{item} ✕") }</button>
+                }
+            </div>
+            if editable {
+                if *adding {
+                    <ProblemForm item={filter.item.clone()} on_done={close_form} />
+                } else {
+                    <button class="button primary add-problem" onclick={open_form}>{ format!("+ {}", lang.t(Msg::NewProblem)) }</button>
+                }
+            }
+            if shown.is_empty() {
+                <p class="muted">{ lang.t(Msg::NoProblems) }</p>
+            }
+            <ul class="problem-list">
+            { for shown.into_iter().map(|p| html! { <ProblemCard key={p.id.to_string()} id={p.id.to_string()} /> }) }
+            </ul>
+        </main>
+    }
+}
+
+/// Props of [`ProblemForm`].
+#[derive(Properties, PartialEq)]
+pub struct FormProps {
+    /// The item to link, if any.
+    pub item: Option<String>,
+    /// Called after saving or cancelling.
+    pub on_done: Callback<()>,
+}
+
+/// The form to record a problem.
+#[component]
+pub fn ProblemForm(props: &FormProps) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let error = use_state(|| None::<String>);
+    let (description, measure, owner, deadline, item) = (
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+    );
+    let template = Template::national();
+    let staff = ctx.ws.borrow().staff.clone();
+    let onsubmit = {
+        let ws = ctx.ws.clone();
+        let error = error.clone();
+        let on_done = props.on_done.clone();
+        let refs = (
+            description.clone(),
+            measure.clone(),
+            owner.clone(),
+            deadline.clone(),
+            item.clone(),
+        );
+        let staff = staff.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let input = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let select = |r: &NodeRef| {
+                r.cast::<HtmlSelectElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let text = |r: &NodeRef| {
+                r.cast::<HtmlTextAreaElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let problem = NewProblem {
+                item: Some(select(&refs.4))
+                    .filter(|s| !s.is_empty())
+                    .map(ItemId::new),
+                description: text(&refs.0).trim().to_owned(),
+                measure: text(&refs.1).trim().to_owned(),
+                owner: owner_of(&staff, &select(&refs.2)),
+                deadline: input(&refs.3).parse::<Date>().ok(),
+            };
+            match edit_inspection(&ws, |d, s| d.add_problem(problem, s)) {
+                Ok(_) => on_done.emit(()),
+                Err(e) => error.set(Some(error_text(&e, lang))),
+            }
+        })
+    };
+    let cancel = {
+        let on_done = props.on_done.clone();
+        Callback::from(move |_| on_done.emit(()))
+    };
+    html! {
+        <form class="card problem-form" {onsubmit}>
+            <h3>{ lang.t(Msg::NewProblem) }</h3>
+            <label>{ lang.t(Msg::Item) }
+                <select ref={item} name="item">
+                    <option value="">{ lang.t(Msg::NoItem) }</option>
+                    { for template.items().map(|i| html! {
+                        <option value={i.id.to_string()} selected={props.item.as_deref() == Some(i.id.as_str())}>
+                            { format!("{} {}", i.id, truncate(lang.pick(&i.text_zh, &i.text_en), 24)) }
+                        </option>
+                    }) }
+                </select>
+            </label>
+            <label>{ lang.t(Msg::Description) }
+                <textarea ref={description} name="description" rows="2" required=true />
+            </label>
+            <label>{ lang.t(Msg::Measure) }
+                <textarea ref={measure} name="measure" rows="2" />
+            </label>
+            <label>{ lang.t(Msg::Owner) }
+                <select ref={owner} name="owner">
+                    <option value="">{ lang.t(Msg::NoOwner) }</option>
+                    { for staff.iter().map(|u| html! { <option value={u.id.to_string()}>{ u.display_name.clone() }</option> }) }
+                </select>
+            </label>
+            <label>{ lang.t(Msg::Deadline) }
+                <input ref={deadline} name="deadline" type="date" />
+            </label>
+            if let Some(e) = (*error).clone() {
+                <p class="banner error" role="alert">{ e }</p>
+            }
+            <div class="form-actions">
+                <button class="button primary" type="submit">{ lang.t(Msg::Save) }</button>
+                <button class="button" type="button" onclick={cancel}>{ lang.t(Msg::Cancel) }</button>
+            </div>
+        </form>
+    }
+}
+
+fn truncate(text: &str, chars: usize) -> String {
+    let mut out: String = text.chars().take(chars).collect();
+    if text.chars().count() > chars {
+        out.push('…');
+    }
+    out
+}
+
+/// Props of [`ProblemCard`].
+#[derive(Properties, PartialEq)]
+pub struct CardProps {
+    /// The problem id.
+    pub id: String,
+}
+
+fn change(ws: &Shared, id: &ProblemId, change: ProblemChange) {
+    let id = id.clone();
+    let _ = edit_inspection(ws, |d, s| d.update_problem(&id, change, s));
+}
+
+/// One problem, editable in place.
+#[component]
+pub fn ProblemCard(props: &CardProps) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let id = ProblemId::from(props.id.as_str());
+    let w = ctx.ws.borrow();
+    let Some(p) = w.inspection.problem(&id) else {
+        return html! {};
+    };
+    let editable = w.editable();
+    let staff = w.staff.clone();
+    let left = days_left(&p, today());
+    let verification = w.review.verifications().get(&id).cloned();
+    let history = w.inspection.history(id.as_str());
+    let template = Template::national();
+    let item_text = p.item.as_ref().and_then(|i| template.item(i)).map(|i| {
+        format!(
+            "{} {}",
+            i.id,
+            truncate(lang.pick(&i.text_zh, &i.text_en), 30)
+        )
+    });
+    let on_text = |make: fn(String) -> ProblemChange| {
+        let (ws, id) = (ctx.ws.clone(), id.clone());
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            change(&ws, &id, make(value.trim().to_owned()));
+        })
+    };
+    let on_owner = {
+        let (ws, id, staff) = (ctx.ws.clone(), id.clone(), staff.clone());
+        Callback::from(move |e: Event| change(&ws, &id, ProblemChange::Owner(owner_of(&staff, &select_value(&e)))))
+    };
+    let on_deadline = {
+        let (ws, id) = (ctx.ws.clone(), id.clone());
+        Callback::from(move |e: Event| {
+            let raw = e.target_unchecked_into::<HtmlInputElement>().value();
+            change(&ws, &id, ProblemChange::Deadline(raw.parse().ok()));
+        })
+    };
+    let set_status = |status: ProblemStatus| {
+        let (ws, id) = (ctx.ws.clone(), id.clone());
+        let current = p.status;
+        Callback::from(move |_| {
+            if current != status {
+                change(&ws, &id, ProblemChange::Status(status));
+            }
+        })
+    };
+    let delete = {
+        let (ws, id) = (ctx.ws.clone(), id.clone());
+        Callback::from(move |_| {
+            if confirm(lang.t(Msg::DeleteConfirm)) {
+                let _ = edit_inspection(&ws, |d, s| d.delete_problem(&id, s));
+            }
+        })
+    };
+    let overdue = left.is_some_and(|l| l < 0);
+    html! {
+        <li class={classes!("problem", "card", overdue.then_some("overdue"))} data-problem={id.to_string()} data-status={p.status.code()}>
+            <div class="problem-head">
+                <span class="problem-item">{ item_text.unwrap_or_else(|| lang.t(Msg::NoItem).to_owned()) }</span>
+                if let Some(left) = left {
+                    if left <= crate::state::problems::DUE_SOON_DAYS { <DueBadge {left} /> }
+                }
+            </div>
+            <label>{ lang.t(Msg::Description) }
+                <textarea rows="2" disabled={!editable} value={p.description.clone()} onchange={on_text(ProblemChange::Description)} />
+            </label>
+            <label>{ lang.t(Msg::Measure) }
+                <textarea rows="2" disabled={!editable} value={p.measure.clone()} onchange={on_text(ProblemChange::Measure)} />
+            </label>
+            <div class="problem-grid">
+                <label>{ lang.t(Msg::Owner) }
+                    <select disabled={!editable} onchange={on_owner}>
+                        <option value="" selected={p.owner.is_none()}>{ lang.t(Msg::NoOwner) }</option>
+                        { for staff.iter().map(|u| html! {
+                            <option value={u.id.to_string()} selected={p.owner.as_ref().is_some_and(|o| o.user == u.id)}>{ u.display_name.clone() }</option>
+                        }) }
+                        // An owner who is not (or no longer) in the staff list still shows.
+                        if let Some(o) = p.owner.as_ref().filter(|o| !staff.iter().any(|u| u.id == o.user)) {
+                            <option value={o.user.to_string()} selected=true>{ o.name.clone() }</option>
+                        }
+                    </select>
+                </label>
+                <label>{ lang.t(Msg::Deadline) }
+                    <input type="date" disabled={!editable} value={p.deadline.map(|d| d.to_string()).unwrap_or_default()} onchange={on_deadline} />
+                </label>
+            </div>
+            <div class="status-buttons problem-status" role="group" aria-label={lang.t(Msg::FilterStatus)}>
+            { for ProblemStatus::ALL.iter().map(|s| {
+                let on = p.status == *s;
+                html! {
+                    <button class={classes!("status", s.code(), on.then_some("on"))} aria-pressed={on.to_string()}
+                        disabled={!editable} data-status={s.code()} onclick={set_status(*s)}>
+                        { lang.pick(s.label_zh(), s.label_en()) }
+                    </button>
+                }
+            }) }
+            </div>
+            if let Some(v) = verification {
+                <p class={classes!("verification", v.verdict.code())}>
+                    { format!("{}：{}", lang.t(Msg::Verification), lang.pick(v.verdict.label_zh(), v.verdict.label_en())) }
+                </p>
+            }
+            <div class="item-foot">
+                <span class="muted">{ format!("{}：{}", lang.t(Msg::RecordedBy), p.created_by.map(|a| a.name).unwrap_or_default()) }</span>
+                if editable {
+                    <button class="button small danger" onclick={delete}>{ lang.t(Msg::Delete) }</button>
+                }
+            </div>
+            <History entries={history} />
+        </li>
+    }
+}

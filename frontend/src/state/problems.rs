@@ -1,0 +1,144 @@
+//! The problem list's filters and the home page's "due soon or overdue" list, as plain functions.
+
+use zhigai_shared::doc::{Date, ProblemStatus, ProblemView};
+use zhigai_shared::{Template, UserId};
+
+/// Days ahead a deadline counts as "due soon".
+pub const DUE_SOON_DAYS: i64 = 7;
+
+/// What the problem list is narrowed to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProblemFilter {
+    /// `T1` … `T9`; `None` for all.
+    pub area: Option<String>,
+    /// An owner's user id; `None` for all.
+    pub owner: Option<UserId>,
+    /// A status; `None` for all.
+    pub status: Option<ProblemStatus>,
+    /// One item only (the list opened from an item).
+    pub item: Option<String>,
+}
+
+impl ProblemFilter {
+    /// Whether `problem` passes.
+    pub fn accepts(&self, problem: &ProblemView, template: &Template) -> bool {
+        let area_ok = self.area.as_deref().is_none_or(|area| {
+            problem
+                .item
+                .as_ref()
+                .and_then(|i| template.area_of(i))
+                .is_some_and(|a| a.id.as_str() == area)
+        });
+        let owner_ok = self
+            .owner
+            .as_ref()
+            .is_none_or(|o| problem.owner.as_ref().is_some_and(|p| &p.user == o));
+        let status_ok = self.status.is_none_or(|s| problem.status == s);
+        let item_ok = self
+            .item
+            .as_deref()
+            .is_none_or(|i| problem.item.as_ref().is_some_and(|p| p.as_str() == i));
+        area_ok && owner_ok && status_ok && item_ok
+    }
+}
+
+/// Days until the deadline (negative when overdue), for a problem not yet rectified.
+pub fn days_left(problem: &ProblemView, today: Date) -> Option<i64> {
+    let deadline = problem.deadline?;
+    (problem.status != ProblemStatus::Rectified)
+        .then(|| deadline.days_since_epoch() - today.days_since_epoch())
+}
+
+/// Problems not rectified whose deadline has passed or falls within [`DUE_SOON_DAYS`], most urgent first.
+pub fn due_soon(problems: &[ProblemView], today: Date) -> Vec<(ProblemView, i64)> {
+    let mut due: Vec<_> = problems
+        .iter()
+        .filter_map(|p| {
+            let left = days_left(p, today)?;
+            (left <= DUE_SOON_DAYS).then(|| (p.clone(), left))
+        })
+        .collect();
+    due.sort_by_key(|(p, left)| (*left, p.created_at.0));
+    due
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhigai_shared::doc::{Author, Inspection, NewProblem, Owner, Stamp, Timestamp};
+    use zhigai_shared::{FacilityId, ItemId};
+
+    fn problems() -> Vec<ProblemView> {
+        let template = Template::national();
+        let mut doc = Inspection::create(&FacilityId::from("f"), 2026, template).unwrap();
+        let stamp = Stamp::new(Author::new("u1", "王"), Timestamp(1));
+        let owner = |id: &str| {
+            Some(Owner {
+                user: id.into(),
+                name: id.to_owned(),
+            })
+        };
+        for (item, who, deadline) in [
+            (Some("T3.02"), "u1", "2026-11-20"),
+            (Some("T5.01"), "u2", "2026-11-27"),
+            (None, "u2", "2026-12-31"),
+        ] {
+            doc.add_problem(
+                NewProblem {
+                    item: item.map(ItemId::from),
+                    description: format!("问题 {deadline}"),
+                    owner: owner(who),
+                    deadline: Some(deadline.parse().unwrap()),
+                    ..NewProblem::default()
+                },
+                &stamp,
+            )
+            .unwrap();
+        }
+        doc.problems()
+    }
+
+    #[test]
+    fn filters_narrow_by_area_owner_status_and_item() {
+        let all = problems();
+        let t = Template::national();
+        let by = |f: ProblemFilter| all.iter().filter(|p| f.accepts(p, t)).count();
+        assert_eq!(by(ProblemFilter::default()), 3);
+        assert_eq!(
+            by(ProblemFilter {
+                area: Some("T3".into()),
+                ..Default::default()
+            }),
+            1
+        );
+        assert_eq!(
+            by(ProblemFilter {
+                owner: Some("u2".into()),
+                ..Default::default()
+            }),
+            2
+        );
+        assert_eq!(
+            by(ProblemFilter {
+                status: Some(ProblemStatus::Rectified),
+                ..Default::default()
+            }),
+            0
+        );
+        assert_eq!(
+            by(ProblemFilter {
+                item: Some("T5.01".into()),
+                ..Default::default()
+            }),
+            1
+        );
+    }
+
+    #[test]
+    fn due_soon_lists_overdue_first_and_leaves_out_far_deadlines() {
+        let today: Date = "2026-11-23".parse().unwrap();
+        let due = due_soon(&problems(), today);
+        let left: Vec<i64> = due.iter().map(|(_, d)| *d).collect();
+        assert_eq!(left, vec![-3, 4]);
+    }
+}

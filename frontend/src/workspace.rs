@@ -1,0 +1,369 @@
+//! One facility-year open on the device: its inspection and review documents, loaded from IndexedDB and
+//! kept in step with the server by the sync task. UI edits go through [`edit_inspection`], which stamps,
+//! applies, stores and announces the change; every write reaches IndexedDB before anything waits on it.
+
+use crate::session::{self, SavedSession};
+use crate::store::{COMPACT_AFTER, DocStore};
+use futures::channel::mpsc::UnboundedSender;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use yew::Callback;
+use zhigai_shared::api::User;
+use zhigai_shared::doc::{Author, DocError, Inspection, Review, Stamp, Timestamp};
+use zhigai_shared::sync::{DocKind, DocumentId, RepoClient};
+use zhigai_shared::{FacilityId, FacilityProfile, Template, Year};
+
+/// The IndexedDB database the app keeps its documents in.
+pub const DB_NAME: &str = "zhigai";
+
+/// The workspace as the UI and the sync task share it.
+pub type Shared = Rc<RefCell<Workspace>>;
+
+/// The connection to the server as the status line shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Net {
+    /// No connection (offline, or the server cannot be reached); edits stay on the device.
+    Offline,
+    /// Connecting or exchanging changes.
+    Connecting,
+    /// Connected.
+    Online,
+    /// The session is no longer valid: log in again (nothing on the device is lost).
+    SessionExpired,
+}
+
+/// What wakes the sync task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// A local edit to send.
+    Edit,
+    /// The browser came back online.
+    Online,
+    /// The browser went offline.
+    Offline,
+    /// The workspace was closed.
+    Stop,
+}
+
+/// One facility-year on the device.
+pub struct Workspace {
+    /// The facility.
+    pub facility_id: FacilityId,
+    /// Its name, when the user's directory has it.
+    pub facility_name: Option<String>,
+    /// What the template needs to know of it (unknown for a facility outside the user's directory).
+    pub profile: Option<FacilityProfile>,
+    /// The year.
+    pub year: Year,
+    /// Whether the user may change the inspection.
+    pub writable: bool,
+    /// The user.
+    pub user: User,
+    /// The session token.
+    pub token: String,
+    /// The facility's staff, for choosing owners.
+    pub staff: Vec<User>,
+    /// The self-inspection.
+    pub inspection: Inspection,
+    /// The county's review (read-only here).
+    pub review: Review,
+    /// The inspection's document id.
+    pub inspection_id: DocumentId,
+    /// The review's document id.
+    pub review_id: DocumentId,
+    /// The sync session with the server.
+    pub client: RepoClient,
+    /// The connection state.
+    pub net: Net,
+    /// Whether both documents were read from the device.
+    pub loaded: bool,
+    /// The server refused (or does not have) the inspection for this user.
+    pub refused: bool,
+    /// The last error worth showing (storage failure, a refused change).
+    pub error: Option<String>,
+    /// Writes to IndexedDB not yet finished.
+    pub pending_writes: u32,
+    /// Bumped on every change, so views re-render.
+    pub revision: u64,
+    /// False once closed: the sync task ends.
+    pub alive: bool,
+    store: Option<Rc<DocStore>>,
+    wake: Option<UnboundedSender<Wake>>,
+    notify: Callback<()>,
+}
+
+impl Workspace {
+    /// A workspace for `facility` in `year` for the logged-in user; documents load with [`open`].
+    ///
+    /// # Errors
+    /// Only if Automerge fails to build the starting documents.
+    pub fn new(
+        session: &SavedSession,
+        facility: &str,
+        year: Year,
+        notify: Callback<()>,
+    ) -> Result<Self, DocError> {
+        let facility_id = FacilityId::from(facility);
+        let entry = session.facility(facility);
+        let writable = entry
+            .and_then(|e| e.documents.iter().find(|d| d.year == year))
+            .is_some_and(|d| d.inspection.writable);
+        let template = Template::national();
+        let mut client = RepoClient::new(format!(
+            "zhigai-app-{}",
+            session::to_hex(&session::device_actor()[..6])
+        ));
+        let _ = &mut client;
+        Ok(Self {
+            facility_name: entry.map(|e| e.facility.name.clone()),
+            profile: entry.map(|e| e.facility.profile()),
+            year,
+            writable,
+            user: session.user.clone(),
+            token: session.token.clone(),
+            staff: session.staff_of(facility).to_vec(),
+            inspection: Inspection::create(&facility_id, year, template)?,
+            review: Review::create(&facility_id, year)?,
+            inspection_id: DocumentId::for_doc(DocKind::Inspection, &facility_id, year),
+            review_id: DocumentId::for_doc(DocKind::Review, &facility_id, year),
+            facility_id,
+            client,
+            net: Net::Offline,
+            loaded: false,
+            refused: false,
+            error: None,
+            pending_writes: 0,
+            revision: 0,
+            alive: true,
+            store: None,
+            wake: None,
+            notify,
+        })
+    }
+
+    /// A stamp for a change made now by the user.
+    pub fn stamp(&self) -> Stamp {
+        Stamp::new(
+            Author::new(self.user.id.clone(), self.user.display_name.clone()),
+            Timestamp(js_sys::Date::now() as i64),
+        )
+    }
+
+    /// Changes not yet acknowledged by the server, over both documents.
+    pub fn unsynced(&self) -> usize {
+        self.client
+            .unsynced_changes(self.inspection_id, &self.inspection)
+            + self.client.unsynced_changes(self.review_id, &self.review)
+    }
+
+    /// Whether the user may edit now: allowed to write, and the inspection is a draft or was returned
+    /// after it was last submitted.
+    pub fn editable(&self) -> bool {
+        use zhigai_shared::doc::{ReviewState, Submission};
+        if !self.writable || !self.loaded || self.refused {
+            return false;
+        }
+        let submission = self.inspection.submission();
+        if submission.state == Submission::Draft {
+            return true;
+        }
+        let review = self.review.state();
+        review.state == ReviewState::Returned && review.at >= submission.at
+    }
+
+    /// Sets the task's wake-up channel.
+    pub fn set_wake(&mut self, wake: UnboundedSender<Wake>) {
+        self.wake = Some(wake);
+    }
+
+    /// Wakes the sync task.
+    pub fn wake(&self, why: Wake) {
+        if let Some(wake) = &self.wake {
+            let _ = wake.unbounded_send(why);
+        }
+    }
+
+    /// Tells the views something changed (after the current borrow ends).
+    pub fn changed(&mut self) {
+        self.revision += 1;
+        let notify = self.notify.clone();
+        spawn_local(async move { notify.emit(()) });
+    }
+
+    /// Closes the workspace: the sync task ends.
+    pub fn close(&mut self) {
+        self.alive = false;
+        self.wake(Wake::Stop);
+    }
+
+    /// The document id's key in IndexedDB.
+    fn key(id: DocumentId) -> String {
+        id.to_string()
+    }
+}
+
+/// Loads the documents from IndexedDB (compacting many chunks into a snapshot) and marks the workspace
+/// loaded. On a device without IndexedDB the app still runs, online only, and says so.
+pub async fn open(ws: Shared) {
+    let store = match DocStore::open(DB_NAME).await {
+        Ok(store) => Some(Rc::new(store)),
+        Err(e) => {
+            ws.borrow_mut().error = Some(format!("本机存储不可用（{}），离线修改无法保存。", e.0));
+            None
+        }
+    };
+    let (inspection_id, review_id, facility, year) = {
+        let w = ws.borrow();
+        (w.inspection_id, w.review_id, w.facility_id.clone(), w.year)
+    };
+    let actor = session::device_actor();
+    if let Some(store) = &store {
+        match load_doc(store, inspection_id, |snapshot| match snapshot {
+            Some(bytes) => Inspection::load(bytes),
+            None => Inspection::create(&facility, year, Template::national()),
+        })
+        .await
+        {
+            Ok((doc, sync)) => {
+                let mut w = ws.borrow_mut();
+                w.inspection = doc;
+                if let Some(state) = sync {
+                    w.client.restore(inspection_id, state);
+                }
+            }
+            Err(e) => ws.borrow_mut().error = Some(e),
+        }
+        match load_doc(store, review_id, |snapshot| match snapshot {
+            Some(bytes) => Review::load(bytes),
+            None => Review::create(&facility, year),
+        })
+        .await
+        {
+            Ok((doc, sync)) => {
+                let mut w = ws.borrow_mut();
+                w.review = doc;
+                if let Some(state) = sync {
+                    w.client.restore(review_id, state);
+                }
+            }
+            Err(e) => ws.borrow_mut().error = Some(e),
+        }
+    }
+    let mut w = ws.borrow_mut();
+    w.inspection.set_actor(&actor);
+    w.review.set_actor(&actor);
+    // What was just loaded is stored already.
+    let _ = w.inspection.save_incremental();
+    let _ = w.review.save_incremental();
+    w.store = store;
+    w.loaded = true;
+    w.changed();
+}
+
+/// A document type as the store loads it.
+trait Loadable: Sized {
+    fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, DocError>;
+    fn save(&mut self) -> Vec<u8>;
+}
+
+macro_rules! loadable {
+    ($t:ty) => {
+        impl Loadable for $t {
+            fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, DocError> {
+                <$t>::load_incremental(self, bytes)
+            }
+            fn save(&mut self) -> Vec<u8> {
+                <$t>::save(self)
+            }
+        }
+    };
+}
+loadable!(Inspection);
+loadable!(Review);
+
+async fn load_doc<D: Loadable>(
+    store: &DocStore,
+    id: DocumentId,
+    start: impl Fn(Option<&[u8]>) -> Result<D, DocError>,
+) -> Result<(D, Option<zhigai_shared::doc::SyncState>), String> {
+    let key = Workspace::key(id);
+    let stored = store.load(&key).await.map_err(|e| e.0)?;
+    let mut doc = match start(stored.snapshot.as_deref()) {
+        Ok(doc) => doc,
+        // A damaged snapshot: start over from the chunks and the server rather than fail.
+        Err(_) => start(None).map_err(|e| e.to_string())?,
+    };
+    for (_, chunk) in &stored.chunks {
+        // A damaged chunk is skipped; the server still has what it held.
+        let _ = doc.load_incremental(chunk);
+    }
+    if stored.chunks.len() > COMPACT_AFTER
+        && let Some((last, _)) = stored.chunks.last()
+    {
+        let snapshot = doc.save();
+        let _ = store.compact(&key, &snapshot, last).await;
+    }
+    let sync = stored
+        .sync_state
+        .and_then(|b| zhigai_shared::doc::SyncState::decode(&b).ok());
+    Ok((doc, sync))
+}
+
+/// Which document of the workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// The inspection.
+    Inspection,
+    /// The review.
+    Review,
+}
+
+/// Stores what changed in `which` since the last save, and the sync state, in IndexedDB.
+pub fn persist(ws: &Shared, which: Which) {
+    let (store, key, chunk, sync) = {
+        let mut w = ws.borrow_mut();
+        let Some(store) = w.store.clone() else { return };
+        let (id, chunk) = match which {
+            Which::Inspection => (w.inspection_id, w.inspection.save_incremental()),
+            Which::Review => (w.review_id, w.review.save_incremental()),
+        };
+        let sync = w.client.state(id).map(|s| s.encode());
+        w.pending_writes += 1;
+        (store, Workspace::key(id), chunk, sync)
+    };
+    let ws = ws.clone();
+    spawn_local(async move {
+        let mut result = store.append(&key, &chunk).await;
+        if let Some(sync) = sync {
+            result = result.and(store.save_sync_state(&key, &sync).await);
+        }
+        let mut w = ws.borrow_mut();
+        w.pending_writes -= 1;
+        if let Err(e) = result {
+            w.error = Some(format!("保存到本机失败：{}。请勿关闭页面，并尽快联网同步。", e.0));
+        }
+        w.changed();
+    });
+}
+
+/// Applies a user's edit to the inspection: stamps it, stores it on the device, wakes the sync task and
+/// re-renders. Returns the document's refusal (an empty description, a note too long) for the form to show.
+///
+/// # Errors
+/// What the typed document refused; nothing changed then.
+pub fn edit_inspection<T>(
+    ws: &Shared,
+    edit: impl FnOnce(&mut Inspection, &Stamp) -> Result<T, DocError>,
+) -> Result<T, DocError> {
+    let result = {
+        let mut w = ws.borrow_mut();
+        let stamp = w.stamp();
+        edit(&mut w.inspection, &stamp)?
+    };
+    persist(ws, Which::Inspection);
+    let mut w = ws.borrow_mut();
+    w.wake(Wake::Edit);
+    w.changed();
+    Ok(result)
+}

@@ -1,0 +1,242 @@
+//! The REST API's request and response bodies, shared by the server and the clinic app.
+
+use crate::access::{Role, Scope};
+use crate::summary::AreaCounts;
+use crate::{FacilityId, FacilityProfile, FacilityType, Service, UserId};
+use serde::{Deserialize, Serialize};
+
+/// A county.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct County {
+    /// Its id.
+    pub id: String,
+    /// Its name (某某县).
+    pub name: String,
+}
+
+/// A medical community (医共体).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Community {
+    /// Its id.
+    pub id: String,
+    /// Its county.
+    pub county_id: String,
+    /// Its name.
+    pub name: String,
+    /// The lead hospital (牵头医院).
+    pub lead_hospital: String,
+}
+
+/// A facility.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facility {
+    /// Its id.
+    pub id: FacilityId,
+    /// Its county.
+    pub county_id: String,
+    /// Its medical community, if any.
+    pub community_id: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub facility_type: FacilityType,
+    /// Beds actually open.
+    pub open_beds: u32,
+    /// Services offered.
+    pub services: Vec<Service>,
+}
+
+/// A user account (without its password hash).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// The login name.
+    pub username: String,
+    /// The name colleagues know.
+    pub display_name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its county (facility staff: the facility's county).
+    pub county_id: String,
+    /// Its facility, for facility roles.
+    pub facility_id: Option<FacilityId>,
+}
+
+/// A login session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Its id (not the token).
+    pub id: String,
+    /// Its user.
+    pub user_id: UserId,
+    /// Created (ms).
+    pub created_at: i64,
+    /// Last used (ms).
+    pub last_seen_at: i64,
+    /// Expires unless used again (ms).
+    pub expires_at: i64,
+    /// Revoked (ms), if it was.
+    pub revoked_at: Option<i64>,
+    /// What device it was opened on (the browser's user agent).
+    pub device: String,
+}
+
+/// One facility-year as the county dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// The facility.
+    pub facility_id: String,
+    /// Its name.
+    pub facility_name: String,
+    /// Its type code.
+    pub facility_type: String,
+    /// Beds actually open.
+    pub open_beds: u32,
+    /// Its medical community, if any.
+    pub community_id: Option<String>,
+    /// The year.
+    pub year: i64,
+    /// Applicable items.
+    pub applicable: i64,
+    /// Answered applicable items.
+    pub answered: i64,
+    /// Per area.
+    pub areas: Vec<AreaCounts>,
+    /// Problems not rectified.
+    pub open_problems: i64,
+    /// Problems not rectified and past their deadline.
+    pub overdue_problems: i64,
+    /// Whether submitted.
+    pub submitted: bool,
+    /// The review state code.
+    pub review_state: String,
+    /// Last edit (ms), if any.
+    pub last_edit_at: Option<i64>,
+    /// When the row was last written (ms): the last sync that changed it.
+    pub updated_at: Option<i64>,
+}
+
+impl Facility {
+    /// What the template needs to know of it.
+    pub fn profile(&self) -> FacilityProfile {
+        FacilityProfile {
+            facility_type: self.facility_type,
+            open_beds: self.open_beds,
+            services: self.services.clone(),
+        }
+    }
+}
+
+/// `POST /api/login`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The login name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+/// A login's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// The session token: send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// The session's id (to list and revoke it).
+    pub session_id: String,
+    /// When it expires unless used (ms).
+    pub expires_at: i64,
+    /// Who logged in.
+    pub user: User,
+}
+
+/// Who the caller is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeResponse {
+    /// The user.
+    pub user: User,
+    /// Their scope.
+    pub scope: Scope,
+    /// Their county's name.
+    pub county_name: Option<String>,
+    /// This session's id.
+    pub session_id: String,
+}
+
+/// A one-time ticket for opening the sync WebSocket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TicketResponse {
+    /// The ticket.
+    pub ticket: String,
+    /// Valid until (ms).
+    pub expires_at: i64,
+    /// The WebSocket path to open.
+    pub url: String,
+}
+
+/// Where one document is, and what the caller may do with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocRef {
+    /// The automerge-repo document id.
+    pub document_id: String,
+    /// `automerge:<document_id>`.
+    pub url: String,
+    /// Whether the caller may change it.
+    pub writable: bool,
+}
+
+/// One year's two documents of a facility.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct YearDocs {
+    /// The year.
+    pub year: u16,
+    /// The self-inspection.
+    pub inspection: DocRef,
+    /// The county's review.
+    pub review: DocRef,
+}
+
+/// A facility with its documents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FacilityEntry {
+    /// The facility.
+    #[serde(flatten)]
+    pub facility: Facility,
+    /// Its coverage wave (2026, 2027 or 2028).
+    pub wave: u16,
+    /// Its documents per year.
+    pub documents: Vec<YearDocs>,
+}
+
+/// The caller's facilities and their communities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FacilitiesResponse {
+    /// Facilities, by community.
+    pub facilities: Vec<FacilityEntry>,
+    /// The communities they belong to.
+    pub communities: Vec<Community>,
+}
+
+/// A county's facility-year summaries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CountySummary {
+    /// The county.
+    pub county_id: String,
+    /// The year.
+    pub year: i64,
+    /// The date overdue is counted against (China Standard Time).
+    pub today: String,
+    /// One row per facility.
+    pub facilities: Vec<SummaryRow>,
+}
+
+/// The body of every API error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// A stable code (`unauthorized`, `session_expired`, `forbidden`, …).
+    pub error: String,
+    /// What to tell the user, in Chinese.
+    pub message: String,
+    /// The same in English.
+    pub message_en: String,
+}

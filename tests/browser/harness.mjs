@@ -1,0 +1,134 @@
+// Shared by the browser tests: starts the real server (debug build, demo data, a throw-away SQLite file)
+// serving the Trunk build in dist/, and headless Chromium from Debian's package through playwright-core.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const PASSWORD = "zhigai2026";
+const SERVER = process.env.ZHIGAI_SERVER_BIN ?? join(ROOT, "target/debug/zhigai-server");
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A server over one database file; `stop` and `start` again keep the data (same port, same file). */
+export class Server {
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), "zhigai-browser-"));
+    this.db = `sqlite://${join(this.dir, "zhigai.db")}`;
+    this.proc = null;
+    this.port = 0;
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start() {
+    if (!this.port) this.port = await freePort();
+    this.proc = spawn(
+      SERVER,
+      ["serve", "--demo", "--host", "127.0.0.1", "--port", String(this.port), "--database-url", this.db,
+        "--static-dir", join(ROOT, "dist")],
+      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: "warn" } },
+    );
+    let log = "";
+    this.proc.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
+    for (let i = 0; i < 600; i++) {
+      if (this.proc.exitCode !== null) throw new Error(`server exited: ${log}`);
+      try {
+        const r = await fetch(`${this.url}/healthz`);
+        if (r.ok) return;
+      } catch {}
+      await sleep(100);
+    }
+    throw new Error(`server did not start: ${log}`);
+  }
+
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once("exit", r));
+    this.proc.kill("SIGTERM");
+    await exited;
+  }
+
+  /** Logs in over the API, for checks made beside the browser. */
+  async token(username) {
+    const r = await fetch(`${this.url}/api/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    if (!r.ok) throw new Error(`login ${username}: ${r.status}`);
+    return (await r.json()).token;
+  }
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+      "--disable-sync"],
+  });
+}
+
+/** A phone-sized browser context (360 px wide, Chinese locale). */
+export async function phone(browser) {
+  return browser.newContext({ viewport: { width: 360, height: 780 }, locale: "zh-CN", serviceWorkers: "allow" });
+}
+
+/** Logs in through the form and waits for the facility's home page to load and sync. */
+export async function login(page, server, username) {
+  await page.goto(server.url);
+  await page.fill("input[name=username]", username);
+  await page.fill("input[name=password]", PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForSelector(".areas .area");
+  await synced(page);
+}
+
+/** Waits until the badge says 已同步 with nothing unsynced. */
+export async function synced(page, timeout = 60_000) {
+  await page.waitForSelector('.sync[data-net="synced"][data-unsynced="0"]', { timeout });
+}
+
+/** Waits until the service worker controls the page (the app shell is cached). */
+export async function shellCached(page) {
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 30_000 });
+}
+
+/** The status an item shows (`compliant`, …, or `none`). */
+export async function statusOf(page, item) {
+  return page.getAttribute(`article[data-item="${item}"]`, "data-status");
+}
+
+export async function setStatus(page, item, status) {
+  await page.click(`article[data-item="${item}"] button.status[data-status="${status}"]`);
+  await page.waitForSelector(`article[data-item="${item}"][data-status="${status}"]`);
+}
+
+export async function openArea(page, server, facility, area) {
+  await page.goto(`${server.url}/f/${facility}/area/${area}`);
+  await page.waitForSelector(`.area-page[data-area="${area}"] article.item`);
+}
+
+export function screenshotDir() {
+  const dir = join(ROOT, "docs/screenshots");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
