@@ -84,7 +84,7 @@ impl PartialEq for WsCtx {
 
 thread_local! {
     /// The workspace on screen, for the browser's online/offline events.
-    static CURRENT: RefCell<Weak<RefCell<Workspace>>> = RefCell::new(Weak::new());
+    static CURRENT: RefCell<Weak<RefCell<Workspace>>> = const { RefCell::new(Weak::new()) };
 }
 
 /// Passes the browser's online/offline events to the workspace on screen.

@@ -21,7 +21,10 @@ use wasm_bindgen::closure::Closure;
 /// their edits are safe on the device.
 fn show_crash(info: &std::panic::PanicHookInfo<'_>) {
     web_sys::console::error_1(&info.to_string().into());
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
         body.set_inner_html(
             "<main class=\"page\"><div class=\"banner error\" role=\"alert\">\
              <p>质改出错了。您的修改已保存在本机，请刷新页面后继续。</p>\
@@ -42,8 +45,8 @@ fn main() {
     if let Some(window) = web_sys::window() {
         for (event, online) in [("online", true), ("offline", false)] {
             let listener = Closure::<dyn Fn()>::new(move || app::network_changed(online));
-            let _ = window
-                .add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+            let _ =
+                window.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
             // The listeners live as long as the page.
             listener.forget();
         }

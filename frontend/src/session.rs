@@ -28,7 +28,9 @@ pub struct SavedSession {
 impl SavedSession {
     /// The facility entry for `id`, if the user's list has it.
     pub fn facility(&self, id: &str) -> Option<&FacilityEntry> {
-        self.facilities.iter().find(|f| f.facility.id.as_str() == id)
+        self.facilities
+            .iter()
+            .find(|f| f.facility.id.as_str() == id)
     }
 
     /// The staff of facility `id` as last fetched.
@@ -93,7 +95,10 @@ pub fn device_actor() -> Vec<u8> {
 
 /// The language chosen on this device.
 pub fn lang() -> Lang {
-    match storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten()).as_deref() {
+    match storage()
+        .and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+        .as_deref()
+    {
         Some("en") => Lang::En,
         _ => Lang::Zh,
     }

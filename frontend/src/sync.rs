@@ -85,7 +85,12 @@ async fn pause(wake: &mut UnboundedReceiver<Wake>, ms: u32) {
 fn socket_url(path: &str) -> String {
     let location = web_sys::window().map(|w| w.location());
     let (protocol, host) = location
-        .map(|l| (l.protocol().unwrap_or_default(), l.host().unwrap_or_default()))
+        .map(|l| {
+            (
+                l.protocol().unwrap_or_default(),
+                l.host().unwrap_or_default(),
+            )
+        })
         .unwrap_or_default();
     let scheme = if protocol == "https:" { "wss" } else { "ws" };
     format!("{scheme}://{host}{path}")
@@ -151,9 +156,7 @@ fn outgoing(ws: &Shared) -> Vec<RepoMessage> {
     let mut guard = ws.borrow_mut();
     let w = &mut *guard;
     let mut messages = Vec::new();
-    if w.writable || w.inspection.change_count() > 0 {
-        messages.extend(w.client.sync_message(w.inspection_id, &w.inspection));
-    }
+    messages.extend(w.client.sync_message(w.inspection_id, &w.inspection));
     messages.extend(w.client.sync_message(w.review_id, &w.review));
     messages
 }

@@ -341,7 +341,10 @@ pub fn persist(ws: &Shared, which: Which) {
         let mut w = ws.borrow_mut();
         w.pending_writes -= 1;
         if let Err(e) = result {
-            w.error = Some(format!("保存到本机失败：{}。请勿关闭页面，并尽快联网同步。", e.0));
+            w.error = Some(format!(
+                "保存到本机失败：{}。请勿关闭页面，并尽快联网同步。",
+                e.0
+            ));
         }
         w.changed();
     });

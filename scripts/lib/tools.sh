@@ -39,6 +39,7 @@ ensure_wasm_bindgen() {
 }
 
 ensure_wasm_opt() {
+  ensure_node
   if ! wasm-opt --version 2>/dev/null | grep -q 'version 123'; then
     say "installing wasm-opt (binaryen 123 from npm)"
     npm install -g binaryen@123.0.0
@@ -77,13 +78,37 @@ ensure_postgres() {
 }
 
 # The stock automerge-repo client the server's compatibility test drives (npm packages as published).
-ensure_stock_client() {
+ensure_node() {
   if ! command -v node >/dev/null 2>&1; then
     say "installing Node.js (Debian package)"
     apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
   fi
+}
+
+ensure_stock_client() {
+  ensure_node
   if [ ! -d tests/stock-client/node_modules/@automerge/automerge-repo-network-websocket ]; then
     say "installing the stock automerge-repo client (npm, versions pinned by package-lock.json)"
     (cd tests/stock-client && npm install --no-audit --no-fund)
+  fi
+}
+
+# Headless Chromium and ChromeDriver from Debian (never a downloaded browser), with a CJK font so Chinese
+# renders in screenshots.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then
+    return
+  fi
+  say "installing Chromium, ChromeDriver and a Chinese font (Debian packages)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null
+}
+
+# playwright-core drives Debian's Chromium; it never downloads a browser of its own.
+ensure_browser_tests() {
+  ensure_node
+  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    say "installing playwright-core for the browser tests (npm, version pinned by package-lock.json)"
+    (cd tests/browser && npm ci --no-audit --no-fund)
   fi
 }

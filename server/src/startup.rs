@@ -55,7 +55,14 @@ impl Application {
             let index = settings.static_dir.join("index.html");
             let app = Router::new()
                 .fallback_service(
-                    ServeDir::new(&settings.static_dir).fallback(ServeFile::new(index)),
+                    ServeDir::new(&settings.static_dir)
+                        .precompressed_br()
+                        .precompressed_gzip()
+                        .fallback(
+                            ServeFile::new(index)
+                                .precompressed_br()
+                                .precompressed_gzip(),
+                        ),
                 )
                 .layer(axum::middleware::from_fn(cache_policy));
             router = router.merge(app);
@@ -161,9 +168,8 @@ fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     let stem = name.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| {
-        hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
-    })
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

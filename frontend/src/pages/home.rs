@@ -183,11 +183,7 @@ pub struct MeterProps {
 /// A progress bar.
 #[component]
 pub fn Meter(props: &MeterProps) -> Html {
-    let pct = if props.max == 0 {
-        100
-    } else {
-        props.value * 100 / props.max
-    };
+    let pct = (props.value * 100).checked_div(props.max).unwrap_or(100);
     html! {
         <span class="meter" role="progressbar" aria-valuemin="0" aria-valuemax={props.max.to_string()} aria-valuenow={props.value.to_string()}>
             <span class="meter-fill" style={format!("width:{pct}%")}></span>

@@ -15,7 +15,10 @@ async fn log_in(username: String, password: String) -> Result<SavedSession, ApiF
     let mut staff = Vec::new();
     // Facility staff need their colleagues as problem owners offline; reviewers do not.
     if let Some(own) = &login.user.facility_id {
-        staff.push((own.to_string(), api::staff(&login.token, own.as_str()).await?));
+        staff.push((
+            own.to_string(),
+            api::staff(&login.token, own.as_str()).await?,
+        ));
     }
     Ok(SavedSession {
         token: login.token,

@@ -9,7 +9,7 @@ use crate::components::header::confirm;
 use crate::components::history::History;
 use crate::i18n::{Lang, Msg};
 use crate::pages::home::{DueBadge, RefusedNotice};
-use crate::state::problems::{ProblemFilter, days_left};
+use crate::state::problems::{ProblemFilter, days_left, sort_for_list};
 use crate::workspace::{Shared, edit_inspection};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -63,11 +63,12 @@ pub fn ProblemsPage(props: &ProblemsProps) -> Html {
     let template = Template::national();
     let editable = w.editable();
     let all = w.inspection.problems();
-    let shown: Vec<ProblemView> = all
+    let mut shown: Vec<ProblemView> = all
         .iter()
         .filter(|p| filter.accepts(p, template))
         .cloned()
         .collect();
+    sort_for_list(&mut shown);
     let staff = w.staff.clone();
     let set = |f: fn(&mut ProblemFilter, String)| {
         let filter = filter.clone();
@@ -313,7 +314,13 @@ pub fn ProblemCard(props: &CardProps) -> Html {
     };
     let on_owner = {
         let (ws, id, staff) = (ctx.ws.clone(), id.clone(), staff.clone());
-        Callback::from(move |e: Event| change(&ws, &id, ProblemChange::Owner(owner_of(&staff, &select_value(&e)))))
+        Callback::from(move |e: Event| {
+            change(
+                &ws,
+                &id,
+                ProblemChange::Owner(owner_of(&staff, &select_value(&e))),
+            )
+        })
     };
     let on_deadline = {
         let (ws, id) = (ctx.ws.clone(), id.clone());

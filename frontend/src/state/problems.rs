@@ -62,6 +62,18 @@ pub fn due_soon(problems: &[ProblemView], today: Date) -> Vec<(ProblemView, i64)
     due
 }
 
+/// Orders the list as a clinic works through it: open problems by deadline (overdue first, those without a
+/// deadline after), rectified ones last.
+pub fn sort_for_list(problems: &mut [ProblemView]) {
+    problems.sort_by_key(|p| {
+        (
+            p.status == ProblemStatus::Rectified,
+            p.deadline.map_or(i64::MAX, Date::days_since_epoch),
+            p.created_at.0,
+        )
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +152,19 @@ mod tests {
         let due = due_soon(&problems(), today);
         let left: Vec<i64> = due.iter().map(|(_, d)| *d).collect();
         assert_eq!(left, vec![-3, 4]);
+    }
+
+    #[test]
+    fn the_list_puts_the_most_urgent_first_and_rectified_last() {
+        let mut list = problems();
+        list.reverse();
+        // The most overdue one is done: it goes last.
+        list[2].status = ProblemStatus::Rectified;
+        sort_for_list(&mut list);
+        let order: Vec<&str> = list.iter().map(|p| p.description.as_str()).collect();
+        assert_eq!(
+            order,
+            ["问题 2026-11-27", "问题 2026-12-31", "问题 2026-11-20"]
+        );
     }
 }

@@ -7,5 +7,6 @@ mod bad_input;
 mod crash;
 mod permissions;
 mod rest;
+mod static_files;
 mod stock_client;
 mod sync;

@@ -1,0 +1,75 @@
+// Two staff of one facility edit the same checklist in two browsers: different items and the same item
+// concurrently. Both screens converge; the conflict banner appears on both; one tap on one clears both.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { Server, launch, phone, login, openArea, setStatus, statusOf, synced } from "./harness.mjs";
+
+const FACILITY = "wangzhuang";
+let server, browser;
+
+before(async () => {
+  server = new Server();
+  await server.start();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("two staff editing one checklist converge, see the conflict and settle it once for both", async () => {
+  const [ctxA, ctxB] = [await phone(browser), await phone(browser)];
+  const [a, b] = [await ctxA.newPage(), await ctxB.newPage()];
+  await login(a, server, `${FACILITY}-head`);
+  await login(b, server, `${FACILITY}-member`);
+  await openArea(a, server, FACILITY, "T1");
+  await openArea(b, server, FACILITY, "T1");
+
+  // Different items at the same time: each screen shows the other's edit live, without a reload.
+  await Promise.all([setStatus(a, "T1.01", "partial"), setStatus(b, "T1.02", "non_compliant")]);
+  for (const page of [a, b]) {
+    await page.waitForSelector('article[data-item="T1.01"][data-status="partial"]');
+    await page.waitForSelector('article[data-item="T1.02"][data-status="non_compliant"]');
+  }
+
+  // A note typed on one screen appears on the other.
+  await a.fill('article[data-item="T1.04"] textarea', "制度已上墙");
+  await b.waitForFunction(() => document.querySelector('article[data-item="T1.04"] textarea').value === "制度已上墙");
+
+  // The same item concurrently: B is offline while both set T1.03 to different values.
+  await ctxB.setOffline(true);
+  await b.waitForSelector('.sync[data-net="offline"]');
+  await setStatus(b, "T1.03", "non_compliant");
+  await setStatus(a, "T1.03", "compliant");
+  await synced(a);
+  assert.equal(await statusOf(b, "T1.03"), "non_compliant", "B has not seen A's value while offline");
+  await ctxB.setOffline(false);
+
+  // Both screens converge on one value and show the conflict with both values and who wrote them.
+  for (const page of [a, b]) {
+    await page.waitForSelector('.banner.conflict[data-conflicts="1"]', { timeout: 60_000 });
+    await page.waitForSelector('article[data-item="T1.03"].conflicted');
+    const text = await page.textContent(".banner.conflict");
+    assert.match(text, /符合/);
+    assert.match(text, /不符合/);
+  }
+  await synced(a);
+  await synced(b);
+  assert.equal(await statusOf(a, "T1.03"), await statusOf(b, "T1.03"), "both screens show the same value");
+
+  // Resolving on B (keep 不符合) clears the banner on both screens and both show the kept value.
+  await b.click('.banner.conflict button.keep:has-text("不符合")');
+  for (const page of [a, b]) {
+    await page.waitForSelector(".banner.conflict", { state: "detached", timeout: 60_000 });
+    await page.waitForSelector('article[data-item="T1.03"][data-status="non_compliant"]:not(.conflicted)');
+  }
+
+  // The item's history names both colleagues.
+  await a.click('article[data-item="T1.03"] details.history summary');
+  const history = await a.textContent('article[data-item="T1.03"] .history-list');
+  const names = await Promise.all([a, b].map((p) => p.evaluate(() => JSON.parse(localStorage["zhigai.session"]).user.display_name)));
+  for (const name of names) assert.ok(history.includes(name), `history names ${name}: ${history}`);
+  await ctxA.close();
+  await ctxB.close();
+});
