@@ -110,11 +110,10 @@ impl Workspace {
             .and_then(|e| e.documents.iter().find(|d| d.year == year))
             .is_some_and(|d| d.inspection.writable);
         let template = Template::national();
-        let mut client = RepoClient::new(format!(
+        let client = RepoClient::new(format!(
             "zhigai-app-{}",
             session::to_hex(&session::device_actor()[..6])
         ));
-        let _ = &mut client;
         Ok(Self {
             facility_name: entry.map(|e| e.facility.name.clone()),
             profile: entry.map(|e| e.facility.profile()),

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Server, launch, phone, login, openArea, screenshotDir, setStatus, synced } from "./harness.mjs";
+import { PASSWORD, Server, launch, phone, login, openArea, screenshotDir, setStatus, statusOf, synced } from "./harness.mjs";
 
 let server, browser;
 
@@ -131,5 +131,45 @@ test("English is one tap away and the checklist text follows", async () => {
   assert.ok(!/[\u4e00-\u9fff]{4}/.test(title), `the item reads in English: ${title}`);
   await page.reload();
   await page.waitForSelector(".tabs a:has-text('Problems')");
+  await ctx.close();
+});
+
+test("a revoked session says so and keeps the edits made meanwhile; logging in again syncs them", async () => {
+  const ctx = await phone(browser);
+  const page = await ctx.newPage();
+  await login(page, server, "shiqiao-member");
+  await openArea(page, server, "shiqiao", "T2");
+  // The tablet is lost: the county revokes every session of the user while the device is offline.
+  await ctx.setOffline(true);
+  await page.waitForSelector('.sync[data-net="offline"]');
+  const item = await page.getAttribute("article.item >> nth=0", "data-item");
+  await setStatus(page, item, "not_applicable");
+  const api = await server.token("shiqiao-member");
+  const auth = { authorization: `Bearer ${api}` };
+  const me = await (await fetch(`${server.url}/api/me`, { headers: auth })).json();
+  const sessions = await (await fetch(`${server.url}/api/sessions`, { headers: auth })).json();
+  // Every session but this one first (revoking this one ends the API access).
+  const ordered = [...sessions.filter((s) => s.id !== me.session_id), ...sessions.filter((s) => s.id === me.session_id)];
+  assert.ok(ordered.length >= 2);
+  for (const s of ordered) {
+    const r = await fetch(`${server.url}/api/sessions/${s.id}`, { method: "DELETE", headers: auth });
+    assert.equal(r.status, 204);
+  }
+  await ctx.setOffline(false);
+  await page.waitForSelector(".banner.warn:has-text('登录已过期')", { timeout: 60_000 });
+  assert.equal(await statusOf(page, item), "not_applicable", "the edit is still on screen");
+
+  await page.click(".banner.warn button:has-text('重新登录')");
+  await page.fill("input[name=username]", "shiqiao-member");
+  await page.fill("input[name=password]", PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("article.item");
+  await synced(page);
+  assert.equal(await statusOf(page, item), "not_applicable");
+  const other = await (await phone(browser)).newPage();
+  await login(other, server, "shiqiao-head");
+  await openArea(other, server, "shiqiao", "T2");
+  await synced(other);
+  assert.equal(await statusOf(other, item), "not_applicable", "the edit reached the server");
   await ctx.close();
 });
