@@ -112,6 +112,11 @@ messages! {
     ChooseFacility => "选择机构", "Choose a facility";
     Year => "年度", "Year";
     NotFound => "页面不存在。", "Page not found.";
+    StorageUnavailable => "本机存储不可用，离线修改无法保存：请退出浏览器的无痕模式，或保持联网。", "This device's storage is unavailable, so offline edits cannot be kept: leave private browsing or stay online.";
+    StorageUnreadable => "读取本机数据失败，将从服务器重新获取。", "Reading this device's data failed; it will be fetched from the server again.";
+    SaveFailed => "保存到本机失败：请勿关闭页面，并尽快联网同步。", "Saving on this device failed: keep the page open and get online to sync soon.";
+    BadSyncData => "收到无法应用的同步数据，已忽略；如反复出现请联系县级管理员。", "Sync data that could not be applied was ignored; tell the county administrator if this repeats.";
+    ServerSaid => "服务器拒绝了一项修改", "The server refused a change";
 }
 
 impl Lang {

@@ -4,6 +4,7 @@
 //! server stops answering while changes wait for acknowledgement.
 
 use crate::api::{self, ApiFailure};
+use crate::i18n::Msg;
 use crate::workspace::{Net, Shared, Wake, Which, persist};
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::{FutureExt, SinkExt, StreamExt, select};
@@ -192,7 +193,7 @@ fn receive(ws: &Shared, bytes: &[u8]) -> (Vec<RepoMessage>, bool) {
             match reply {
                 Ok(reply) => (reply.into_iter().collect(), false),
                 Err(e) => {
-                    w.error = Some(format!("收到无法应用的同步数据：{e}"));
+                    w.error = Some((Msg::BadSyncData, e.to_string()));
                     (Vec::new(), false)
                 }
             }
@@ -207,7 +208,7 @@ fn receive(ws: &Shared, bytes: &[u8]) -> (Vec<RepoMessage>, bool) {
         }
         ClientEvent::Error { message } => {
             let mut w = ws.borrow_mut();
-            w.error = Some(message);
+            w.error = Some((Msg::ServerSaid, message));
             w.changed();
             (Vec::new(), false)
         }

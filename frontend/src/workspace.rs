@@ -2,6 +2,7 @@
 //! kept in step with the server by the sync task. UI edits go through [`edit_inspection`], which stamps,
 //! applies, stores and announces the change; every write reaches IndexedDB before anything waits on it.
 
+use crate::i18n::Msg;
 use crate::session::{self, SavedSession};
 use crate::store::{COMPACT_AFTER, DocStore};
 use futures::channel::mpsc::UnboundedSender;
@@ -80,8 +81,8 @@ pub struct Workspace {
     pub loaded: bool,
     /// The server refused (or does not have) the inspection for this user.
     pub refused: bool,
-    /// The last error worth showing (storage failure, a refused change).
-    pub error: Option<String>,
+    /// The last problem worth showing (storage failure, a refused change): what happened, and the detail.
+    pub error: Option<(Msg, String)>,
     /// Writes to IndexedDB not yet finished.
     pub pending_writes: u32,
     /// Bumped on every change, so views re-render.
@@ -208,7 +209,7 @@ pub async fn open(ws: Shared) {
     let store = match DocStore::open(DB_NAME).await {
         Ok(store) => Some(Rc::new(store)),
         Err(e) => {
-            ws.borrow_mut().error = Some(format!("本机存储不可用（{}），离线修改无法保存。", e.0));
+            ws.borrow_mut().error = Some((Msg::StorageUnavailable, e.0));
             None
         }
     };
@@ -231,7 +232,7 @@ pub async fn open(ws: Shared) {
                     w.client.restore(inspection_id, state);
                 }
             }
-            Err(e) => ws.borrow_mut().error = Some(e),
+            Err(e) => ws.borrow_mut().error = Some((Msg::StorageUnreadable, e)),
         }
         match load_doc(store, review_id, |snapshot| match snapshot {
             Some(bytes) => Review::load(bytes),
@@ -246,7 +247,7 @@ pub async fn open(ws: Shared) {
                     w.client.restore(review_id, state);
                 }
             }
-            Err(e) => ws.borrow_mut().error = Some(e),
+            Err(e) => ws.borrow_mut().error = Some((Msg::StorageUnreadable, e)),
         }
     }
     let mut w = ws.borrow_mut();
@@ -340,10 +341,7 @@ pub fn persist(ws: &Shared, which: Which) {
         let mut w = ws.borrow_mut();
         w.pending_writes -= 1;
         if let Err(e) = result {
-            w.error = Some(format!(
-                "保存到本机失败：{}。请勿关闭页面，并尽快联网同步。",
-                e.0
-            ));
+            w.error = Some((Msg::SaveFailed, e.0));
         }
         w.changed();
     });

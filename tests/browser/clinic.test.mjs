@@ -1,24 +1,14 @@
 // The clinic app's pages at phone width: the problem list, submission and the read-only review, the
 // refusal of another facility's inspection, the language switch; writes the README's screenshots.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PASSWORD, Server, launch, phone, login, openArea, screenshotDir, setStatus, statusOf, synced } from "./harness.mjs";
+import { PASSWORD, serverAndBrowser, phone, login, openArea, screenshotDir, setStatus, statusOf, synced } from "./harness.mjs";
 
-let server, browser;
-
-before(async () => {
-  server = new Server();
-  await server.start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test("a user of one facility cannot open another facility's inspection: the server refuses, the UI says so", async () => {
+  const { server, browser } = env;
   const ctx = await phone(browser);
   const page = await ctx.newPage();
   await login(page, server, "wangzhuang-head");
@@ -41,6 +31,7 @@ test("a user of one facility cannot open another facility's inspection: the serv
 });
 
 test("problems: recorded from a non-compliant item with owner and deadline, moved on, filtered; screenshots", async () => {
+  const { server, browser } = env;
   const ctx = await phone(browser);
   const page = await ctx.newPage();
   const shots = screenshotDir();
@@ -95,6 +86,7 @@ test("problems: recorded from a non-compliant item with owner and deadline, move
 });
 
 test("a returned inspection shows the reviewer's comments beside the items; the head resubmits; members cannot", async () => {
+  const { server, browser } = env;
   const ctx = await phone(browser);
   const page = await ctx.newPage();
   await login(page, server, "dongguan-member");
@@ -119,6 +111,7 @@ test("a returned inspection shows the reviewer's comments beside the items; the 
 });
 
 test("English is one tap away and the checklist text follows", async () => {
+  const { server, browser } = env;
   const ctx = await phone(browser);
   const page = await ctx.newPage();
   await login(page, server, "liuhe-member");
@@ -135,6 +128,7 @@ test("English is one tap away and the checklist text follows", async () => {
 });
 
 test("a revoked session says so and keeps the edits made meanwhile; logging in again syncs them", async () => {
+  const { server, browser } = env;
   const ctx = await phone(browser);
   const page = await ctx.newPage();
   await login(page, server, "shiqiao-member");

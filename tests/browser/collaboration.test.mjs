@@ -1,24 +1,14 @@
 // Two staff of one facility edit the same checklist in two browsers: different items and the same item
 // concurrently. Both screens converge; the conflict banner appears on both; one tap on one clears both.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Server, launch, phone, login, openArea, setStatus, statusOf, synced } from "./harness.mjs";
+import { serverAndBrowser, phone, login, openArea, setStatus, statusOf, synced } from "./harness.mjs";
 
 const FACILITY = "wangzhuang";
-let server, browser;
-
-before(async () => {
-  server = new Server();
-  await server.start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test("two staff editing one checklist converge, see the conflict and settle it once for both", async () => {
+  const { server, browser } = env;
   const [ctxA, ctxB] = [await phone(browser), await phone(browser)];
   const [a, b] = [await ctxA.newPage(), await ctxB.newPage()];
   await login(a, server, `${FACILITY}-head`);

@@ -1,30 +1,20 @@
 // Offline first: with the server stopped, 20 edits are made; the page is reloaded (the service worker serves
 // the app, IndexedDB the documents) and shows all 20; the server restarts and the edits reach it and a
 // colleague's screen.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Server, launch, phone, login, openArea, shellCached, synced } from "./harness.mjs";
+import { serverAndBrowser, phone, login, openArea, shellCached, synced } from "./harness.mjs";
 
 const FACILITY = "wangzhuang";
 const STATUSES = ["compliant", "partial", "non_compliant", "not_applicable"];
-let server, browser;
-
-before(async () => {
-  server = new Server();
-  await server.start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function answeredCount(page) {
   return Number(await page.getAttribute(".progress-total", "data-answered"));
 }
 
 test("20 edits made with the server down survive a reload and reach the server and a colleague", async () => {
+  const { server, browser } = env;
   const [ctxA, ctxB] = [await phone(browser), await phone(browser)];
   const [a, b] = [await ctxA.newPage(), await ctxB.newPage()];
   await login(a, server, `${FACILITY}-head`);

@@ -51,11 +51,16 @@ pub fn Header() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let ctx = use_context::<WsCtx>().expect("WsCtx");
     let lang = app.lang;
+    let route = use_route::<Route>();
     let w = ctx.ws.borrow();
     let unsynced = w.unsynced();
     let badge = Badge::of(w.net, unsynced);
     let fid = w.facility_id.to_string();
     let title = w.facility_name.clone().unwrap_or_else(|| fid.clone());
+    let on_problems = matches!(
+        route,
+        Some(Route::Problems { .. } | Route::ProblemsForItem { .. })
+    );
     let toggle = {
         let set_lang = app.set_lang.clone();
         Callback::from(move |_| set_lang.emit(lang.toggled()))
@@ -97,8 +102,8 @@ pub fn Header() -> Html {
             </div>
         </header>
         <nav class="tabs">
-            <Link<Route> to={Route::Facility { fid: fid.clone() }} classes="tab">{ lang.t(Msg::Home) }</Link<Route>>
-            <Link<Route> to={Route::Problems { fid: fid.clone() }} classes="tab">{ lang.t(Msg::Problems) }</Link<Route>>
+            <Link<Route> to={Route::Facility { fid: fid.clone() }} classes={classes!("tab", (!on_problems).then_some("active"))}>{ lang.t(Msg::Home) }</Link<Route>>
+            <Link<Route> to={Route::Problems { fid: fid.clone() }} classes={classes!("tab", on_problems.then_some("active"))}>{ lang.t(Msg::Problems) }</Link<Route>>
         </nav>
         if w.net == Net::SessionExpired {
             <div class="banner warn" role="alert">
@@ -106,8 +111,8 @@ pub fn Header() -> Html {
                 <button class="button" onclick={relogin}>{ lang.t(Msg::Relogin) }</button>
             </div>
         }
-        if let Some(error) = w.error.clone() {
-            <div class="banner error" role="alert">{ error }</div>
+        if let Some((msg, detail)) = w.error.clone() {
+            <div class="banner error" role="alert">{ lang.t(msg) }<span class="muted">{ format!(" （{detail}）") }</span></div>
         }
         </>
     }

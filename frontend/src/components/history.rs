@@ -1,7 +1,7 @@
 //! Who changed what and when: a fold-out list of an item's or a problem's history, including edits made
 //! offline on any device (they carry their author and time inside the change).
 
-use crate::app::AppCtx;
+use crate::app::{AppCtx, WsCtx};
 use crate::clock::short_time;
 use crate::i18n::{Lang, Msg};
 use yew::prelude::*;
@@ -10,8 +10,8 @@ use zhigai_shared::doc::{HistoryEntry, Op, Status};
 /// Props of [`History`].
 #[derive(Properties, PartialEq)]
 pub struct HistoryProps {
-    /// The entries, oldest first.
-    pub entries: Vec<HistoryEntry>,
+    /// The item id or problem id whose history to show.
+    pub subject: String,
 }
 
 /// What an operation did, in words.
@@ -47,18 +47,35 @@ fn value_text(entry: &HistoryEntry, lang: Lang) -> String {
     }
 }
 
-/// The fold-out history.
+/// The fold-out history. The document's change log is read only while it is open: it grows with every
+/// keystroke in a note, and a closed list costs nothing on a cheap phone.
 #[component]
 pub fn History(props: &HistoryProps) -> Html {
     let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let open = use_state(|| false);
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            open.set(
+                e.target_unchecked_into::<web_sys::HtmlDetailsElement>()
+                    .open(),
+            );
+        })
+    };
+    let entries: Vec<HistoryEntry> = if *open {
+        ctx.ws.borrow().inspection.history(&props.subject)
+    } else {
+        Vec::new()
+    };
     html! {
-        <details class="history">
-            <summary>{ format!("{}（{}）", lang.t(Msg::History), props.entries.len()) }</summary>
-            if props.entries.is_empty() {
+        <details class="history" {ontoggle}>
+            <summary>{ lang.t(Msg::History) }</summary>
+            if *open && entries.is_empty() {
                 <p class="muted">{ lang.t(Msg::NoHistory) }</p>
             }
             <ol class="history-list">
-            { for props.entries.iter().rev().map(|e| html! {
+            { for entries.iter().rev().map(|e| html! {
                 <li>
                     <span class="when">{ short_time(e.at) }</span>{ " " }
                     <span class="who">{ e.author.name.clone() }</span>{ " " }

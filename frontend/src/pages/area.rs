@@ -102,7 +102,6 @@ pub fn ItemCard(props: &ItemProps) -> Html {
     let fid = w.facility_id.to_string();
     let comments = w.review.comments_on(&id);
     let returned = w.review.state().state == ReviewState::Returned;
-    let history = w.inspection.history(id.as_str());
     let guidance = match &w.profile {
         Some(profile) => Template::guidance_for(item, profile),
         None => item.guidance_zh.clone(),
@@ -185,7 +184,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
                     </Link<Route>>
                 }
             </div>
-            <History entries={history} />
+            <History subject={id.to_string()} />
         </article>
     }
 }

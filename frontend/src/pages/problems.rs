@@ -296,7 +296,6 @@ pub fn ProblemCard(props: &CardProps) -> Html {
     let staff = w.staff.clone();
     let left = days_left(&p, today());
     let verification = w.review.verifications().get(&id).cloned();
-    let history = w.inspection.history(id.as_str());
     let template = Template::national();
     let item_text = p.item.as_ref().and_then(|i| template.item(i)).map(|i| {
         format!(
@@ -400,7 +399,7 @@ pub fn ProblemCard(props: &CardProps) -> Html {
                     <button class="button small danger" onclick={delete}>{ lang.t(Msg::Delete) }</button>
                 }
             </div>
-            <History entries={history} />
+            <History subject={id.to_string()} />
         </li>
     }
 }
