@@ -43,10 +43,11 @@ pub async fn run(ws: Shared, mut wake: UnboundedReceiver<Wake>) {
     let mut backoff = FIRST_BACKOFF_MS;
     while alive(&ws) {
         if online() {
-            set_net(&ws, Net::Connecting);
             let token = ws.borrow().token.clone();
+            // The badge stays 离线 while the server cannot be reached at all.
             match api::sync_ticket(&token).await {
                 Ok(ticket) => {
+                    set_net(&ws, Net::Connecting);
                     let url = socket_url(&ticket.url);
                     if session(&ws, &url, &mut wake).await {
                         backoff = FIRST_BACKOFF_MS;

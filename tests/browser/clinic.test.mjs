@@ -49,7 +49,12 @@ test("problems: recorded from a non-compliant item with owner and deadline, move
   await page.selectOption(".problem-form select[name=owner]", owner);
   await page.fill(".problem-form input[name=deadline]", "2026-11-20");
   await page.click('.problem-form button[type=submit]');
-  const card = 'li.problem:has-text("处方点评未按月开展")';
+  // The new card, found by its description (a textarea's value).
+  const id = await (await page.waitForFunction(
+    (text) => [...document.querySelectorAll("li.problem")].find((li) => li.querySelector("textarea").value === text)?.dataset.problem,
+    "处方点评未按月开展",
+  )).jsonValue();
+  const card = `li.problem[data-problem="${id}"]`;
   await page.waitForSelector(`${card}.overdue`);
   assert.match(await page.textContent(card), /已逾期 \d+ 天/);
 
@@ -79,6 +84,7 @@ test("problems: recorded from a non-compliant item with owner and deadline, move
 
   await openArea(page, server, "chengguan", "T3");
   await page.click('article[data-item="T3.02"] details.history summary');
+  await page.waitForSelector('article[data-item="T3.02"] .history-list li');
   assert.match(await page.textContent('article[data-item="T3.02"] .history-list'), /设置状态/);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(shots, "area-360.png") });

@@ -57,6 +57,7 @@ test("two staff editing one checklist converge, see the conflict and settle it o
 
   // The item's history names both colleagues.
   await a.click('article[data-item="T1.03"] details.history summary');
+  await a.waitForSelector('article[data-item="T1.03"] .history-list li');
   const history = await a.textContent('article[data-item="T1.03"] .history-list');
   const names = await Promise.all([a, b].map((p) => p.evaluate(() => JSON.parse(localStorage["zhigai.session"]).user.display_name)));
   for (const name of names) assert.ok(history.includes(name), `history names ${name}: ${history}`);
