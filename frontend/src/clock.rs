@@ -43,18 +43,10 @@ pub fn short_time(at: Timestamp) -> String {
     )
 }
 
-/// The date `days` after the epoch (Howard Hinnant's civil-from-days).
+/// The date `days` after the epoch.
 fn civil(days: i64) -> Date {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
-    Date::new(year, month, day).unwrap_or_else(|_| Date::new(1970, 1, 1).expect("a valid date"))
+    Date::from_days_since_epoch(days)
+        .unwrap_or_else(|| Date::new(1970, 1, 1).expect("a valid date"))
 }
 
 #[cfg(test)]

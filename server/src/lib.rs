@@ -17,5 +17,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod docs;
+pub mod export;
 pub mod http;
 pub mod startup;

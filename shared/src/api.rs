@@ -95,6 +95,9 @@ pub struct SummaryRow {
     pub open_beds: u32,
     /// Its medical community, if any.
     pub community_id: Option<String>,
+    /// Its coverage wave (2026, 2027 or 2028).
+    #[serde(default)]
+    pub wave: u16,
     /// The year.
     pub year: i64,
     /// Applicable items.
@@ -217,17 +220,61 @@ pub struct FacilitiesResponse {
     pub communities: Vec<Community>,
 }
 
-/// A county's facility-year summaries.
+/// A county's overview for one year: one row per facility (from the summary rows; facilities that never
+/// synced count their applicable items from the template), the communities, and coverage per wave.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CountySummary {
     /// The county.
     pub county_id: String,
+    /// Its name.
+    #[serde(default)]
+    pub county_name: String,
     /// The year.
     pub year: i64,
     /// The date overdue is counted against (China Standard Time).
     pub today: String,
-    /// One row per facility.
+    /// One row per facility, by community.
     pub facilities: Vec<SummaryRow>,
+    /// The county's medical communities.
+    #[serde(default)]
+    pub communities: Vec<Community>,
+    /// Per coverage wave: how many facilities have submitted and been approved.
+    #[serde(default)]
+    pub coverage: Vec<WaveCoverage>,
+}
+
+/// One coverage wave's progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveCoverage {
+    /// The wave's deadline year (2026, 2027, 2028).
+    pub wave: u16,
+    /// Facilities in the wave.
+    pub total: u32,
+    /// Of those, submitted (including returned and approved).
+    pub submitted: u32,
+    /// Of those, approved.
+    pub approved: u32,
+}
+
+/// A rectification past its deadline, county-wide.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueRow {
+    /// The facility.
+    pub facility_id: String,
+    /// Its name.
+    pub facility_name: String,
+    /// The check item, if linked.
+    pub item_id: Option<String>,
+    /// The problem.
+    pub problem_id: String,
+    /// What is wrong.
+    pub description: String,
+    /// Who rectifies it.
+    pub owner_name: Option<String>,
+    /// The deadline (YYYY-MM-DD).
+    pub deadline: String,
+    /// Days past it.
+    pub days_overdue: i64,
 }
 
 /// The body of every API error.

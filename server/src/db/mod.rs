@@ -46,6 +46,19 @@ pub struct ProblemRow {
     pub deadline: Option<String>,
     /// Its status code.
     pub status: String,
+    /// The improvement measure.
+    pub measure: String,
+}
+
+/// A problem row with its facility, for the county's lists and exports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountyProblem {
+    /// The facility.
+    pub facility_id: String,
+    /// Its name.
+    pub facility_name: String,
+    /// The problem.
+    pub problem: ProblemRow,
 }
 
 /// The summary of an inspection to store with a change.
@@ -168,6 +181,13 @@ pub trait Store: Send + Sync + 'static {
         year: i64,
         today: &str,
     ) -> Result<Vec<SummaryRow>, DbError>;
+
+    /// Every problem of a county's facilities for `year`, by facility then deadline.
+    async fn fetch_county_problems(
+        &self,
+        county_id: &str,
+        year: i64,
+    ) -> Result<Vec<CountyProblem>, DbError>;
 }
 
 /// Opens the store at `url` (`sqlite:…` or a path for SQLite, `postgres://…` for PostgreSQL) and applies

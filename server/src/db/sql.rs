@@ -2,7 +2,8 @@
 //! and instantiated for each database by `sql_store!`.
 
 use super::{
-    Community, County, DbError, DerivedRows, DocWrite, Facility, Session, Store, SummaryRow, User,
+    Community, County, CountyProblem, DbError, DerivedRows, DocWrite, Facility, ProblemRow,
+    Session, Store, SummaryRow, User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
@@ -461,8 +462,8 @@ macro_rules! sql_store {
                             .await?;
                         for p in &rows.problems {
                             sqlx::query(
-                                "INSERT INTO problems (facility_id, year, problem_id, item_id, description, owner_name, deadline, status) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                "INSERT INTO problems (facility_id, year, problem_id, item_id, description, owner_name, deadline, status, measure) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                             )
                             .bind(w.facility_id.as_str())
                             .bind(w.year)
@@ -472,6 +473,7 @@ macro_rules! sql_store {
                             .bind(&p.owner_name)
                             .bind(&p.deadline)
                             .bind(&p.status)
+                            .bind(&p.measure)
                             .execute(&mut *tx)
                             .await?;
                         }
@@ -537,6 +539,8 @@ macro_rules! sql_store {
                             facility_type: r.try_get("facility_type")?,
                             open_beds: u32::try_from(r.try_get::<i64, _>("open_beds")?).unwrap_or(0),
                             community_id: r.try_get("community_id")?,
+                            // The API fills the wave in from the facility's profile.
+                            wave: 0,
                             year,
                             applicable: r.try_get::<Option<i64>, _>("applicable")?.unwrap_or(0),
                             answered: r.try_get::<Option<i64>, _>("answered")?.unwrap_or(0),
@@ -549,6 +553,35 @@ macro_rules! sql_store {
                                 .unwrap_or_else(|| "not_submitted".to_owned()),
                             last_edit_at: r.try_get("last_edit_at")?,
                             updated_at: r.try_get("updated_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn fetch_county_problems(&self, county_id: &str, year: i64) -> Result<Vec<CountyProblem>, DbError> {
+                let rows = sqlx::query(
+                    "SELECT f.id, f.name, p.problem_id, p.item_id, p.description, p.owner_name, p.deadline, p.status, p.measure \
+                     FROM problems p JOIN facilities f ON f.id = p.facility_id \
+                     WHERE f.county_id = $1 AND p.year = $2 ORDER BY f.community_id, f.id, p.deadline, p.problem_id",
+                )
+                .bind(county_id)
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(CountyProblem {
+                            facility_id: r.try_get("id")?,
+                            facility_name: r.try_get("name")?,
+                            problem: ProblemRow {
+                                problem_id: r.try_get("problem_id")?,
+                                item_id: r.try_get("item_id")?,
+                                description: r.try_get("description")?,
+                                owner_name: r.try_get("owner_name")?,
+                                deadline: r.try_get("deadline")?,
+                                status: r.try_get("status")?,
+                                measure: r.try_get("measure")?,
+                            },
                         })
                     })
                     .collect()

@@ -114,6 +114,7 @@ impl Doc {
                         owner_name: p.owner.as_ref().map(|o| o.name.clone()),
                         deadline: p.deadline.map(|d| d.to_string()),
                         status: p.status.code().to_owned(),
+                        measure: p.measure.clone(),
                     })
                     .collect();
                 DerivedRows::Inspection(InspectionRows { summary, problems })

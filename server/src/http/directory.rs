@@ -1,16 +1,16 @@
 //! The directory as a user sees it: their facilities with the automerge URLs of each year's documents,
-//! a facility's staff, the template, and a county's summary rows.
+//! a facility's staff and the template.
 
 use super::error::ApiError;
 use super::extract::AuthUser;
-use super::{AppState, action_years, scope_of, today_cst};
+use super::{AppState, action_years, scope_of};
 use crate::db::{Facility, User};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
-use zhigai_shared::access::{Role, Scope, access};
-use zhigai_shared::api::{CountySummary, DocRef, FacilitiesResponse, FacilityEntry, YearDocs};
+
+use zhigai_shared::access::{Scope, access};
+use zhigai_shared::api::{DocRef, FacilitiesResponse, FacilityEntry, YearDocs};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{FacilityId, Template};
 
@@ -19,7 +19,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/facilities", get(list_facilities))
         .route("/api/facilities/{id}/staff", get(list_staff))
         .route("/api/template", get(template))
-        .route("/api/counties/{id}/summary", get(county_summary))
 }
 
 fn doc_ref(user: &User, kind: DocKind, facility: &Facility, year: u16) -> DocRef {
@@ -90,33 +89,4 @@ async fn list_staff(
 
 async fn template(_auth: AuthUser) -> Json<&'static Template> {
     Json(Template::national())
-}
-
-#[derive(Deserialize)]
-struct SummaryQuery {
-    year: Option<i64>,
-}
-
-async fn county_summary(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(county): Path<String>,
-    Query(q): Query<SummaryQuery>,
-) -> Result<Json<CountySummary>, ApiError> {
-    let user = &auth.user;
-    if !matches!(user.role, Role::Reviewer | Role::Admin) || user.county_id != county {
-        return Err(ApiError::Forbidden);
-    }
-    let today = today_cst();
-    let year = q.year.unwrap_or(i64::from(today.year()));
-    let facilities = state
-        .store
-        .fetch_county_summary(&county, year, &today.to_string())
-        .await?;
-    Ok(Json(CountySummary {
-        county_id: county,
-        year,
-        today: today.to_string(),
-        facilities,
-    }))
 }

@@ -1,5 +1,6 @@
 //! The HTTP API: one router merged from a module per resource, sharing one [`AppState`].
 
+pub mod county;
 mod directory;
 pub mod error;
 pub mod extract;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(session::router())
         .merge(directory::router())
+        .merge(county::router())
         .merge(sync_ws::router())
         .with_state(state)
 }

@@ -185,6 +185,20 @@ impl Date {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         era * 146_097 + doe - 719_468
     }
+
+    /// The date `days` after 1970-01-01 (Howard Hinnant's civil_from_days); `None` outside years 1–65535.
+    pub fn from_days_since_epoch(days: i64) -> Option<Date> {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = u8::try_from(doy - (153 * mp + 2) / 5 + 1).ok()?;
+        let month = u8::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).ok()?;
+        let year = u16::try_from(yoe + era * 400 + i64::from(month <= 2)).ok()?;
+        Date::new(year, month, day).ok()
+    }
 }
 
 impl FromStr for Date {
@@ -258,6 +272,19 @@ mod tests {
         let d: Date = "2026-02-28".parse().unwrap();
         assert_eq!(d.to_string(), "2026-02-28");
         assert!("2026-02-29".parse::<Date>().is_err());
+        for text in [
+            "1970-01-01",
+            "2026-02-28",
+            "2028-02-29",
+            "2028-12-31",
+            "2000-03-01",
+        ] {
+            let date: Date = text.parse().unwrap();
+            assert_eq!(
+                Date::from_days_since_epoch(date.days_since_epoch()),
+                Some(date)
+            );
+        }
         assert!("2028-02-29".parse::<Date>().is_ok());
         assert!("2026-13-01".parse::<Date>().is_err());
         assert!("26-1-1".parse::<Date>().is_err());

@@ -1,0 +1,295 @@
+//! The county's exports. Each export is a [`Table`] built once from the summary and problem rows, then
+//! written as a sheet of the Excel workbook or as CSV (UTF-8 with a BOM, so Excel on Chinese Windows reads
+//! it).
+
+use crate::db::CountyProblem;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use zhigai_shared::api::{CountySummary, SummaryRow};
+use zhigai_shared::doc::{Date, ProblemStatus, ReviewState};
+use zhigai_shared::{FacilityType, Template};
+
+/// One cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// Nothing.
+    Empty,
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Self {
+        Cell::Number(n as f64)
+    }
+}
+
+impl From<u32> for Cell {
+    fn from(n: u32) -> Self {
+        Cell::Number(f64::from(n))
+    }
+}
+
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Cell::Empty, Into::into)
+    }
+}
+
+/// A titled table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// The sheet name.
+    pub title: &'static str,
+    /// Column headings.
+    pub headers: Vec<&'static str>,
+    /// The rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn type_name(code: &str) -> String {
+    code.parse::<FacilityType>()
+        .map_or_else(|_| code.to_owned(), |t| t.name_zh().to_owned())
+}
+
+fn review_name(code: &str) -> String {
+    code.parse::<ReviewState>()
+        .map_or_else(|_| code.to_owned(), |s| s.label_zh().to_owned())
+}
+
+fn community_name(data: &CountySummary, row: &SummaryRow) -> String {
+    row.community_id
+        .as_ref()
+        .and_then(|id| data.communities.iter().find(|c| &c.id == id))
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
+}
+
+/// Per cent with one decimal, or empty when there is nothing to divide by.
+fn percent(part: i64, whole: i64) -> Cell {
+    if whole <= 0 {
+        Cell::Empty
+    } else {
+        Cell::Number((part as f64 * 1000.0 / whole as f64).round() / 10.0)
+    }
+}
+
+/// One row per facility.
+pub fn facilities_table(data: &CountySummary) -> Table {
+    let rows = data
+        .facilities
+        .iter()
+        .map(|r| {
+            let sum = |f: fn(&zhigai_shared::summary::AreaCounts) -> u32| -> i64 {
+                r.areas.iter().map(|a| i64::from(f(a))).sum()
+            };
+            vec![
+                community_name(data, r).into(),
+                r.facility_id.clone().into(),
+                r.facility_name.clone().into(),
+                type_name(&r.facility_type).into(),
+                i64::from(r.wave).into(),
+                r.applicable.into(),
+                r.answered.into(),
+                percent(r.answered, r.applicable),
+                sum(|a| a.compliant).into(),
+                sum(|a| a.partial).into(),
+                sum(|a| a.non_compliant).into(),
+                sum(|a| a.not_applicable).into(),
+                r.open_problems.into(),
+                r.overdue_problems.into(),
+                (if r.submitted { "是" } else { "否" }).into(),
+                review_name(&r.review_state).into(),
+            ]
+        })
+        .collect();
+    Table {
+        title: "机构",
+        headers: vec![
+            "医共体",
+            "机构编码",
+            "机构名称",
+            "机构类型",
+            "覆盖批次（年底）",
+            "适用项",
+            "已填项",
+            "完成率%",
+            "符合",
+            "部分符合",
+            "不符合",
+            "不适用",
+            "未整改问题",
+            "逾期问题",
+            "已提交",
+            "审核状态",
+        ],
+        rows,
+    }
+}
+
+/// One row per facility and area: the compliance heatmap as numbers.
+pub fn areas_table(data: &CountySummary) -> Table {
+    let template = Template::national();
+    let mut rows = Vec::new();
+    for r in &data.facilities {
+        for a in &r.areas {
+            let title = template
+                .areas
+                .iter()
+                .find(|x| x.id.as_str() == a.area)
+                .map(|x| format!("{} {}", x.number_zh, x.title_zh))
+                .unwrap_or_else(|| a.area.clone());
+            let judged = i64::from(a.answered) - i64::from(a.not_applicable);
+            rows.push(vec![
+                r.facility_id.clone().into(),
+                r.facility_name.clone().into(),
+                a.area.clone().into(),
+                title.into(),
+                a.applicable.into(),
+                a.answered.into(),
+                a.compliant.into(),
+                a.partial.into(),
+                a.non_compliant.into(),
+                a.not_applicable.into(),
+                percent(i64::from(a.compliant), judged),
+            ]);
+        }
+    }
+    Table {
+        title: "各领域符合情况",
+        headers: vec![
+            "机构编码",
+            "机构名称",
+            "领域",
+            "工作任务",
+            "适用项",
+            "已填项",
+            "符合",
+            "部分符合",
+            "不符合",
+            "不适用",
+            "符合率%",
+        ],
+        rows,
+    }
+}
+
+/// One row per problem.
+pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
+    let rows = problems
+        .iter()
+        .map(|p| {
+            let status = p.problem.status.parse::<ProblemStatus>().ok();
+            let overdue = p
+                .problem
+                .deadline
+                .as_deref()
+                .and_then(|d| d.parse::<Date>().ok())
+                .map(|d| today.days_since_epoch() - d.days_since_epoch())
+                .filter(|days| *days > 0 && status != Some(ProblemStatus::Rectified));
+            vec![
+                p.facility_id.clone().into(),
+                p.facility_name.clone().into(),
+                p.problem.item_id.clone().into(),
+                p.problem.description.clone().into(),
+                p.problem.measure.clone().into(),
+                p.problem.owner_name.clone().into(),
+                p.problem.deadline.clone().into(),
+                status
+                    .map_or_else(|| p.problem.status.clone(), |s| s.label_zh().to_owned())
+                    .into(),
+                overdue.into(),
+            ]
+        })
+        .collect();
+    Table {
+        title: "问题清单",
+        headers: vec![
+            "机构编码",
+            "机构名称",
+            "检查项",
+            "问题描述",
+            "整改措施",
+            "责任人",
+            "整改期限",
+            "整改状态",
+            "逾期天数",
+        ],
+        rows,
+    }
+}
+
+/// The county workbook: facilities, compliance per area, problems.
+///
+/// # Errors
+/// The workbook could not be written.
+pub fn workbook(data: &CountySummary, problems: &[CountyProblem]) -> Result<Vec<u8>, XlsxError> {
+    let today: Date = data
+        .today
+        .parse()
+        .unwrap_or_else(|_| crate::http::today_cst());
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    for table in [
+        facilities_table(data),
+        areas_table(data),
+        problems_table(problems, today),
+    ] {
+        let sheet = book.add_worksheet();
+        sheet.set_name(table.title)?;
+        for (col, heading) in table.headers.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *heading, &bold)?;
+            sheet.set_column_width(col as u16, 12)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        for (i, row) in table.rows.iter().enumerate() {
+            let r = i as u32 + 1;
+            for (col, cell) in row.iter().enumerate() {
+                match cell {
+                    Cell::Text(t) => {
+                        sheet.write_string(r, col as u16, t)?;
+                    }
+                    Cell::Number(n) => {
+                        sheet.write_number(r, col as u16, *n)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+    }
+    book.save_to_buffer()
+}
+
+/// `table` as CSV, UTF-8 with a byte-order mark.
+///
+/// # Errors
+/// Only if writing to memory fails.
+pub fn csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(&table.headers)?;
+        for row in &table.rows {
+            writer.write_record(row.iter().map(|c| match c {
+                Cell::Text(t) => t.clone(),
+                Cell::Number(n) => n.to_string(),
+                Cell::Empty => String::new(),
+            }))?;
+        }
+        writer.flush()?;
+    }
+    Ok(out)
+}

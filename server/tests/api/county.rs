@@ -1,0 +1,360 @@
+//! The county reviewer's endpoints: the overview equals what the typed documents say, coverage per wave,
+//! overdue rectifications, and the exports read back to the same figures; another county gets nothing.
+
+use crate::both;
+use crate::helpers::*;
+use calamine::{Data, DataType, Reader, Xlsx};
+use serde_json::Value;
+use std::io::Cursor;
+use zhigai_server::client::SyncClient;
+use zhigai_shared::doc::{Date, NewProblem, ProblemChange, ProblemStatus};
+use zhigai_shared::summary::summarize;
+use zhigai_shared::{Author, FacilityId, ItemId, Stamp, Status, Template, Timestamp};
+
+const YEAR: u16 = 2027;
+const FACILITIES: [&str; 4] = ["beipo", "nanhe", "zhangcun", "xicheng"];
+
+async fn fetch(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn json(app: &TestApp, token: &str, path: &str) -> Value {
+    let r = fetch(app, token, path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+/// A small deterministic generator, so a failure can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// Fills each facility's inspection with generated statuses and problems through the sync server and
+/// returns the typed documents as the facility holds them.
+async fn generate(app: &TestApp, seed: u64) -> Vec<(String, zhigai_shared::Inspection)> {
+    let mut rng = Lcg(seed);
+    let today = zhigai_server::http::today_cst();
+    let statuses = [
+        Status::Compliant,
+        Status::Partial,
+        Status::NonCompliant,
+        Status::NotApplicable,
+    ];
+    let mut docs = Vec::new();
+    for facility in FACILITIES {
+        let id = inspection_id(facility, YEAR);
+        let mut client = app.client(&format!("{facility}-head")).await;
+        client
+            .open(id, genesis_inspection(facility, YEAR))
+            .await
+            .unwrap();
+        let stamp = Stamp::new(
+            Author::new(format!("u-{facility}-head"), "院长"),
+            Timestamp(1),
+        );
+        let doc = client.inspection_mut(id);
+        for item in Template::national().items() {
+            // Some items outside the facility's checklist get answers too: they must not count.
+            if rng.below(3) == 0 {
+                let status = statuses[rng.below(4) as usize];
+                doc.set_status(&item.id, Some(status), &stamp).unwrap();
+            }
+        }
+        for n in 0..rng.below(6) {
+            let offset = rng.below(120) as i64 - 60;
+            let deadline = Date::from_days_since_epoch(today.days_since_epoch() + offset).unwrap();
+            let problem = doc
+                .add_problem(
+                    NewProblem {
+                        item: Some(ItemId::from("T1.01")),
+                        description: format!("问题{n}"),
+                        measure: "整改".into(),
+                        owner: None,
+                        deadline: Some(deadline),
+                    },
+                    &stamp,
+                )
+                .unwrap();
+            let status = [
+                ProblemStatus::Open,
+                ProblemStatus::InProgress,
+                ProblemStatus::Rectified,
+            ][rng.below(3) as usize];
+            doc.update_problem(&problem, ProblemChange::Status(status), &stamp)
+                .unwrap();
+        }
+        assert!(client.wait_acked(id, WAIT).await.unwrap());
+        docs.push((facility.to_owned(), client.inspection_mut(id).fork()));
+    }
+    docs
+}
+
+async fn summary_rows_equal_the_typed_documents(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let docs = generate(&app, 7).await;
+    let reviewer = SyncClient::login(&app.base, "reviewer", PASSWORD)
+        .await
+        .unwrap();
+    let body = json(
+        &app,
+        reviewer.token(),
+        &format!("/api/counties/demo-county/summary?year={YEAR}"),
+    )
+    .await;
+    let today = zhigai_server::http::today_cst();
+    for (facility, doc) in &docs {
+        let profile = app
+            .store
+            .fetch_facility(&FacilityId::from(facility.as_str()))
+            .await
+            .unwrap()
+            .unwrap()
+            .profile();
+        let expected = summarize(doc, Template::national(), &profile);
+        let row = body["facilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["facility_id"] == facility.as_str())
+            .unwrap();
+        assert_eq!(row["applicable"], expected.applicable, "{facility}");
+        assert_eq!(row["answered"], expected.answered, "{facility}");
+        assert_eq!(
+            row["areas"],
+            serde_json::to_value(&expected.areas).unwrap(),
+            "{facility}"
+        );
+        let problems = doc.problems();
+        let open = problems
+            .iter()
+            .filter(|p| p.status != ProblemStatus::Rectified)
+            .count();
+        let overdue = problems
+            .iter()
+            .filter(|p| p.days_overdue(today).is_some())
+            .count();
+        assert_eq!(row["open_problems"], open, "{facility}");
+        assert_eq!(row["overdue_problems"], overdue, "{facility}");
+        assert_eq!(row["wave"], profile.wave().deadline_year(), "{facility}");
+    }
+    // A facility that never synced this year counts what applies to it from the template.
+    let never = body["facilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["facility_id"] == "lijia")
+        .unwrap();
+    assert_eq!(never["answered"], 0);
+    assert!(never["applicable"].as_i64().unwrap() > 30);
+    assert_eq!(never["areas"].as_array().unwrap().len(), 9);
+    app.stop().await;
+}
+both!(summary_rows_equal_the_typed_documents);
+
+async fn coverage_overdue_and_exports_agree_with_the_overview(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reviewer = SyncClient::login(&app.base, "reviewer", PASSWORD)
+        .await
+        .unwrap();
+    let token = reviewer.token();
+    let body = json(&app, token, "/api/counties/demo-county/summary?year=2026").await;
+    let rows = body["facilities"].as_array().unwrap();
+
+    // Coverage: every facility counted once, in its wave; the demo has submitted and approved ones.
+    let coverage = body["coverage"].as_array().unwrap();
+    assert_eq!(coverage.len(), 3);
+    let total: u64 = coverage.iter().map(|c| c["total"].as_u64().unwrap()).sum();
+    assert_eq!(total as usize, rows.len());
+    for c in coverage {
+        let in_wave: Vec<_> = rows.iter().filter(|r| r["wave"] == c["wave"]).collect();
+        assert_eq!(c["total"], in_wave.len());
+        let approved = in_wave
+            .iter()
+            .filter(|r| r["review_state"] == "approved")
+            .count();
+        assert_eq!(c["approved"], approved);
+    }
+    assert!(coverage.iter().any(|c| c["approved"].as_u64().unwrap() > 0));
+
+    // Overdue rectifications: as many as the rows count, most overdue first.
+    let overdue = json(&app, token, "/api/counties/demo-county/overdue?year=2026").await;
+    let overdue = overdue.as_array().unwrap();
+    let counted: i64 = rows
+        .iter()
+        .map(|r| r["overdue_problems"].as_i64().unwrap())
+        .sum();
+    assert_eq!(overdue.len() as i64, counted);
+    assert!(counted > 0);
+    let days: Vec<i64> = overdue
+        .iter()
+        .map(|o| o["days_overdue"].as_i64().unwrap())
+        .collect();
+    assert!(days.windows(2).all(|w| w[0] >= w[1]) && days.iter().all(|d| *d > 0));
+
+    // CSV: UTF-8 with a BOM, a Chinese file name, the same figures.
+    let r = fetch(
+        &app,
+        token,
+        "/api/counties/demo-county/export.csv?year=2026&table=facilities",
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+    let encoded = disposition.split("UTF-8''").nth(1).unwrap();
+    let name = percent_decode(encoded);
+    assert_eq!(name, "清河县（示范）-2026年-机构.csv");
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "BOM first");
+    let mut csv = csv::Reader::from_reader(&bytes[3..]);
+    let headers = csv.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), rows.len());
+    for record in &records {
+        let row = rows
+            .iter()
+            .find(|r| r["facility_id"] == record[col("机构编码")])
+            .unwrap();
+        assert_eq!(record[col("机构名称")], row["facility_name"]);
+        assert_eq!(
+            record[col("已填项")].parse::<i64>().unwrap(),
+            row["answered"].as_i64().unwrap()
+        );
+        assert_eq!(
+            record[col("适用项")].parse::<i64>().unwrap(),
+            row["applicable"].as_i64().unwrap()
+        );
+        assert_eq!(
+            record[col("逾期问题")].parse::<i64>().unwrap(),
+            row["overdue_problems"].as_i64().unwrap()
+        );
+    }
+    let r = fetch(
+        &app,
+        token,
+        "/api/counties/demo-county/export.csv?year=2026&table=nonsense",
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+
+    // The workbook: three sheets that read back to the same figures.
+    let r = fetch(
+        &app,
+        token,
+        "/api/counties/demo-county/export.xlsx?year=2026",
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let mut book = Xlsx::new(Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+    assert_eq!(book.sheet_names(), ["机构", "各领域符合情况", "问题清单"]);
+    let sheet = book.worksheet_range("机构").unwrap();
+    let mut lines = sheet.rows();
+    let head: Vec<String> = lines
+        .next()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let at = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let mut seen = 0;
+    for line in lines {
+        let id = line[at("机构编码")].to_string();
+        let row = rows
+            .iter()
+            .find(|r| r["facility_id"] == id.as_str())
+            .unwrap();
+        let number = |c: &Data| c.as_i64().unwrap();
+        assert_eq!(
+            number(&line[at("已填项")]),
+            row["answered"].as_i64().unwrap()
+        );
+        assert_eq!(
+            number(&line[at("未整改问题")]),
+            row["open_problems"].as_i64().unwrap()
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, rows.len());
+    let areas = book.worksheet_range("各领域符合情况").unwrap();
+    assert_eq!(areas.rows().count(), 1 + rows.len() * 9);
+    let problems = book.worksheet_range("问题清单").unwrap();
+    let open: i64 = rows
+        .iter()
+        .map(|r| r["open_problems"].as_i64().unwrap())
+        .sum();
+    let open_in_sheet = problems
+        .rows()
+        .skip(1)
+        .filter(|l| l[7].to_string() != "已整改")
+        .count();
+    assert_eq!(open_in_sheet as i64, open);
+    app.stop().await;
+}
+both!(coverage_overdue_and_exports_agree_with_the_overview);
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+async fn another_county_gets_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for user in ["other-reviewer", "liuhe-head", "liuhe-member"] {
+        let client = SyncClient::login(&app.base, user, PASSWORD).await.unwrap();
+        for path in [
+            "/api/counties/demo-county/summary",
+            "/api/counties/demo-county/overdue",
+            "/api/counties/demo-county/export.xlsx",
+            "/api/counties/demo-county/export.csv?table=problems",
+        ] {
+            let r = fetch(&app, client.token(), path).await;
+            assert_eq!(r.status(), 403, "{user} {path}");
+            let body = r.text().await.unwrap();
+            assert!(
+                !body.contains("卫生"),
+                "nothing of the county leaks: {body}"
+            );
+            assert!(!body.contains("filename"));
+        }
+    }
+    let r = reqwest::get(format!("{}/api/counties/demo-county/export.xlsx", app.base))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    app.stop().await;
+}
+both!(another_county_gets_nothing);
