@@ -308,7 +308,7 @@ async fn coverage_overdue_and_exports_agree_with_the_overview(backend: Backend) 
     let open_in_sheet = problems
         .rows()
         .skip(1)
-        .filter(|l| l[7].to_string() != "已整改")
+        .filter(|l| l[7] != "已整改")
         .count();
     assert_eq!(open_in_sheet as i64, open);
     app.stop().await;
