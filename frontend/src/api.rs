@@ -5,7 +5,8 @@ use gloo_net::http::{Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zhigai_shared::api::{
-    ApiErrorBody, FacilitiesResponse, LoginRequest, LoginResponse, TicketResponse, User,
+    ApiErrorBody, CountySummary, FacilitiesResponse, LoginRequest, LoginResponse, OverdueRow,
+    TicketResponse, User,
 };
 
 /// Why an API call failed.
@@ -111,4 +112,65 @@ pub async fn logout(token: &str) {
         .header("Authorization", &format!("Bearer {token}"))
         .send()
         .await;
+}
+
+/// `GET /api/counties/{id}/summary?year=`: the county overview.
+pub async fn county_summary(
+    token: &str,
+    county: &str,
+    year: u16,
+) -> Result<CountySummary, ApiFailure> {
+    get(
+        &format!("/api/counties/{county}/summary?year={year}"),
+        token,
+    )
+    .await
+}
+
+/// `GET /api/counties/{id}/overdue?year=`: overdue rectifications.
+pub async fn county_overdue(
+    token: &str,
+    county: &str,
+    year: u16,
+) -> Result<Vec<OverdueRow>, ApiFailure> {
+    get(
+        &format!("/api/counties/{county}/overdue?year={year}"),
+        token,
+    )
+    .await
+}
+
+/// Downloads an export with the session's token and hands it to the browser under the server's file name.
+pub async fn download(token: &str, path: &str) -> Result<(), ApiFailure> {
+    use wasm_bindgen::JsCast;
+    let response = Request::get(path)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Network)?;
+    if !response.ok() {
+        return read::<()>(response).await;
+    }
+    let name = response
+        .headers()
+        .get("content-disposition")
+        .and_then(|d| d.split("UTF-8''").nth(1).map(str::to_owned))
+        .and_then(|n| js_sys::decode_uri_component(&n).ok())
+        .map_or_else(|| "zhigai-export".to_owned(), String::from);
+    let bytes = response.binary().await.map_err(|_| ApiFailure::Network)?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| ApiFailure::Network)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| ApiFailure::Network)?;
+    let anchor = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(anchor) = anchor {
+        anchor.set_href(&url);
+        anchor.set_download(&name);
+        anchor.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }

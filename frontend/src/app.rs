@@ -3,7 +3,10 @@
 
 use crate::components::header::Header;
 use crate::i18n::{Lang, Msg};
-use crate::pages::{area::AreaPage, home::HomePage, login::LoginPage, problems::ProblemsPage};
+use crate::pages::{
+    area::AreaPage, county::CountyPage, home::HomePage, login::LoginPage, print::PrintPage,
+    problems::ProblemsPage,
+};
 use crate::session::{self, SavedSession};
 use crate::workspace::{self, Shared, Wake, Workspace};
 use futures::channel::mpsc::unbounded;
@@ -12,6 +15,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
+use zhigai_shared::access::Role;
 
 /// The app's paths. The server answers every one of them with `index.html`, and so does the service worker
 /// offline.
@@ -47,6 +51,15 @@ pub enum Route {
         fid: String,
         /// The item id.
         item: String,
+    },
+    /// The county overview (reviewers and admins).
+    #[at("/county")]
+    County,
+    /// A facility's printable self-inspection table.
+    #[at("/f/:fid/print")]
+    Print {
+        /// The facility id.
+        fid: String,
     },
     /// Anything else.
     #[not_found]
@@ -141,6 +154,8 @@ pub enum Page {
     Area(String),
     /// The problem list, optionally of one item.
     Problems(Option<String>),
+    /// The printable table.
+    Print,
 }
 
 fn switch(route: Route) -> Html {
@@ -152,6 +167,8 @@ fn switch(route: Route) -> Html {
         Route::ProblemsForItem { fid, item } => {
             html! { <FacilityShell {fid} page={Page::Problems(Some(item))} /> }
         }
+        Route::County => html! { <CountyPage /> },
+        Route::Print { fid } => html! { <FacilityShell {fid} page={Page::Print} /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
 }
@@ -170,6 +187,13 @@ fn NotFoundPage() -> Html {
 #[component]
 fn RootRedirect() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
+    let reviewer = app
+        .session
+        .as_ref()
+        .is_some_and(|s| matches!(s.user.role, Role::Reviewer | Role::Admin));
+    if reviewer {
+        return html! { <Redirect<Route> to={Route::County} /> };
+    }
     match app.session.as_ref().and_then(SavedSession::home_facility) {
         Some(fid) => html! { <Redirect<Route> to={Route::Facility { fid }} /> },
         None if app.session.is_none() => html! { <LoginPage /> },
@@ -259,6 +283,7 @@ pub fn FacilityShell(props: &ShellProps) -> Html {
         Page::Home => html! { <HomePage /> },
         Page::Area(area) => html! { <AreaPage area={area.clone()} /> },
         Page::Problems(item) => html! { <ProblemsPage item={item.clone()} /> },
+        Page::Print => html! { <PrintPage /> },
     };
     html! {
         <ContextProvider<WsCtx> context={ctx}>

@@ -59,6 +59,8 @@ pub struct Workspace {
     pub year: Year,
     /// Whether the user may change the inspection.
     pub writable: bool,
+    /// Whether the user may write the review (the county's reviewers).
+    pub review_writable: bool,
     /// The user.
     pub user: User,
     /// The session token.
@@ -107,9 +109,9 @@ impl Workspace {
     ) -> Result<Self, DocError> {
         let facility_id = FacilityId::from(facility);
         let entry = session.facility(facility);
-        let writable = entry
-            .and_then(|e| e.documents.iter().find(|d| d.year == year))
-            .is_some_and(|d| d.inspection.writable);
+        let docs = entry.and_then(|e| e.documents.iter().find(|d| d.year == year));
+        let writable = docs.is_some_and(|d| d.inspection.writable);
+        let review_writable = docs.is_some_and(|d| d.review.writable);
         let template = Template::national();
         let client = RepoClient::new(format!(
             "zhigai-app-{}",
@@ -120,6 +122,7 @@ impl Workspace {
             profile: entry.map(|e| e.facility.profile()),
             year,
             writable,
+            review_writable,
             user: session.user.clone(),
             token: session.token.clone(),
             staff: session.staff_of(facility).to_vec(),
@@ -362,6 +365,27 @@ pub fn edit_inspection<T>(
         edit(&mut w.inspection, &stamp)?
     };
     persist(ws, Which::Inspection);
+    let mut w = ws.borrow_mut();
+    w.wake(Wake::Edit);
+    w.changed();
+    Ok(result)
+}
+
+/// Applies a reviewer's change to the review document, like [`edit_inspection`].
+///
+/// # Errors
+/// What the typed document refused (an empty reason or comment); nothing changed then.
+pub fn edit_review<T>(
+    ws: &Shared,
+    edit: impl FnOnce(&mut Review, &Inspection, &Stamp) -> Result<T, DocError>,
+) -> Result<T, DocError> {
+    let result = {
+        let mut guard = ws.borrow_mut();
+        let w = &mut *guard;
+        let stamp = w.stamp();
+        edit(&mut w.review, &w.inspection, &stamp)?
+    };
+    persist(ws, Which::Review);
     let mut w = ws.borrow_mut();
     w.wake(Wake::Edit);
     w.changed();

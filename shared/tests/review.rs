@@ -75,6 +75,20 @@ fn return_with_reason_then_approve_the_heads_of_the_inspection() {
     assert_eq!(state.state, ReviewState::Approved);
     assert_eq!(state.approved_heads, heads);
     assert!(state.reason.is_empty());
+    // Nothing changed since the approval; then one edit shows as changed since.
+    assert_eq!(inspection.changes_since(&heads), Some(Vec::new()));
+    let mut earlier = inspection.fork();
+    inspection
+        .set_status(&x, Some(zhigai_shared::Status::Compliant), &wang())
+        .unwrap();
+    let since = inspection.changes_since(&heads).unwrap();
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].subject.as_deref(), Some(x.as_str()));
+    // A replica that has not received the approved state cannot tell.
+    earlier
+        .set_status(&x, Some(zhigai_shared::Status::NonCompliant), &wang())
+        .unwrap();
+    assert_eq!(earlier.changes_since(&inspection.heads()), None);
     assert!(review.approve(&["nothex".to_owned()], &reviewer()).is_err());
     assert!(review.return_for_changes("   ", &reviewer()).is_err());
 }

@@ -6,6 +6,7 @@ use crate::i18n::Msg;
 use crate::workspace::Net;
 use yew::prelude::*;
 use yew_router::prelude::*;
+use zhigai_shared::access::Role;
 
 /// The sync state as the badge shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +103,9 @@ pub fn Header() -> Html {
             </div>
         </header>
         <nav class="tabs">
+            if matches!(w.user.role, Role::Reviewer | Role::Admin) {
+                <Link<Route> to={Route::County} classes="tab">{ format!("‹ {}", lang.t(Msg::Dashboard)) }</Link<Route>>
+            }
             <Link<Route> to={Route::Facility { fid: fid.clone() }} classes={classes!("tab", (!on_problems).then_some("active"))}>{ lang.t(Msg::Home) }</Link<Route>>
             <Link<Route> to={Route::Problems { fid: fid.clone() }} classes={classes!("tab", on_problems.then_some("active"))}>{ lang.t(Msg::Problems) }</Link<Route>>
         </nav>

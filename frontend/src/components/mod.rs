@@ -3,3 +3,4 @@
 pub mod conflicts;
 pub mod header;
 pub mod history;
+pub mod review;

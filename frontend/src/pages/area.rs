@@ -8,7 +8,7 @@ use crate::components::conflicts::ConflictBanner;
 use crate::components::history::History;
 use crate::i18n::Msg;
 use crate::pages::home::RefusedNotice;
-use crate::workspace::edit_inspection;
+use crate::workspace::{edit_inspection, edit_review};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -89,6 +89,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let ctx = use_context::<WsCtx>().expect("WsCtx");
     let lang = app.lang;
+    let comment_ref = use_node_ref();
     let template = Template::national();
     let id = ItemId::from(props.item.as_str());
     let Some(item) = template.item(&id) else {
@@ -133,6 +134,19 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             let _ = edit_inspection(&ws, |d, s| d.set_metric(&id, value, s));
         })
     };
+    let add_comment = {
+        let (ws, id, input) = (ctx.ws.clone(), id.clone(), comment_ref.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(field) = input.cast::<HtmlInputElement>() else {
+                return;
+            };
+            let text = field.value();
+            if edit_review(&ws, |r, _, s| r.add_comment(&id, text.trim(), s)).is_ok() {
+                field.set_value("");
+            }
+        })
+    };
     let needs_problem = matches!(view.status, Some(Status::NonCompliant | Status::Partial));
     html! {
         <article class={classes!("item", view.conflicted.then_some("conflicted"), (returned && !comments.is_empty()).then_some("commented"))}
@@ -166,6 +180,12 @@ pub fn ItemCard(props: &ItemProps) -> Html {
                     <span class="muted">{ format!(" — {} {}", c.author.as_ref().map(|a| a.name.clone()).unwrap_or_default(), c.at.map(short_time).unwrap_or_default()) }</span>
                 </p>
             }) }
+            if w.review_writable {
+                <form class="comment-form" onsubmit={add_comment}>
+                    <input ref={comment_ref} name="comment" placeholder={lang.t(Msg::CommentPlaceholder)} />
+                    <button class="button small" type="submit">{ lang.t(Msg::AddComment) }</button>
+                </form>
+            }
             <details class="guidance">
                 <summary>{ lang.t(Msg::Guidance) }</summary>
                 <p>{ guidance }</p>

@@ -5,6 +5,7 @@ use crate::app::{AppCtx, Route, WsCtx};
 use crate::clock::{short_time, today};
 use crate::components::conflicts::ConflictBanner;
 use crate::components::header::confirm;
+use crate::components::review::ReviewPanel;
 use crate::i18n::{Lang, Msg};
 use crate::state::problems::due_soon;
 use crate::workspace::edit_inspection;
@@ -89,6 +90,7 @@ pub fn HomePage() -> Html {
                 <Meter value={summary.answered} max={summary.applicable} />
             </section>
             <ConflictBanner />
+            <ReviewPanel />
             <section class="card review-card" data-review={review.state.code()}>
                 <h2>{ lang.t(Msg::ReviewTitle) }</h2>
                 <p>
@@ -150,6 +152,7 @@ pub fn HomePage() -> Html {
                 }) }
                 </ul>
             </section>
+            <p><Link<Route> to={Route::Print { fid: fid.clone() }} classes="button small print-link">{ lang.t(Msg::Print) }</Link<Route>></p>
             <ol class="areas">
             { for template.areas.iter().zip(summary.areas.iter()).map(|(area, counts)| html! {
                 <li class="area" key={area.id.to_string()} data-area={area.id.to_string()}>

@@ -1,6 +1,8 @@
 //! The app's pages.
 
 pub mod area;
+pub mod county;
 pub mod home;
 pub mod login;
+pub mod print;
 pub mod problems;

@@ -10,12 +10,12 @@ use crate::components::history::History;
 use crate::i18n::{Lang, Msg};
 use crate::pages::home::{DueBadge, RefusedNotice};
 use crate::state::problems::{ProblemFilter, days_left, sort_for_list};
-use crate::workspace::{Shared, edit_inspection};
+use crate::workspace::{Shared, edit_inspection, edit_review};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use zhigai_shared::api::User;
 use zhigai_shared::doc::{
-    Date, DocError, NewProblem, Owner, ProblemChange, ProblemStatus, ProblemView,
+    Date, DocError, NewProblem, Owner, ProblemChange, ProblemStatus, ProblemView, Verdict,
 };
 use zhigai_shared::{ItemId, ProblemId, Template};
 
@@ -345,6 +345,13 @@ pub fn ProblemCard(props: &CardProps) -> Html {
             }
         })
     };
+    let verify = |verdict: Verdict| {
+        let (ws, id) = (ctx.ws.clone(), id.clone());
+        Callback::from(move |_| {
+            let _ = edit_review(&ws, |r, _, s| r.verify(&id, verdict, s));
+        })
+    };
+    let can_verify = w.review_writable && p.status == ProblemStatus::Rectified;
     let overdue = left.is_some_and(|l| l < 0);
     html! {
         <li class={classes!("problem", "card", overdue.then_some("overdue"))} data-problem={id.to_string()} data-status={p.status.code()}>
@@ -392,6 +399,12 @@ pub fn ProblemCard(props: &CardProps) -> Html {
                 <p class={classes!("verification", v.verdict.code())}>
                     { format!("{}：{}", lang.t(Msg::Verification), lang.pick(v.verdict.label_zh(), v.verdict.label_en())) }
                 </p>
+            }
+            if can_verify {
+                <div class="form-actions verify">
+                    <button class="button small" onclick={verify(Verdict::Verified)}>{ lang.t(Msg::Verified) }</button>
+                    <button class="button small danger" onclick={verify(Verdict::Failed)}>{ lang.t(Msg::VerifyFailed) }</button>
+                </div>
             }
             <div class="item-foot">
                 <span class="muted">{ format!("{}：{}", lang.t(Msg::RecordedBy), p.created_by.map(|a| a.name).unwrap_or_default()) }</span>

@@ -271,8 +271,35 @@ impl DocCore {
 
     /// Every stamped change (oldest first, in causal order) whose note passes `keep`.
     pub(crate) fn history(&self, keep: impl Fn(&ChangeNoteView<'_>) -> bool) -> Vec<HistoryEntry> {
+        self.history_after(&[], keep)
+    }
+
+    /// The stamped changes not in the past of `heads` (hex), or `None` if this replica lacks one of them.
+    pub(crate) fn history_since(
+        &self,
+        heads: &[String],
+        keep: impl Fn(&ChangeNoteView<'_>) -> bool,
+    ) -> Option<Vec<HistoryEntry>> {
+        let hashes: Vec<ChangeHash> = heads
+            .iter()
+            .map(|h| h.parse::<ChangeHash>().ok())
+            .collect::<Option<_>>()?;
+        if hashes
+            .iter()
+            .any(|h| self.doc.get_change_meta_by_hash(h).is_none())
+        {
+            return None;
+        }
+        Some(self.history_after(&hashes, keep))
+    }
+
+    fn history_after(
+        &self,
+        after: &[ChangeHash],
+        keep: impl Fn(&ChangeNoteView<'_>) -> bool,
+    ) -> Vec<HistoryEntry> {
         self.doc
-            .get_changes_meta(&[])
+            .get_changes_meta(after)
             .into_iter()
             .filter_map(|meta| {
                 let note = ChangeNote::parse(meta.message.as_deref()?)?;

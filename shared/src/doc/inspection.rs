@@ -478,6 +478,13 @@ impl Inspection {
         self.core.history(|note| note.op() != Op::Genesis)
     }
 
+    /// What changed after the inspection stood at `heads` (an approval's heads): the changes made since,
+    /// oldest first; `None` while this replica has not yet received the approved state itself.
+    pub fn changes_since(&self, heads: &[String]) -> Option<Vec<HistoryEntry>> {
+        self.core
+            .history_since(heads, |note| note.op() != Op::Genesis)
+    }
+
     /// Every field that concurrent writes left with different values.
     pub fn conflicts(&self) -> Vec<Conflict<InspectionField>> {
         let mut out = Vec::new();

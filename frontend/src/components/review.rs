@@ -1,0 +1,84 @@
+//! The review panel beside a facility's merged inspection, for county reviewers: return for changes with a
+//! reason, approve (recording the inspection's heads), and what changed since an approval. Everything is
+//! written to the review document and reaches the facility's devices by sync.
+
+use crate::app::{AppCtx, WsCtx};
+use crate::components::header::confirm;
+use crate::i18n::Msg;
+use crate::workspace::edit_review;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+use zhigai_shared::doc::{ReviewState, Submission};
+
+/// The review panel (shown to users who may write the review).
+#[component]
+pub fn ReviewPanel() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let reason = use_node_ref();
+    let error = use_state(|| None::<String>);
+    let w = ctx.ws.borrow();
+    if !w.review_writable {
+        return html! {};
+    }
+    let state = w.review.state();
+    let submitted = w.inspection.submission().state == Submission::Submitted;
+    let since = (state.state == ReviewState::Approved)
+        .then(|| w.inspection.changes_since(&state.approved_heads));
+    let give_back = {
+        let (ws, reason, error) = (ctx.ws.clone(), reason.clone(), error.clone());
+        Callback::from(move |_| {
+            let text = reason
+                .cast::<HtmlTextAreaElement>()
+                .map(|t| t.value())
+                .unwrap_or_default();
+            match edit_review(&ws, |r, _, s| r.return_for_changes(text.trim(), s)) {
+                Ok(()) => error.set(None),
+                Err(_) => error.set(Some(lang.t(Msg::ReturnReasonPlaceholder).to_owned())),
+            }
+        })
+    };
+    let approve = {
+        let ws = ctx.ws.clone();
+        Callback::from(move |_| {
+            if confirm(lang.t(Msg::ApproveConfirm)) {
+                let _ = edit_review(&ws, |r, inspection, s| r.approve(&inspection.heads(), s));
+            }
+        })
+    };
+    html! {
+        <section class="card review-panel" data-review={state.state.code()}>
+            <h2>{ lang.t(Msg::ReviewPanel) }</h2>
+            if !submitted && state.state != ReviewState::Approved {
+                <p class="muted">{ lang.t(Msg::NotSubmittedYet) }</p>
+            }
+            if let Some(since) = since {
+                { match since {
+                    Some(changes) if changes.is_empty() => html! { <p class="muted">{ lang.t(Msg::NoChangeSinceApproval) }</p> },
+                    Some(changes) => {
+                        let mut subjects: Vec<String> = changes.iter().filter_map(|c| c.subject.clone()).collect();
+                        subjects.sort();
+                        subjects.dedup();
+                        html! {
+                            <p class="banner warn changed-since">
+                                { format!("{}（{}）：{}", lang.t(Msg::ChangedSinceApproval), changes.len(), subjects.join("、")) }
+                            </p>
+                        }
+                    }
+                    None => html! { <p class="muted">{ lang.t(Msg::ApprovedStateUnknown) }</p> },
+                } }
+            }
+            <label>{ lang.t(Msg::ReturnReason) }
+                <textarea ref={reason} name="reason" rows="2" placeholder={lang.t(Msg::ReturnReasonPlaceholder)} />
+            </label>
+            if let Some(e) = (*error).clone() {
+                <p class="banner error" role="alert">{ e }</p>
+            }
+            <div class="form-actions">
+                <button class="button danger return" onclick={give_back}>{ lang.t(Msg::ReturnButton) }</button>
+                <button class="button primary approve" onclick={approve}>{ lang.t(Msg::Approve) }</button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,381 @@
+//! The county overview for reviewers: coverage per wave (SVG), every facility by medical community with
+//! completion, compliance per area as a heatmap, open and overdue problems, review state and last sync —
+//! sortable and filterable — the overdue rectifications, and the exports. Served by the summary rows.
+
+use crate::api::{self, ApiFailure};
+use crate::app::{AppCtx, Route};
+use crate::clock::{short_time, today};
+use crate::i18n::{Lang, Msg};
+use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+use yew_router::prelude::*;
+use zhigai_shared::api::{CountySummary, OverdueRow, WaveCoverage};
+use zhigai_shared::calendar::phase;
+use zhigai_shared::doc::{ReviewState, Timestamp};
+use zhigai_shared::{FacilityType, Template};
+
+type Loaded<T> = Option<Result<T, (String, String)>>;
+
+fn say(lang: Lang, e: &(String, String)) -> String {
+    if lang == Lang::Zh {
+        e.0.clone()
+    } else {
+        e.1.clone()
+    }
+}
+
+/// The overview page.
+#[component]
+pub fn CountyPage() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let lang = app.lang;
+    let year = use_state(|| today().year());
+    let data = use_state(|| None::<Result<CountySummary, (String, String)>>);
+    let overdue = use_state(|| None::<Result<Vec<OverdueRow>, (String, String)>>);
+    let filter = use_state(Filter::default);
+    let busy = use_state(|| false);
+    let session = app.session.clone();
+    let token = session
+        .as_ref()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+    let county = session
+        .as_ref()
+        .map(|s| s.user.county_id.clone())
+        .unwrap_or_default();
+    {
+        let (data, overdue) = (data.clone(), overdue.clone());
+        let (token, county) = (token.clone(), county.clone());
+        use_effect_with(*year, move |year| {
+            let year = *year;
+            data.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                let failed = |e: ApiFailure| e.message();
+                data.set(Some(
+                    api::county_summary(&token, &county, year)
+                        .await
+                        .map_err(failed),
+                ));
+                overdue.set(Some(
+                    api::county_overdue(&token, &county, year)
+                        .await
+                        .map_err(failed),
+                ));
+            });
+        });
+    }
+    let Some(session) = session else {
+        return html! { <crate::pages::login::LoginPage /> };
+    };
+    let set_year = {
+        let year = year.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(y) = e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .parse()
+            {
+                year.set(y);
+            }
+        })
+    };
+    let export = |path: String| {
+        let (token, busy) = (token.clone(), busy.clone());
+        Callback::from(move |_| {
+            let (token, path, busy) = (token.clone(), path.clone(), busy.clone());
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = api::download(&token, &path).await;
+                busy.set(false);
+            });
+        })
+    };
+    let toggle = {
+        let set_lang = app.set_lang.clone();
+        Callback::from(move |_| set_lang.emit(lang.toggled()))
+    };
+    let logout = {
+        let set_session = app.set_session.clone();
+        let token = token.clone();
+        Callback::from(move |_| {
+            let token = token.clone();
+            wasm_bindgen_futures::spawn_local(async move { api::logout(&token).await });
+            set_session.emit(None);
+        })
+    };
+    let base = format!("/api/counties/{county}");
+    let y = *year;
+    let phase = phase(y, today().month());
+    html! {
+        <>
+        <header class="top">
+            <div class="top-title">
+                <h1>{ lang.t(Msg::Dashboard) }</h1>
+                <span class="facility-name">
+                    { data.as_ref().and_then(|d| d.as_ref().ok()).map(|d| d.county_name.clone()).unwrap_or_default() }
+                    { format!(" · {} · {}", session.user.display_name, lang.pick(phase.name_zh(), phase.name_en())) }
+                </span>
+            </div>
+            <div class="top-actions">
+                <button class="lang" onclick={toggle}>{ lang.t(Msg::SwitchLanguage) }</button>
+                <button class="lang" onclick={logout}>{ lang.t(Msg::Logout) }</button>
+            </div>
+        </header>
+        <main class="page county-page">
+            <div class="toolbar">
+                <label>{ lang.t(Msg::Year) }
+                    <select onchange={set_year}>
+                        { for (2026..=2028u16).map(|v| html! { <option value={v.to_string()} selected={v == y}>{ v }</option> }) }
+                    </select>
+                </label>
+                <button class="button small export-xlsx" disabled={*busy} onclick={export(format!("{base}/export.xlsx?year={y}"))}>{ lang.pick("导出 Excel", "Excel workbook") }</button>
+                <button class="button small" disabled={*busy} onclick={export(format!("{base}/export.csv?year={y}&table=facilities"))}>{ lang.pick("机构 CSV", "Facilities CSV") }</button>
+                <button class="button small" disabled={*busy} onclick={export(format!("{base}/export.csv?year={y}&table=problems"))}>{ lang.pick("问题 CSV", "Problems CSV") }</button>
+            </div>
+            { match &*data {
+                None => html! { <p class="muted" role="status">{ lang.t(Msg::Loading) }</p> },
+                Some(Err(e)) => html! { <p class="banner error" role="alert">{ say(lang, e) }</p> },
+                Some(Ok(d)) => html! {
+                    <>
+                    <Coverage waves={d.coverage.clone()} />
+                    <Overview data={d.clone()} filter={filter.clone()} />
+                    </>
+                },
+            } }
+            <OverdueList rows={(*overdue).clone()} />
+        </main>
+        </>
+    }
+}
+
+/// Props of [`Coverage`].
+#[derive(Properties, PartialEq)]
+pub struct CoverageProps {
+    /// The waves.
+    pub waves: Vec<WaveCoverage>,
+}
+
+/// Coverage per wave as bars: approved, submitted, of the total.
+#[component]
+pub fn Coverage(props: &CoverageProps) -> Html {
+    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    const W: u32 = 300;
+    let height = 34 * props.waves.len() as u32 + 10;
+    html! {
+        <section class="card coverage">
+            <h2>{ lang.pick("覆盖进度（各批次：已提交 / 已通过 / 总数）", "Coverage per wave: submitted / approved / total") }</h2>
+            <svg viewBox={format!("0 0 {} {height}", W + 170)} width="100%" role="img"
+                aria-label={lang.pick("覆盖进度图", "Coverage chart")}>
+            { for props.waves.iter().enumerate().map(|(i, c)| {
+                let y = 6 + 34 * i as u32;
+                let scale = |n: u32| (n * W).checked_div(c.total).unwrap_or(0);
+                html! {
+                    <g class="wave" data-wave={c.wave.to_string()}>
+                        <text x="0" y={(y + 17).to_string()} font-size="13">{ format!("{}{}", c.wave, lang.pick("年底", "")) }</text>
+                        <rect x="70" y={y.to_string()} width={W.to_string()} height="24" fill="#eaeef2" rx="4" />
+                        <rect x="70" y={y.to_string()} width={scale(c.submitted).to_string()} height="24" fill="#54aeff" rx="4" />
+                        <rect x="70" y={y.to_string()} width={scale(c.approved).to_string()} height="24" fill="#1a7f37" rx="4" />
+                        <text x={(W + 78).to_string()} y={(y + 17).to_string()} font-size="13">
+                            { format!("{} / {} / {}", c.submitted, c.approved, c.total) }
+                        </text>
+                    </g>
+                }
+            }) }
+            </svg>
+        </section>
+    }
+}
+
+/// Props of [`Overview`].
+#[derive(Properties, PartialEq)]
+pub struct OverviewProps {
+    /// The county's rows.
+    pub data: CountySummary,
+    /// The filter and sort state.
+    pub filter: UseStateHandle<Filter>,
+}
+
+fn since(ms: Option<i64>) -> String {
+    ms.map(|m| short_time(Timestamp(m)))
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+/// The facility table, grouped by medical community.
+#[component]
+pub fn Overview(props: &OverviewProps) -> Html {
+    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    let filter = props.filter.clone();
+    let rows = apply(&props.data.facilities, &filter);
+    let template = Template::national();
+    let select = |f: fn(&mut Filter, Option<String>)| {
+        let filter = filter.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let mut next = (*filter).clone();
+            f(&mut next, (!v.is_empty()).then_some(v));
+            filter.set(next);
+        })
+    };
+    let on_overdue = {
+        let filter = filter.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*filter).clone();
+            next.overdue_only = e.target_unchecked_into::<HtmlInputElement>().checked();
+            filter.set(next);
+        })
+    };
+    let sort = |by: SortBy, label: String| {
+        let filter = filter.clone();
+        let (current, desc) = filter.sort;
+        let arrow = if current == by {
+            if desc { " ▼" } else { " ▲" }
+        } else {
+            ""
+        };
+        let onclick = Callback::from(move |_| {
+            let mut next = (*filter).clone();
+            next.sort = (
+                by,
+                if next.sort.0 == by {
+                    !next.sort.1
+                } else {
+                    by != SortBy::Name
+                },
+            );
+            filter.set(next);
+        });
+        html! { <th><button class="sort" {onclick}>{ format!("{label}{arrow}") }</button></th> }
+    };
+    let mut groups: Vec<(Option<String>, String)> = props
+        .data
+        .communities
+        .iter()
+        .map(|c| (Some(c.id.clone()), c.name.clone()))
+        .collect();
+    groups.push((
+        None,
+        lang.pick("未加入医共体", "No medical community").to_owned(),
+    ));
+    let types = [
+        FacilityType::CentralTownship,
+        FacilityType::Township,
+        FacilityType::CommunityCentre,
+        FacilityType::CommunityStation,
+        FacilityType::VillageClinic,
+    ];
+    html! {
+        <section class="card overview">
+            <div class="filters">
+                <label>{ lang.pick("医共体", "Medical community") }
+                    <select onchange={select(|f, v| f.community = v)}>
+                        <option value="" selected={filter.community.is_none()}>{ lang.t(Msg::All) }</option>
+                        { for props.data.communities.iter().map(|c| html! { <option value={c.id.clone()} selected={filter.community.as_ref() == Some(&c.id)}>{ c.name.clone() }</option> }) }
+                    </select>
+                </label>
+                <label>{ lang.pick("机构类型", "Type") }
+                    <select onchange={select(|f, v| f.facility_type = v)}>
+                        <option value="" selected={filter.facility_type.is_none()}>{ lang.t(Msg::All) }</option>
+                        { for types.iter().map(|t| html! { <option value={t.code()} selected={filter.facility_type.as_deref() == Some(t.code())}>{ lang.pick(t.name_zh(), t.name_en()) }</option> }) }
+                    </select>
+                </label>
+                <label>{ lang.t(Msg::ReviewState) }
+                    <select name="review-state" onchange={select(|f, v| f.review_state = v)}>
+                        <option value="" selected={filter.review_state.is_none()}>{ lang.t(Msg::All) }</option>
+                        { for ReviewState::ALL.iter().map(|s| html! { <option value={s.code()} selected={filter.review_state.as_deref() == Some(s.code())}>{ lang.pick(s.label_zh(), s.label_en()) }</option> }) }
+                    </select>
+                </label>
+                <label class="check"><input type="checkbox" onchange={on_overdue} />{ lang.pick("只看有逾期问题的", "Only with overdue problems") }</label>
+            </div>
+            <div class="table-wrap">
+            <table class="overview-table">
+                <thead><tr>
+                    { sort(SortBy::Name, lang.t(Msg::Facility).to_owned()) }
+                    <th>{ lang.pick("类型", "Type") }</th>
+                    <th>{ lang.pick("批次", "Wave") }</th>
+                    { sort(SortBy::Completion, lang.t(Msg::Progress).to_owned()) }
+                    { for template.areas.iter().map(|a| html! { <th class="heat-head" title={lang.pick(&a.title_zh, &a.title_en).to_owned()}>{ a.id.to_string() }</th> }) }
+                    { sort(SortBy::NonCompliant, lang.t(Msg::NonCompliantShort).to_owned()) }
+                    { sort(SortBy::Overdue, lang.t(Msg::Overdue).to_owned()) }
+                    <th>{ lang.t(Msg::ReviewState) }</th>
+                    { sort(SortBy::LastSync, lang.pick("最后同步", "Last sync").to_owned()) }
+                </tr></thead>
+                { for groups.iter().filter_map(|(id, name)| {
+                    let members: Vec<_> = rows.iter().filter(|r| &r.community_id == id).collect();
+                    (!members.is_empty()).then(|| html! {
+                        <tbody>
+                            <tr class="group"><th colspan="17">{ format!("{name}（{}）", members.len()) }</th></tr>
+                            { for members.into_iter().map(|r| {
+                                let state = r.review_state.parse::<ReviewState>().ok();
+                                let kind = r.facility_type.parse::<FacilityType>().ok();
+                                html! {
+                                    <tr data-facility={r.facility_id.clone()} data-review={r.review_state.clone()}>
+                                        <td><Link<Route> to={Route::Facility { fid: r.facility_id.clone() }}>{ r.facility_name.clone() }</Link<Route>></td>
+                                        <td>{ kind.map(|k| lang.pick(k.name_zh(), k.name_en()).to_owned()).unwrap_or_default() }</td>
+                                        <td>{ r.wave }</td>
+                                        <td class="num">{ format!("{}%（{}/{}）", completion(r), r.answered, r.applicable) }</td>
+                                        { for r.areas.iter().map(|a| {
+                                            let pct = compliance(a);
+                                            html! { <td class={classes!("heat", heat(pct))} title={format!("{} {}/{}", a.area, a.compliant, a.answered)}>
+                                                { pct.map(|p| p.to_string()).unwrap_or_default() }
+                                            </td> }
+                                        }) }
+                                        <td class="num">{ r.areas.iter().map(|a| a.non_compliant).sum::<u32>() }</td>
+                                        <td class={classes!("num", (r.overdue_problems > 0).then_some("bad"))}>{ format!("{}/{}", r.overdue_problems, r.open_problems) }</td>
+                                        <td class={classes!("review-state", r.review_state.clone())}>{ state.map(|s| lang.pick(s.label_zh(), s.label_en()).to_owned()).unwrap_or_default() }</td>
+                                        <td>{ since(r.updated_at) }</td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    })
+                }) }
+            </table>
+            </div>
+            <p class="muted">{ lang.pick("热力图数字为各领域符合率%（符合 ÷ 已判定项）；逾期列为 逾期/未整改。", "Heatmap: compliance % per area (compliant ÷ judged items); overdue column: overdue/open.") }</p>
+        </section>
+    }
+}
+
+/// Props of [`OverdueList`].
+#[derive(Properties, PartialEq)]
+pub struct OverdueProps {
+    /// The rows, once loaded.
+    pub rows: Loaded<Vec<OverdueRow>>,
+}
+
+/// Overdue rectifications across the county.
+#[component]
+pub fn OverdueList(props: &OverdueProps) -> Html {
+    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    html! {
+        <section class="card overdue-list">
+            <h2>{ lang.pick("逾期未整改问题", "Overdue rectifications") }</h2>
+            { match &props.rows {
+                None => html! { <p class="muted">{ lang.t(Msg::Loading) }</p> },
+                Some(Err(e)) => html! { <p class="banner error">{ say(lang, e) }</p> },
+                Some(Ok(rows)) if rows.is_empty() => html! { <p class="muted">{ lang.t(Msg::NothingDue) }</p> },
+                Some(Ok(rows)) => html! {
+                    <div class="table-wrap"><table>
+                        <thead><tr>
+                            <th>{ lang.t(Msg::Facility) }</th><th>{ lang.t(Msg::Item) }</th><th>{ lang.t(Msg::Description) }</th>
+                            <th>{ lang.t(Msg::Owner) }</th><th>{ lang.t(Msg::Deadline) }</th><th>{ lang.pick("逾期天数", "Days overdue") }</th>
+                        </tr></thead>
+                        <tbody>
+                        { for rows.iter().map(|o| html! {
+                            <tr class="overdue-row">
+                                <td><Link<Route> to={Route::Problems { fid: o.facility_id.clone() }}>{ o.facility_name.clone() }</Link<Route>></td>
+                                <td>{ o.item_id.clone().unwrap_or_default() }</td>
+                                <td>{ o.description.clone() }</td>
+                                <td>{ o.owner_name.clone().unwrap_or_default() }</td>
+                                <td>{ o.deadline.clone() }</td>
+                                <td class="num bad">{ o.days_overdue }</td>
+                            </tr>
+                        }) }
+                        </tbody>
+                    </table></div>
+                },
+            } }
+        </section>
+    }
+}

@@ -1,0 +1,88 @@
+//! The printable self-inspection table of a facility-year: every applicable item with its status and
+//! note, the problem list with measures, owners and deadlines, and a signature line for the head. The print
+//! style sheet hides the app's chrome.
+
+use crate::app::{AppCtx, WsCtx};
+use crate::clock::today;
+use crate::i18n::Msg;
+use crate::pages::home::RefusedNotice;
+use yew::prelude::*;
+use zhigai_shared::Template;
+
+/// The print page.
+#[component]
+pub fn PrintPage() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = app.lang;
+    let w = ctx.ws.borrow();
+    if w.refused {
+        return html! { <RefusedNotice /> };
+    }
+    let template = Template::national();
+    let name = w
+        .facility_name
+        .clone()
+        .unwrap_or_else(|| w.facility_id.to_string());
+    let print = Callback::from(|_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.print();
+        }
+    });
+    let status_of = |s: Option<zhigai_shared::Status>| {
+        s.map(|s| lang.pick(s.label_zh(), s.label_en()).to_owned())
+            .unwrap_or_else(|| "—".to_owned())
+    };
+    let problems = w.inspection.problems();
+    html! {
+        <main class="page print-page">
+            <button class="button primary no-print" onclick={print}>{ lang.t(Msg::Print) }</button>
+            <h2 class="print-title">{ format!("{name} {} 年度医疗质量自查整改表", w.year) }</h2>
+            <p class="muted">{ format!("{}：{}", lang.pick("打印日期", "Printed"), today()) }</p>
+            <table class="print-table">
+                <thead><tr>
+                    <th>{ lang.pick("编号", "No.") }</th><th>{ lang.pick("检查内容", "Check item") }</th>
+                    <th>{ lang.pick("自查结果", "Result") }</th><th>{ lang.t(Msg::Note) }</th>
+                </tr></thead>
+                { for template.areas.iter().map(|area| html! {
+                    <tbody>
+                        <tr class="group"><th colspan="4">{ format!("{} {}", area.number_zh, lang.pick(&area.title_zh, &area.title_en)) }</th></tr>
+                        { for area.items.iter()
+                            .filter(|i| w.profile.as_ref().is_none_or(|p| i.applies_to.matches(p)))
+                            .map(|item| {
+                                let view = w.inspection.item(&item.id);
+                                html! {
+                                    <tr data-item={item.id.to_string()}>
+                                        <td>{ item.id.to_string() }</td>
+                                        <td>{ lang.pick(&item.text_zh, &item.text_en).to_owned() }</td>
+                                        <td class="result">{ status_of(view.as_ref().and_then(|v| v.status)) }</td>
+                                        <td>{ view.map(|v| v.note).unwrap_or_default() }</td>
+                                    </tr>
+                                }
+                            }) }
+                    </tbody>
+                }) }
+            </table>
+            <h3>{ lang.t(Msg::Problems) }</h3>
+            <table class="print-table problems">
+                <thead><tr>
+                    <th>{ lang.t(Msg::Item) }</th><th>{ lang.t(Msg::Description) }</th><th>{ lang.t(Msg::Measure) }</th>
+                    <th>{ lang.t(Msg::Owner) }</th><th>{ lang.t(Msg::Deadline) }</th><th>{ lang.t(Msg::FilterStatus) }</th>
+                </tr></thead>
+                <tbody>
+                { for problems.iter().map(|p| html! {
+                    <tr>
+                        <td>{ p.item.as_ref().map(ToString::to_string).unwrap_or_default() }</td>
+                        <td>{ p.description.clone() }</td>
+                        <td>{ p.measure.clone() }</td>
+                        <td>{ p.owner.as_ref().map(|o| o.name.clone()).unwrap_or_default() }</td>
+                        <td>{ p.deadline.map(|d| d.to_string()).unwrap_or_default() }</td>
+                        <td>{ lang.pick(p.status.label_zh(), p.status.label_en()) }</td>
+                    </tr>
+                }) }
+                </tbody>
+            </table>
+            <p class="signature">{ lang.pick("机构负责人（签字）：________________　　日期：____年____月____日", "Head of facility (signature): ________________   Date: ____________") }</p>
+        </main>
+    }
+}
