@@ -118,14 +118,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
 
     let mut tally = tally.lock().await;
     tally.latencies_ms.sort_by(f64::total_cmp);
-    let pct = |p: f64| -> f64 {
-        let l = &tally.latencies_ms;
-        if l.is_empty() {
-            f64::NAN
-        } else {
-            l[((l.len() as f64 - 1.0) * p).round() as usize]
-        }
-    };
+    let pct = |p: f64| crate::bench_county::percentile(&tally.latencies_ms, p);
     writeln!(out, "edits made:               {}", tally.edits)?;
     writeln!(
         out,

@@ -34,6 +34,8 @@ pub enum Command {
     Template(TemplateCommand),
     /// Load-test a server: simulated clients editing shared documents.
     Bench(crate::bench::BenchArgs),
+    /// Time the county dashboard's endpoints on a generated province (500 facilities per county).
+    BenchCounty(crate::bench_county::BenchCountyArgs),
 }
 
 /// `serve` flags.
@@ -199,6 +201,7 @@ pub async fn run(cli: Cli, out: &mut (impl Write + Send)) -> anyhow::Result<()> 
         Command::Admin(args) => admin(args, out).await,
         Command::Template(cmd) => template(cmd, out),
         Command::Bench(args) => crate::bench::run(args, out).await,
+        Command::BenchCounty(args) => crate::bench_county::run(args, out).await,
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod bench_county;
 pub mod cli;
 pub mod client;
 pub mod config;

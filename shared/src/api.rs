@@ -287,3 +287,24 @@ pub struct ApiErrorBody {
     /// The same in English.
     pub message_en: String,
 }
+
+/// One county's totals for a year: what a province-level roll-up lists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountyRollup {
+    /// The county.
+    pub county_id: String,
+    /// Its facilities.
+    pub facilities: i64,
+    /// Applicable items over all its facilities that synced.
+    pub applicable: i64,
+    /// Answered items.
+    pub answered: i64,
+    /// Facilities that submitted.
+    pub submitted: i64,
+    /// Facilities approved.
+    pub approved: i64,
+    /// Problems not rectified.
+    pub open_problems: i64,
+    /// Problems past their deadline and not rectified.
+    pub overdue_problems: i64,
+}

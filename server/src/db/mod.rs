@@ -12,7 +12,9 @@ use zhigai_shared::{FacilityId, UserId};
 
 pub use sql::{PgStore, SqliteStore};
 /// The rows the API hands out are the shared crate's API types.
-pub use zhigai_shared::api::{Community, County, Facility, Session, SummaryRow, User};
+pub use zhigai_shared::api::{
+    Community, County, CountyRollup, Facility, Session, SummaryRow, User,
+};
 
 /// A storage failure.
 #[derive(Debug, Error)]
@@ -181,6 +183,9 @@ pub trait Store: Send + Sync + 'static {
         year: i64,
         today: &str,
     ) -> Result<Vec<SummaryRow>, DbError>;
+
+    /// Every county's totals for `year` (a province's roll-up); `today` decides what is overdue.
+    async fn fetch_rollup(&self, year: i64, today: &str) -> Result<Vec<CountyRollup>, DbError>;
 
     /// Every problem of a county's facilities for `year`, by facility then deadline.
     async fn fetch_county_problems(

@@ -2,8 +2,8 @@
 //! and instantiated for each database by `sql_store!`.
 
 use super::{
-    Community, County, CountyProblem, DbError, DerivedRows, DocWrite, Facility, ProblemRow,
-    Session, Store, SummaryRow, User,
+    Community, County, CountyProblem, CountyRollup, DbError, DerivedRows, DocWrite, Facility,
+    ProblemRow, Session, Store, SummaryRow, User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
@@ -553,6 +553,51 @@ macro_rules! sql_store {
                                 .unwrap_or_else(|| "not_submitted".to_owned()),
                             last_edit_at: r.try_get("last_edit_at")?,
                             updated_at: r.try_get("updated_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn fetch_rollup(&self, year: i64, today: &str) -> Result<Vec<CountyRollup>, DbError> {
+                let totals = sqlx::query(
+                    "SELECT f.county_id, COUNT(*) AS facilities, \
+                     CAST(COALESCE(SUM(s.applicable), 0) AS BIGINT) AS applicable, \
+                     CAST(COALESCE(SUM(s.answered), 0) AS BIGINT) AS answered, \
+                     CAST(COALESCE(SUM(CASE WHEN s.submitted <> 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS submitted, \
+                     CAST(COALESCE(SUM(CASE WHEN s.review_state = 'approved' THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved, \
+                     CAST(COALESCE(SUM(s.open_problems), 0) AS BIGINT) AS open_problems \
+                     FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $1 \
+                     GROUP BY f.county_id ORDER BY f.county_id",
+                )
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                let overdue = sqlx::query(
+                    "SELECT f.county_id, COUNT(*) AS overdue FROM problems p JOIN facilities f ON f.id = p.facility_id \
+                     WHERE p.year = $1 AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $2 \
+                     GROUP BY f.county_id",
+                )
+                .bind(year)
+                .bind(today)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut overdue_by: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+                for r in &overdue {
+                    overdue_by.insert(r.try_get("county_id")?, r.try_get("overdue")?);
+                }
+                totals
+                    .iter()
+                    .map(|r| {
+                        let county_id: String = r.try_get("county_id")?;
+                        Ok(CountyRollup {
+                            overdue_problems: overdue_by.get(&county_id).copied().unwrap_or(0),
+                            county_id,
+                            facilities: r.try_get("facilities")?,
+                            applicable: r.try_get("applicable")?,
+                            answered: r.try_get("answered")?,
+                            submitted: r.try_get("submitted")?,
+                            approved: r.try_get("approved")?,
+                            open_problems: r.try_get("open_problems")?,
                         })
                     })
                     .collect()

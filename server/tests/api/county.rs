@@ -354,3 +354,43 @@ async fn another_county_gets_nothing(backend: Backend) {
     app.stop().await;
 }
 both!(another_county_gets_nothing);
+
+async fn the_province_rollup_adds_up_the_county_rows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reviewer = SyncClient::login(&app.base, "reviewer", PASSWORD)
+        .await
+        .unwrap();
+    let body = json(
+        &app,
+        reviewer.token(),
+        "/api/counties/demo-county/summary?year=2026",
+    )
+    .await;
+    let rows = body["facilities"].as_array().unwrap();
+    let today = body["today"].as_str().unwrap();
+    let rollup = app.store.fetch_rollup(2026, today).await.unwrap();
+    assert_eq!(rollup.len(), 2, "both counties");
+    let demo = rollup
+        .iter()
+        .find(|r| r.county_id == "demo-county")
+        .unwrap();
+    let sum = |key: &str| rows.iter().map(|r| r[key].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(demo.facilities as usize, rows.len());
+    assert_eq!(demo.answered, sum("answered"));
+    assert_eq!(demo.open_problems, sum("open_problems"));
+    assert_eq!(demo.overdue_problems, sum("overdue_problems"));
+    let submitted = rows.iter().filter(|r| r["submitted"] == true).count();
+    assert_eq!(demo.submitted as usize, submitted);
+    let approved = rows
+        .iter()
+        .filter(|r| r["review_state"] == "approved")
+        .count();
+    assert_eq!(demo.approved as usize, approved);
+    let other = rollup
+        .iter()
+        .find(|r| r.county_id == "other-county")
+        .unwrap();
+    assert_eq!((other.facilities, other.answered), (1, 0));
+    app.stop().await;
+}
+both!(the_province_rollup_adds_up_the_county_rows);
