@@ -4,7 +4,8 @@
 // exports and the printable table are checked on the way.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, PASSWORD, phone, login, synced } from "./harness.mjs";
+import { join } from "node:path";
+import { serverAndBrowser, PASSWORD, phone, login, screenshotDir, synced } from "./harness.mjs";
 
 const env = serverAndBrowser();
 const FACILITY = "liuhe";
@@ -33,6 +34,8 @@ test("return with a comment, fix, resubmit, approve: both sides see each step", 
   await reviewer.waitForSelector(`.overview-table tr[data-facility="${FACILITY}"]`);
   await reviewer.waitForSelector(".coverage svg .wave");
   assert.ok((await reviewer.$$(".overview-table tr[data-facility]")).length >= 14);
+  await reviewer.waitForSelector(".overdue-row");
+  await reviewer.screenshot({ path: join(screenshotDir(), "county-overview.png") });
 
   // An export downloads under its Chinese name.
   const [download] = await Promise.all([reviewer.waitForEvent("download"), reviewer.click("button.export-xlsx")]);
