@@ -29,6 +29,15 @@ async fn json(app: &TestApp, token: &str, path: &str) -> Value {
     r.json().await.unwrap()
 }
 
+/// A server with the demo county, and its reviewer logged in.
+async fn app_and_reviewer(backend: Backend) -> (TestApp, SyncClient) {
+    let app = spawn_app(backend).await;
+    let reviewer = SyncClient::login(&app.base, "reviewer", PASSWORD)
+        .await
+        .unwrap();
+    (app, reviewer)
+}
+
 /// A small deterministic generator, so a failure can be replayed.
 struct Lcg(u64);
 
@@ -165,10 +174,7 @@ async fn summary_rows_equal_the_typed_documents(backend: Backend) {
 both!(summary_rows_equal_the_typed_documents);
 
 async fn coverage_overdue_and_exports_agree_with_the_overview(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let reviewer = SyncClient::login(&app.base, "reviewer", PASSWORD)
-        .await
-        .unwrap();
+    let (app, reviewer) = app_and_reviewer(backend).await;
     let token = reviewer.token();
     let body = json(&app, token, "/api/counties/demo-county/summary?year=2026").await;
     let rows = body["facilities"].as_array().unwrap();
@@ -356,10 +362,7 @@ async fn another_county_gets_nothing(backend: Backend) {
 both!(another_county_gets_nothing);
 
 async fn the_province_rollup_adds_up_the_county_rows(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let reviewer = SyncClient::login(&app.base, "reviewer", PASSWORD)
-        .await
-        .unwrap();
+    let (app, reviewer) = app_and_reviewer(backend).await;
     let body = json(
         &app,
         reviewer.token(),
