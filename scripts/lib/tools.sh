@@ -96,7 +96,7 @@ ensure_stock_client() {
 # Headless Chromium and ChromeDriver from Debian (never a downloaded browser), with a CJK font so Chinese
 # renders in screenshots.
 ensure_chromium() {
-  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list 2>/dev/null | grep -i 'wenquanyi\|noto sans cjk' >/dev/null; then
     return
   fi
   say "installing Chromium, ChromeDriver and a Chinese font (Debian packages)"
