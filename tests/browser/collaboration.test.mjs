@@ -27,6 +27,24 @@ test("two staff editing one checklist converge, see the conflict and settle it o
   await a.fill('article[data-item="T1.04"] textarea', "制度已上墙");
   await b.waitForFunction(() => document.querySelector('article[data-item="T1.04"] textarea').value === "制度已上墙");
 
+  // Two people typing in one note: B's text arrives while A's caret sits mid-word, and A's next keystroke
+  // lands where A left the caret.
+  const note = 'article[data-item="T1.05"] textarea';
+  const value = (page) => page.$eval(note, (t) => t.value);
+  await a.click(note);
+  await a.keyboard.type("甲乙");
+  await a.keyboard.press("ArrowLeft");
+  await b.waitForFunction((sel) => document.querySelector(sel).value === "甲乙", note);
+  await b.click(note);
+  await b.keyboard.press("Home");
+  await b.keyboard.type("前");
+  await a.waitForFunction((sel) => document.querySelector(sel).value === "前甲乙", note);
+  await a.keyboard.type("中");
+  for (const page of [a, b]) {
+    await page.waitForFunction((sel) => document.querySelector(sel).value === "前甲中乙", note);
+  }
+  assert.equal(await value(a), await value(b));
+
   // The same item concurrently: B is offline while both set T1.03 to different values.
   await ctxB.setOffline(true);
   await b.waitForSelector('.sync[data-net="offline"]');

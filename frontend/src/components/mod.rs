@@ -3,4 +3,5 @@
 pub mod conflicts;
 pub mod header;
 pub mod history;
+pub mod note;
 pub mod review;

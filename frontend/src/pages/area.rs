@@ -6,10 +6,11 @@ use crate::app::{AppCtx, Route, WsCtx};
 use crate::clock::short_time;
 use crate::components::conflicts::ConflictBanner;
 use crate::components::history::History;
+use crate::components::note::NoteBox;
 use crate::i18n::Msg;
 use crate::pages::home::RefusedNotice;
 use crate::workspace::{edit_inspection, edit_review};
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::doc::{ReviewState, Status};
@@ -120,8 +121,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
     let on_note = {
         let ws = ctx.ws.clone();
         let id = id.clone();
-        Callback::from(move |e: InputEvent| {
-            let text = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+        Callback::from(move |text: String| {
             let _ = edit_inspection(&ws, |d, s| d.set_note(&id, &text, s));
         })
     };
@@ -171,8 +171,8 @@ pub fn ItemCard(props: &ItemProps) -> Html {
                 </label>
             }
             <label class="note">{ lang.t(Msg::Note) }
-                <textarea rows="2" placeholder={lang.t(Msg::NotePlaceholder)} disabled={!editable}
-                    value={view.note.clone()} oninput={on_note} />
+                <NoteBox value={view.note.clone()} disabled={!editable}
+                    placeholder={lang.t(Msg::NotePlaceholder)} oninput={on_note} />
             </label>
             { for comments.iter().map(|c| html! {
                 <p class="review-comment" role="note">
