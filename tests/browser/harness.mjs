@@ -68,6 +68,13 @@ export class Server {
     await exited;
   }
 
+  /** Runs `zhigai-server admin …` against this server's database. */
+  async admin(...args) {
+    const proc = spawn(SERVER, ["admin", "--database-url", this.db, ...args], { stdio: "ignore" });
+    const code = await new Promise((r) => proc.once("exit", r));
+    if (code !== 0) throw new Error(`admin ${args.join(" ")} exited ${code}`);
+  }
+
   /** Logs in over the API, for checks made beside the browser. */
   async token(username) {
     const r = await fetch(`${this.url}/api/login`, {

@@ -96,3 +96,45 @@ test("return with a comment, fix, resubmit, approve: both sides see each step", 
   assert.match(await clinic.textContent(".signature"), /机构负责人（签字）/);
   await reviewerCtx.close();
 });
+
+test("two reviewers deciding differently at once both see the conflict and one tap settles it", async () => {
+  const { server, browser } = env;
+  await server.admin("add-user", "--username", "reviewer2", "--name", "医共体钱审核", "--role", "reviewer",
+    "--county", "demo-county", "--password", PASSWORD);
+  const pages = [];
+  for (const username of ["reviewer", "reviewer2"]) {
+    const ctx = await desktop(browser);
+    const page = await ctx.newPage();
+    page.on("dialog", (d) => d.accept());
+    await page.goto(server.url);
+    await page.fill("input[name=username]", username);
+    await page.fill("input[name=password]", PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForSelector(".overview-table tr[data-facility]");
+    await page.goto(`${server.url}/f/chengguan`);
+    await page.waitForSelector(".review-panel");
+    await synced(page);
+    pages.push({ ctx, page });
+  }
+  const [one, two] = pages;
+  await two.ctx.setOffline(true);
+  await two.page.waitForSelector('.sync[data-net="offline"]');
+  await two.page.fill(".review-panel textarea[name=reason]", "请补充培训签到表");
+  await two.page.click(".review-panel button.return");
+  await one.page.click(".review-panel button.approve");
+  await one.page.waitForSelector('.review-panel[data-review="approved"]');
+  await synced(one.page);
+  await two.ctx.setOffline(false);
+  for (const { page } of pages) {
+    await page.waitForSelector(".review-conflict", { timeout: 60_000 });
+    const text = await page.textContent(".review-conflict");
+    assert.match(text, /已通过/);
+    assert.match(text, /退回修改/);
+  }
+  await one.page.click('.review-conflict button.keep:has-text("退回修改")');
+  for (const { page } of pages) {
+    await page.waitForSelector(".review-conflict", { state: "detached", timeout: 60_000 });
+    await page.waitForSelector('.review-panel[data-review="returned"]');
+  }
+  for (const { ctx } of pages) await ctx.close();
+});

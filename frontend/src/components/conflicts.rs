@@ -66,6 +66,8 @@ pub fn value_label(value: &FieldValue, lang: Lang) -> String {
         (Lang::En, FieldValue::Status(s)) => s.label_en().to_owned(),
         (Lang::En, FieldValue::ProblemStatus(s)) => s.label_en().to_owned(),
         (Lang::En, FieldValue::Submission(s)) => s.label_en().to_owned(),
+        (Lang::En, FieldValue::ReviewState(s)) => s.label_en().to_owned(),
+        (Lang::En, FieldValue::Verdict(v)) => v.label_en().to_owned(),
         (Lang::En, FieldValue::None) => "(empty)".to_owned(),
         _ => value.label_zh(),
     }

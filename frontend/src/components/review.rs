@@ -3,12 +3,13 @@
 //! written to the review document and reaches the facility's devices by sync.
 
 use crate::app::{AppCtx, WsCtx};
+use crate::components::conflicts::value_label;
 use crate::components::header::confirm;
 use crate::i18n::Msg;
 use crate::workspace::edit_review;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
-use zhigai_shared::doc::{ReviewState, Submission};
+use zhigai_shared::doc::{ReviewField, ReviewState, Submission};
 
 /// The review panel (shown to users who may write the review).
 #[component]
@@ -47,9 +48,45 @@ pub fn ReviewPanel() -> Html {
             }
         })
     };
+    // Two reviewers who decided differently at the same time: both decisions show until one is kept.
+    let conflicts = w.review.conflicts();
     html! {
         <section class="card review-panel" data-review={state.state.code()}>
             <h2>{ lang.t(Msg::ReviewPanel) }</h2>
+            if !conflicts.is_empty() {
+                <div class="banner conflict review-conflict" role="alert">
+                    <p>{ lang.t(Msg::ConflictHint) }</p>
+                    { for conflicts.into_iter().map(|c| {
+                        let field = match &c.field {
+                            ReviewField::State => lang.t(Msg::ReviewState).to_owned(),
+                            ReviewField::Verification { problem } => format!(
+                                "{}「{}」",
+                                lang.t(Msg::Verification),
+                                w.inspection.problem(problem).map(|p| p.description).unwrap_or_default()
+                            ),
+                        };
+                        html! {
+                            <div class="conflict-row">
+                                <div class="conflict-field">{ field }</div>
+                                <div class="conflict-values">
+                                { for c.values.into_iter().map(|v| {
+                                    let who = v.author.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+                                    let text = format!("{} {}（{who}）", lang.t(Msg::Keep), value_label(&v.value, lang));
+                                    let onclick = {
+                                        let (ws, field, value) = (ctx.ws.clone(), c.field.clone(), v.value.clone());
+                                        Callback::from(move |_| {
+                                            let (field, value) = (field.clone(), value.clone());
+                                            let _ = edit_review(&ws, |r, _, s| r.resolve(&field, value, s));
+                                        })
+                                    };
+                                    html! { <button class="button keep" {onclick}>{ text }</button> }
+                                }) }
+                                </div>
+                            </div>
+                        }
+                    }) }
+                </div>
+            }
             if !submitted && state.state != ReviewState::Approved {
                 <p class="muted">{ lang.t(Msg::NotSubmittedYet) }</p>
             }
