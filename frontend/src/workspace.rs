@@ -7,16 +7,20 @@ use crate::session::{self, SavedSession};
 use crate::store::{COMPACT_AFTER, DocStore};
 use futures::channel::mpsc::UnboundedSender;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 use zhigai_shared::api::User;
-use zhigai_shared::doc::{Author, DocError, Inspection, Review, Stamp, Timestamp};
+use zhigai_shared::doc::{Author, DocError, HistoryEntry, Inspection, Review, Stamp, Timestamp};
 use zhigai_shared::sync::{DocKind, DocumentId, RepoClient};
 use zhigai_shared::{FacilityId, FacilityProfile, Template, Year};
 
 /// The IndexedDB database the app keeps its documents in.
 pub const DB_NAME: &str = "zhigai";
+
+/// The latest change per subject.
+type LastChanges = BTreeMap<String, HistoryEntry>;
 
 /// The workspace as the UI and the sync task share it.
 pub type Shared = Rc<RefCell<Workspace>>;
@@ -91,6 +95,8 @@ pub struct Workspace {
     pub revision: u64,
     /// False once closed: the sync task ends.
     pub alive: bool,
+    /// The latest change per item and problem, computed once per revision (one pass over the log).
+    last_changes: RefCell<Option<(u64, Rc<LastChanges>)>>,
     store: Option<Rc<DocStore>>,
     wake: Option<UnboundedSender<Wake>>,
     notify: Callback<()>,
@@ -139,6 +145,7 @@ impl Workspace {
             pending_writes: 0,
             revision: 0,
             alive: true,
+            last_changes: RefCell::new(None),
             store: None,
             wake: None,
             notify,
@@ -151,6 +158,20 @@ impl Workspace {
             Author::new(self.user.id.clone(), self.user.display_name.clone()),
             Timestamp(js_sys::Date::now() as i64),
         )
+    }
+
+    /// Who changed `subject` (an item or problem id) last, and when.
+    pub fn last_change(&self, subject: &str) -> Option<HistoryEntry> {
+        let mut cache = self.last_changes.borrow_mut();
+        let fresh = match &*cache {
+            Some((revision, map)) if *revision == self.revision => map.clone(),
+            _ => {
+                let map = Rc::new(self.inspection.last_changes());
+                *cache = Some((self.revision, map.clone()));
+                map
+            }
+        };
+        fresh.get(subject).cloned()
     }
 
     /// Changes not yet acknowledged by the server, over both documents.

@@ -416,3 +416,33 @@ fn every_template_item_has_its_place_in_the_document() {
             .all(|i| i.status.is_none() && i.note.is_empty())
     );
 }
+
+#[test]
+fn one_pass_over_the_log_gives_each_items_last_change_as_item_does() {
+    let mut a = new_inspection();
+    let mut b = new_inspection();
+    a.set_status(
+        &item("T1.01"),
+        Some(Status::Compliant),
+        &stamp("u1", "王", 10),
+    )
+    .unwrap();
+    b.set_note(&item("T1.01"), "已核实", &stamp("u2", "李", 20))
+        .unwrap();
+    b.set_status(&item("T2.01"), Some(Status::Partial), &stamp("u2", "李", 5))
+        .unwrap();
+    a.set_note(&item("T2.01"), "见会议纪要", &stamp("u1", "王", 30))
+        .unwrap();
+    sync_pair(&mut a, &mut b);
+    let last = a.last_changes();
+    for id in ["T1.01", "T2.01"] {
+        let view = a.item(&item(id)).unwrap();
+        assert_eq!(last.get(id), view.last_change.as_ref(), "{id}");
+        let state = a.item_state(&item(id)).unwrap();
+        assert_eq!((state.status, &state.note), (view.status, &view.note));
+        assert!(state.last_change.is_none());
+    }
+    assert_eq!(last["T1.01"].author.name, "李");
+    assert_eq!(last["T2.01"].author.name, "王");
+    assert!(!last.contains_key("T3.01"));
+}

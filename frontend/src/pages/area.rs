@@ -97,7 +97,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
         return html! {};
     };
     let w = ctx.ws.borrow();
-    let Some(view) = w.inspection.item(&id) else {
+    let Some(view) = w.inspection.item_state(&id) else {
         return html! {};
     };
     let editable = w.editable();
@@ -193,7 +193,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             </details>
             <div class="item-foot">
                 <span class="last-change">
-                { match &view.last_change {
+                { match &w.last_change(id.as_str()) {
                     Some(c) => format!("{}：{} {}", lang.t(Msg::LastChanged), c.author.name, short_time(c.at)),
                     None => lang.t(Msg::NeverChanged).to_owned(),
                 } }

@@ -50,7 +50,7 @@ pub fn PrintPage() -> Html {
                         { for area.items.iter()
                             .filter(|i| w.profile.as_ref().is_none_or(|p| i.applies_to.matches(p)))
                             .map(|item| {
-                                let view = w.inspection.item(&item.id);
+                                let view = w.inspection.item_state(&item.id);
                                 html! {
                                     <tr data-item={item.id.to_string()}>
                                         <td>{ item.id.to_string() }</td>

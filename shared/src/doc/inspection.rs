@@ -332,6 +332,30 @@ impl Inspection {
         Some(self.item_view(item, &obj, last))
     }
 
+    /// What one item says now, without its last change (which needs the change log): for views that
+    /// render many items and take the last changes from one [`Self::last_changes`] pass.
+    pub fn item_state(&self, item: &ItemId) -> Option<ItemView> {
+        let obj = self.item_obj(item).ok()?;
+        Some(self.item_view(item, &obj, None))
+    }
+
+    /// The latest change of every subject (item or problem id), from one pass over the change log.
+    pub fn last_changes(&self) -> BTreeMap<String, HistoryEntry> {
+        let mut last: BTreeMap<String, HistoryEntry> = BTreeMap::new();
+        for entry in self.core.history(|note| note.subject().is_some()) {
+            let Some(subject) = entry.subject.clone() else {
+                continue;
+            };
+            match last.get(&subject) {
+                Some(seen) if latest_first(seen, &entry).is_ge() => {}
+                _ => {
+                    last.insert(subject, entry);
+                }
+            }
+        }
+        last
+    }
+
     fn item_view(&self, id: &ItemId, obj: &ObjId, last_change: Option<HistoryEntry>) -> ItemView {
         ItemView {
             id: id.clone(),
