@@ -11,6 +11,9 @@ use thiserror::Error;
 
 /// The national baseline's data file.
 const NATIONAL_2026: &str = include_str!("../../data/national-2026.toml");
+/// The same file as JSON, converted by `build.rs`: what `national()` reads, so the wasm app needs no TOML
+/// parser.
+const NATIONAL_2026_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/national-2026.json"));
 
 /// A template file that cannot be used.
 #[derive(Debug, Error)]
@@ -18,6 +21,9 @@ pub enum TemplateError {
     /// Not valid TOML of the template's shape.
     #[error("template file is malformed: {0}")]
     Format(#[from] toml::de::Error),
+    /// Not valid JSON of the template's shape.
+    #[error("template JSON is malformed: {0}")]
+    Json(#[from] serde_json::Error),
     /// Valid TOML, but a rule of templates is broken.
     #[error("template is invalid: {0}")]
     Invalid(String),
@@ -157,7 +163,7 @@ impl Template {
     pub fn national() -> &'static Template {
         static NATIONAL: OnceLock<Template> = OnceLock::new();
         NATIONAL.get_or_init(|| {
-            Template::from_toml(NATIONAL_2026)
+            Template::from_json(NATIONAL_2026_JSON)
                 .expect("the embedded national template is valid (tested)")
         })
     }
@@ -175,6 +181,16 @@ impl Template {
     /// formed ids, empty texts, or an item whose rule reaches beyond its area's.
     pub fn from_toml(text: &str) -> Result<Template, TemplateError> {
         let mut template: Template = toml::from_str(text)?;
+        template.normalise()?;
+        Ok(template)
+    }
+
+    /// Parses and validates a template in its JSON form (the TOML file converted at build time).
+    ///
+    /// # Errors
+    /// [`TemplateError::Json`] for malformed JSON; [`TemplateError::Invalid`] as for [`Self::from_toml`].
+    pub fn from_json(text: &str) -> Result<Template, TemplateError> {
+        let mut template: Template = serde_json::from_str(text)?;
         template.normalise()?;
         Ok(template)
     }

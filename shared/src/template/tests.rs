@@ -268,3 +268,15 @@ fn broken_templates_are_refused_with_a_reason() {
         matches!(Template::from_toml(&wider), Err(TemplateError::Invalid(m)) if m.contains("beyond"))
     );
 }
+
+#[test]
+fn the_build_time_json_is_the_toml_file() {
+    assert_eq!(
+        Template::from_json(NATIONAL_2026_JSON).unwrap(),
+        Template::from_toml(NATIONAL_2026).unwrap()
+    );
+    assert!(matches!(
+        Template::from_json("{"),
+        Err(TemplateError::Json(_))
+    ));
+}
