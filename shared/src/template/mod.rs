@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use thiserror::Error;
 
 /// The national baseline's data file.
+#[cfg(test)]
 const NATIONAL_2026: &str = include_str!("../../data/national-2026.toml");
 /// The same file as JSON, converted by `build.rs`: what `national()` reads, so the wasm app needs no TOML
 /// parser.
