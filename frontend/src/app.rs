@@ -173,6 +173,21 @@ fn switch(route: Route) -> Html {
     }
 }
 
+/// Shown when the server refused the facility's documents.
+#[component]
+fn RefusedNotice() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let mine = app.session.as_ref().and_then(|s| s.home_facility());
+    html! {
+        <main class="page">
+            <div class="banner error refused" role="alert">{ app.lang.t(Msg::Refused) }</div>
+            if let Some(fid) = mine {
+                <Link<Route> to={Route::Facility { fid }} classes="button">{ app.lang.t(Msg::BackToMine) }</Link<Route>>
+            }
+        </main>
+    }
+}
+
 #[component]
 fn NotFoundPage() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
@@ -274,12 +289,17 @@ pub fn FacilityShell(props: &ShellProps) -> Html {
     let Some(shared) = (*ws).clone() else {
         return html! { <main class="page"><p>{ app.lang.t(Msg::Loading) }</p></main> };
     };
-    let revision = shared.borrow().revision;
+    let (revision, refused) = {
+        let w = shared.borrow();
+        (w.revision, w.refused)
+    };
     let ctx = WsCtx {
         ws: shared,
         revision,
     };
     let page = match &props.page {
+        // The server refused this facility's documents to this user: no page of it is shown.
+        _ if refused => html! { <RefusedNotice /> },
         Page::Home => html! { <HomePage /> },
         Page::Area(area) => html! { <AreaPage area={area.clone()} /> },
         Page::Problems(item) => html! { <ProblemsPage item={item.clone()} /> },

@@ -6,7 +6,7 @@
 use idb::{Database, DatabaseEvent, Factory, KeyRange, ObjectStoreParams, TransactionMode};
 use js_sys::Uint8Array;
 use std::cell::Cell;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 const VERSION: u32 = 1;
 const SNAPSHOTS: &str = "snapshots";
@@ -76,8 +76,6 @@ fn bytes_of(value: &JsValue) -> Option<Vec<u8>> {
                 .map(|b| Uint8Array::new(b).to_vec())
         })
 }
-
-use wasm_bindgen::JsCast;
 
 impl DocStore {
     /// Opens (creating on first use) the database `name`.

@@ -12,7 +12,9 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 use zhigai_shared::api::User;
-use zhigai_shared::doc::{Author, DocError, HistoryEntry, Inspection, Review, Stamp, Timestamp};
+use zhigai_shared::doc::{
+    Author, DocError, HistoryEntry, Inspection, Review, Stamp, SyncState, Timestamp,
+};
 use zhigai_shared::sync::{DocKind, DocumentId, RepoClient};
 use zhigai_shared::{FacilityId, FacilityProfile, Template, Year};
 
@@ -156,7 +158,7 @@ impl Workspace {
     pub fn stamp(&self) -> Stamp {
         Stamp::new(
             Author::new(self.user.id.clone(), self.user.display_name.clone()),
-            Timestamp(js_sys::Date::now() as i64),
+            Timestamp(crate::clock::now_ms()),
         )
     }
 
@@ -221,9 +223,25 @@ impl Workspace {
         self.wake(Wake::Stop);
     }
 
-    /// The document id's key in IndexedDB.
-    fn key(id: DocumentId) -> String {
-        id.to_string()
+    /// Takes a document read from the device: restores its sync state and hands it back, or records why it
+    /// could not be read (the server then sends it again).
+    fn adopt<D>(
+        &mut self,
+        id: DocumentId,
+        loaded: Result<(D, Option<SyncState>), String>,
+    ) -> Option<D> {
+        match loaded {
+            Ok((doc, sync)) => {
+                if let Some(state) = sync {
+                    self.client.restore(id, state);
+                }
+                Some(doc)
+            }
+            Err(e) => {
+                self.error = Some((Msg::StorageUnreadable, e));
+                None
+            }
+        }
     }
 }
 
@@ -243,35 +261,22 @@ pub async fn open(ws: Shared) {
     };
     let actor = session::device_actor();
     if let Some(store) = &store {
-        match load_doc(store, inspection_id, |snapshot| match snapshot {
+        let inspection = load_doc(store, inspection_id, |snapshot| match snapshot {
             Some(bytes) => Inspection::load(bytes),
             None => Inspection::create(&facility, year, Template::national()),
         })
-        .await
-        {
-            Ok((doc, sync)) => {
-                let mut w = ws.borrow_mut();
-                w.inspection = doc;
-                if let Some(state) = sync {
-                    w.client.restore(inspection_id, state);
-                }
-            }
-            Err(e) => ws.borrow_mut().error = Some((Msg::StorageUnreadable, e)),
-        }
-        match load_doc(store, review_id, |snapshot| match snapshot {
+        .await;
+        let review = load_doc(store, review_id, |snapshot| match snapshot {
             Some(bytes) => Review::load(bytes),
             None => Review::create(&facility, year),
         })
-        .await
-        {
-            Ok((doc, sync)) => {
-                let mut w = ws.borrow_mut();
-                w.review = doc;
-                if let Some(state) = sync {
-                    w.client.restore(review_id, state);
-                }
-            }
-            Err(e) => ws.borrow_mut().error = Some((Msg::StorageUnreadable, e)),
+        .await;
+        let mut w = ws.borrow_mut();
+        if let Some(doc) = w.adopt(inspection_id, inspection) {
+            w.inspection = doc;
+        }
+        if let Some(doc) = w.adopt(review_id, review) {
+            w.review = doc;
         }
     }
     let mut w = ws.borrow_mut();
@@ -310,8 +315,8 @@ async fn load_doc<D: Loadable>(
     store: &DocStore,
     id: DocumentId,
     start: impl Fn(Option<&[u8]>) -> Result<D, DocError>,
-) -> Result<(D, Option<zhigai_shared::doc::SyncState>), String> {
-    let key = Workspace::key(id);
+) -> Result<(D, Option<SyncState>), String> {
+    let key = id.to_string();
     let stored = store.load(&key).await.map_err(|e| e.0)?;
     let mut doc = match start(stored.snapshot.as_deref()) {
         Ok(doc) => doc,
@@ -328,9 +333,7 @@ async fn load_doc<D: Loadable>(
         let snapshot = doc.save();
         let _ = store.compact(&key, &snapshot, last).await;
     }
-    let sync = stored
-        .sync_state
-        .and_then(|b| zhigai_shared::doc::SyncState::decode(&b).ok());
+    let sync = stored.sync_state.and_then(|b| SyncState::decode(&b).ok());
     Ok((doc, sync))
 }
 
@@ -354,7 +357,7 @@ pub fn persist(ws: &Shared, which: Which) {
         };
         let sync = w.client.state(id).map(|s| s.encode());
         w.pending_writes += 1;
-        (store, Workspace::key(id), chunk, sync)
+        (store, id.to_string(), chunk, sync)
     };
     let ws = ws.clone();
     spawn_local(async move {
@@ -385,11 +388,16 @@ pub fn edit_inspection<T>(
         let stamp = w.stamp();
         edit(&mut w.inspection, &stamp)?
     };
-    persist(ws, Which::Inspection);
+    edited(ws, Which::Inspection);
+    Ok(result)
+}
+
+/// After a local edit: store it, wake the sync task, re-render.
+fn edited(ws: &Shared, which: Which) {
+    persist(ws, which);
     let mut w = ws.borrow_mut();
     w.wake(Wake::Edit);
     w.changed();
-    Ok(result)
 }
 
 /// Applies a reviewer's change to the review document, like [`edit_inspection`].
@@ -406,9 +414,6 @@ pub fn edit_review<T>(
         let stamp = w.stamp();
         edit(&mut w.review, &w.inspection, &stamp)?
     };
-    persist(ws, Which::Review);
-    let mut w = ws.borrow_mut();
-    w.wake(Wake::Edit);
-    w.changed();
+    edited(ws, Which::Review);
     Ok(result)
 }

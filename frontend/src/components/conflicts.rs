@@ -91,28 +91,36 @@ pub fn ConflictBanner(props: &ConflictProps) -> Html {
             <p>{ lang.t(Msg::ConflictHint) }</p>
             { for conflicts.into_iter().map(|c| {
                 let label = field_label(&w.inspection, &c.field, lang);
-                html! {
-                    <div class="conflict-row">
-                        <div class="conflict-field">{ label }</div>
-                        <div class="conflict-values">
-                        { for c.values.iter().map(|v| {
-                            let who = v.author.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                            let text = format!("{} {}（{}）", lang.t(Msg::Keep), value_label(&v.value, lang), who);
-                            let onclick = {
-                                let ws = ctx.ws.clone();
-                                let field = c.field.clone();
-                                let value = v.value.clone();
-                                Callback::from(move |_| {
-                                    let (field, value) = (field.clone(), value.clone());
-                                    let _ = edit_inspection(&ws, |d, s| d.resolve(&field, value, s));
-                                })
-                            };
-                            html! { <button class="button keep" disabled={!editable} {onclick}>{ text }</button> }
-                        }) }
-                        </div>
-                    </div>
-                }
+                let ws = ctx.ws.clone();
+                conflict_row(label, c, lang, editable, move |field, value| {
+                    let _ = edit_inspection(&ws, |d, s| d.resolve(&field, value, s));
+                })
             }) }
         </section>
+    }
+}
+
+/// One conflicting field: its name and a 保留 button per standing value with who wrote it; `keep` settles
+/// the field on the value tapped.
+pub fn conflict_row<F: Clone + 'static>(
+    label: String,
+    conflict: Conflict<F>,
+    lang: Lang,
+    enabled: bool,
+    keep: impl Fn(F, FieldValue) + Clone + 'static,
+) -> Html {
+    html! {
+        <div class="conflict-row">
+            <div class="conflict-field">{ label }</div>
+            <div class="conflict-values">
+            { for conflict.values.into_iter().map(|v| {
+                let who = v.author.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+                let text = format!("{} {}（{who}）", lang.t(Msg::Keep), value_label(&v.value, lang));
+                let (keep, field, value) = (keep.clone(), conflict.field.clone(), v.value);
+                let onclick = Callback::from(move |_| keep(field.clone(), value.clone()));
+                html! { <button class="button keep" disabled={!enabled} {onclick}>{ text }</button> }
+            }) }
+            </div>
+        </div>
     }
 }

@@ -62,22 +62,6 @@ pub fn Header() -> Html {
         route,
         Some(Route::Problems { .. } | Route::ProblemsForItem { .. })
     );
-    let toggle = {
-        let set_lang = app.set_lang.clone();
-        Callback::from(move |_| set_lang.emit(lang.toggled()))
-    };
-    let logout = {
-        let set_session = app.set_session.clone();
-        let token = w.token.clone();
-        Callback::from(move |_| {
-            if unsynced > 0 && !confirm(lang.t(Msg::LogoutUnsynced)) {
-                return;
-            }
-            let token = token.clone();
-            wasm_bindgen_futures::spawn_local(async move { crate::api::logout(&token).await });
-            set_session.emit(None);
-        })
-    };
     let relogin = {
         let set_session = app.set_session.clone();
         Callback::from(move |_| set_session.emit(None))
@@ -98,8 +82,8 @@ pub fn Header() -> Html {
                         <span class="unsynced">{ format!(" · {unsynced} {}", lang.t(Msg::Unsynced)) }</span>
                     }
                 </span>
-                <button class="lang" onclick={toggle}>{ lang.t(Msg::SwitchLanguage) }</button>
-                <button class="lang" onclick={logout}>{ lang.t(Msg::Logout) }</button>
+                <LangButton />
+                <LogoutButton {unsynced} />
             </div>
         </header>
         <nav class="tabs">
@@ -120,6 +104,44 @@ pub fn Header() -> Html {
         }
         </>
     }
+}
+
+/// English / 中文.
+#[component]
+pub fn LangButton() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let lang = app.lang;
+    let onclick = Callback::from(move |_| app.set_lang.emit(lang.toggled()));
+    html! { <button class="lang" {onclick}>{ lang.t(Msg::SwitchLanguage) }</button> }
+}
+
+/// Props of [`LogoutButton`].
+#[derive(Properties, PartialEq)]
+pub struct LogoutProps {
+    /// Changes on this device the server does not have yet: logging out asks first.
+    #[prop_or_default]
+    pub unsynced: usize,
+}
+
+/// Ends the session on the server and forgets it here; the documents stay on the device.
+#[component]
+pub fn LogoutButton(props: &LogoutProps) -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let (lang, unsynced) = (app.lang, props.unsynced);
+    let token = app
+        .session
+        .as_ref()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+    let onclick = Callback::from(move |_| {
+        if unsynced > 0 && !confirm(lang.t(Msg::LogoutUnsynced)) {
+            return;
+        }
+        let token = token.clone();
+        wasm_bindgen_futures::spawn_local(async move { crate::api::logout(&token).await });
+        app.set_session.emit(None);
+    });
+    html! { <button class="lang" {onclick}>{ lang.t(Msg::Logout) }</button> }
 }
 
 /// Asks the user to confirm; true when there is no window to ask in.

@@ -3,7 +3,7 @@
 //! written to the review document and reaches the facility's devices by sync.
 
 use crate::app::{AppCtx, WsCtx};
-use crate::components::conflicts::value_label;
+use crate::components::conflicts::conflict_row;
 use crate::components::header::confirm;
 use crate::i18n::Msg;
 use crate::workspace::edit_review;
@@ -65,25 +65,10 @@ pub fn ReviewPanel() -> Html {
                                 w.inspection.problem(problem).map(|p| p.description).unwrap_or_default()
                             ),
                         };
-                        html! {
-                            <div class="conflict-row">
-                                <div class="conflict-field">{ field }</div>
-                                <div class="conflict-values">
-                                { for c.values.into_iter().map(|v| {
-                                    let who = v.author.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                                    let text = format!("{} {}（{who}）", lang.t(Msg::Keep), value_label(&v.value, lang));
-                                    let onclick = {
-                                        let (ws, field, value) = (ctx.ws.clone(), c.field.clone(), v.value.clone());
-                                        Callback::from(move |_| {
-                                            let (field, value) = (field.clone(), value.clone());
-                                            let _ = edit_review(&ws, |r, _, s| r.resolve(&field, value, s));
-                                        })
-                                    };
-                                    html! { <button class="button keep" {onclick}>{ text }</button> }
-                                }) }
-                                </div>
-                            </div>
-                        }
+                        let ws = ctx.ws.clone();
+                        conflict_row(field, c, lang, true, move |field, value| {
+                            let _ = edit_review(&ws, |r, _, s| r.resolve(&field, value, s));
+                        })
                     }) }
                 </div>
             }

@@ -8,7 +8,6 @@ use crate::components::conflicts::ConflictBanner;
 use crate::components::history::History;
 use crate::components::note::NoteBox;
 use crate::i18n::Msg;
-use crate::pages::home::RefusedNotice;
 use crate::workspace::{edit_inspection, edit_review};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -31,9 +30,6 @@ pub fn AreaPage(props: &AreaProps) -> Html {
     let ctx = use_context::<WsCtx>().expect("WsCtx");
     let lang = app.lang;
     let w = ctx.ws.borrow();
-    if w.refused {
-        return html! { <RefusedNotice /> };
-    }
     let template = Template::national();
     let Some(area) = template.areas.iter().find(|a| a.id.as_str() == props.area) else {
         return html! { <main class="page"><p>{ lang.t(Msg::NotFound) }</p></main> };

@@ -5,6 +5,7 @@
 use crate::api::{self, ApiFailure};
 use crate::app::{AppCtx, Route};
 use crate::clock::{short_time, today};
+use crate::components::header::{LangButton, LogoutButton};
 use crate::i18n::{Lang, Msg};
 use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -91,19 +92,6 @@ pub fn CountyPage() -> Html {
             });
         })
     };
-    let toggle = {
-        let set_lang = app.set_lang.clone();
-        Callback::from(move |_| set_lang.emit(lang.toggled()))
-    };
-    let logout = {
-        let set_session = app.set_session.clone();
-        let token = token.clone();
-        Callback::from(move |_| {
-            let token = token.clone();
-            wasm_bindgen_futures::spawn_local(async move { api::logout(&token).await });
-            set_session.emit(None);
-        })
-    };
     let base = format!("/api/counties/{county}");
     let y = *year;
     let phase = phase(y, today().month());
@@ -118,8 +106,8 @@ pub fn CountyPage() -> Html {
                 </span>
             </div>
             <div class="top-actions">
-                <button class="lang" onclick={toggle}>{ lang.t(Msg::SwitchLanguage) }</button>
-                <button class="lang" onclick={logout}>{ lang.t(Msg::Logout) }</button>
+                <LangButton />
+                <LogoutButton />
             </div>
         </header>
         <main class="page county-page">

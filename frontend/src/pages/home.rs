@@ -17,21 +17,6 @@ use zhigai_shared::doc::{ReviewState, Submission};
 use zhigai_shared::summary::summarize;
 use zhigai_shared::{FacilityProfile, FacilityType, Template};
 
-/// Shown when the server refused the facility's documents.
-#[component]
-pub fn RefusedNotice() -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let mine = app.session.as_ref().and_then(|s| s.home_facility());
-    html! {
-        <main class="page">
-            <div class="banner error refused" role="alert">{ app.lang.t(Msg::Refused) }</div>
-            if let Some(fid) = mine {
-                <Link<Route> to={Route::Facility { fid }} classes="button">{ app.lang.t(Msg::BackToMine) }</Link<Route>>
-            }
-        </main>
-    }
-}
-
 /// The home page.
 #[component]
 pub fn HomePage() -> Html {
@@ -39,9 +24,6 @@ pub fn HomePage() -> Html {
     let ctx = use_context::<WsCtx>().expect("WsCtx");
     let lang = app.lang;
     let w = ctx.ws.borrow();
-    if w.refused {
-        return html! { <RefusedNotice /> };
-    }
     if !w.loaded {
         return html! { <main class="page"><p>{ lang.t(Msg::Loading) }</p></main> };
     }

@@ -3,6 +3,7 @@
 
 use crate::api::{self, ApiFailure};
 use crate::app::AppCtx;
+use crate::components::header::LangButton;
 use crate::i18n::{Lang, Msg};
 use crate::session::SavedSession;
 use crate::store::request_persistence;
@@ -65,15 +66,11 @@ pub fn LoginPage() -> Html {
             });
         })
     };
-    let toggle = {
-        let set_lang = app.set_lang.clone();
-        Callback::from(move |_| set_lang.emit(lang.toggled()))
-    };
     html! {
         <>
         <header class="top">
             <h1>{ lang.t(Msg::AppTitle) }</h1>
-            <button class="lang" onclick={toggle}>{ lang.t(Msg::SwitchLanguage) }</button>
+            <LangButton />
         </header>
         <main class="page login">
             <h2>{ lang.t(Msg::LoginTitle) }</h2>

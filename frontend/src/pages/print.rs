@@ -5,7 +5,6 @@
 use crate::app::{AppCtx, WsCtx};
 use crate::clock::today;
 use crate::i18n::Msg;
-use crate::pages::home::RefusedNotice;
 use yew::prelude::*;
 use zhigai_shared::Template;
 
@@ -16,9 +15,6 @@ pub fn PrintPage() -> Html {
     let ctx = use_context::<WsCtx>().expect("WsCtx");
     let lang = app.lang;
     let w = ctx.ws.borrow();
-    if w.refused {
-        return html! { <RefusedNotice /> };
-    }
     let template = Template::national();
     let name = w
         .facility_name

@@ -8,7 +8,7 @@ use crate::components::conflicts::ConflictBanner;
 use crate::components::header::confirm;
 use crate::components::history::History;
 use crate::i18n::{Lang, Msg};
-use crate::pages::home::{DueBadge, RefusedNotice};
+use crate::pages::home::DueBadge;
 use crate::state::problems::{ProblemFilter, days_left, sort_for_list};
 use crate::workspace::{Shared, edit_inspection, edit_review};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -57,9 +57,6 @@ pub fn ProblemsPage(props: &ProblemsProps) -> Html {
     });
     let adding = use_state(|| props.item.is_some());
     let w = ctx.ws.borrow();
-    if w.refused {
-        return html! { <RefusedNotice /> };
-    }
     let template = Template::national();
     let editable = w.editable();
     let all = w.inspection.problems();

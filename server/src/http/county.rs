@@ -7,7 +7,8 @@ use super::extract::AuthUser;
 use super::{AppState, today_cst};
 use crate::db::{CountyProblem, Facility};
 use crate::export;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -34,13 +35,24 @@ struct YearQuery {
     table: Option<String>,
 }
 
-/// Refuses anyone but a reviewer or admin of `county`.
-fn check(auth: &AuthUser, county: &str) -> Result<(), ApiError> {
-    let user = &auth.user;
-    if matches!(user.role, Role::Reviewer | Role::Admin) && user.county_id == county {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
+/// The county in the path, once the caller is known to be one of its reviewers or admins: every county
+/// endpoint takes it, so none can forget the check.
+pub struct CountyScope(String);
+
+impl FromRequestParts<AppState> for CountyScope {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let auth = AuthUser::from_request_parts(parts, state).await?;
+        let Path(county) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let user = &auth.user;
+        if matches!(user.role, Role::Reviewer | Role::Admin) && user.county_id == county {
+            Ok(Self(county))
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 }
 
@@ -129,11 +141,9 @@ pub async fn county_summary(
 
 async fn summary(
     State(state): State<AppState>,
-    auth: AuthUser,
-    Path(county): Path<String>,
+    CountyScope(county): CountyScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<CountySummary>, ApiError> {
-    check(&auth, &county)?;
     Ok(Json(county_summary(&state, &county, q.year).await?))
 }
 
@@ -167,11 +177,9 @@ pub fn overdue_rows(problems: &[CountyProblem], today: Date) -> Vec<OverdueRow> 
 
 async fn overdue(
     State(state): State<AppState>,
-    auth: AuthUser,
-    Path(county): Path<String>,
+    CountyScope(county): CountyScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Vec<OverdueRow>>, ApiError> {
-    check(&auth, &county)?;
     let today = today_cst();
     let year = q.year.unwrap_or(i64::from(today.year()));
     let problems = state.store.fetch_county_problems(&county, year).await?;
@@ -199,11 +207,9 @@ fn download(body: Vec<u8>, content_type: &'static str, name: &str, ascii: &str) 
 
 async fn export_xlsx(
     State(state): State<AppState>,
-    auth: AuthUser,
-    Path(county): Path<String>,
+    CountyScope(county): CountyScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
-    check(&auth, &county)?;
     let data = county_summary(&state, &county, q.year).await?;
     let problems = state
         .store
@@ -222,11 +228,9 @@ async fn export_xlsx(
 
 async fn export_csv(
     State(state): State<AppState>,
-    auth: AuthUser,
-    Path(county): Path<String>,
+    CountyScope(county): CountyScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
-    check(&auth, &county)?;
     let table = q.table.as_deref().unwrap_or("facilities");
     let data = county_summary(&state, &county, q.year).await?;
     let table = match table {
