@@ -127,3 +127,26 @@ async fn tickets_work_once_and_not_after_they_expire(backend: Backend) {
     app.stop().await;
 }
 both!(tickets_work_once_and_not_after_they_expire);
+
+async fn invalid_json_gets_a_clear_400_and_the_server_keeps_serving(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = reqwest::Client::new();
+    for body in ["{not json", "[]", r#"{"username": 3}"#, ""] {
+        let r = client
+            .post(format!("{}/api/login", app.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body:?}");
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["error"], "bad_request", "{body:?}");
+        assert!(error["message"].as_str().unwrap().starts_with("请求有误"));
+        assert!(!error["message_en"].as_str().unwrap().is_empty());
+    }
+    let (status, _) = login(&app, "reviewer", PASSWORD).await;
+    assert_eq!(status, 200, "still serving");
+    app.stop().await;
+}
+both!(invalid_json_gets_a_clear_400_and_the_server_keeps_serving);
