@@ -75,9 +75,11 @@ pub fn clear() {
     }
 }
 
-/// This device's Automerge actor id: 16 random bytes made once and kept.
-pub fn device_actor() -> Vec<u8> {
-    let stored = storage().and_then(|s| s.get_item(DEVICE_KEY).ok().flatten());
+/// This device's Automerge actor id for `user`: 16 random bytes made once per person and kept. The server
+/// binds an actor to the first person who writes with it, so colleagues sharing a tablet each need their own.
+pub fn device_actor(user: &str) -> Vec<u8> {
+    let key = format!("{DEVICE_KEY}.{user}");
+    let stored = storage().and_then(|s| s.get_item(&key).ok().flatten());
     if let Some(bytes) = stored.as_deref().and_then(from_hex)
         && bytes.len() == 16
     {
@@ -88,7 +90,7 @@ pub fn device_actor() -> Vec<u8> {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);
     }
     if let Some(storage) = storage() {
-        let _ = storage.set_item(DEVICE_KEY, &to_hex(&bytes));
+        let _ = storage.set_item(&key, &to_hex(&bytes));
     }
     bytes
 }

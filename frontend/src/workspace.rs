@@ -123,7 +123,7 @@ impl Workspace {
         let template = Template::national();
         let client = RepoClient::new(format!(
             "zhigai-app-{}",
-            session::to_hex(&session::device_actor()[..6])
+            session::to_hex(&session::device_actor(session.user.id.as_str())[..6])
         ));
         Ok(Self {
             facility_name: entry.map(|e| e.facility.name.clone()),
@@ -259,7 +259,7 @@ pub async fn open(ws: Shared) {
         let w = ws.borrow();
         (w.inspection_id, w.review_id, w.facility_id.clone(), w.year)
     };
-    let actor = session::device_actor();
+    let actor = session::device_actor(ws.borrow().user.id.as_str());
     if let Some(store) = &store {
         let inspection = load_doc(store, inspection_id, |snapshot| match snapshot {
             Some(bytes) => Inspection::load(bytes),

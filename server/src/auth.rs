@@ -4,9 +4,6 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 /// Hashes a password with argon2id and a random salt.
 ///
@@ -63,71 +60,49 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Failed logins are counted per username and per client address in a sliding window; past the limit
-/// further attempts are refused until the window has passed.
-pub struct LoginThrottle {
-    window: Duration,
-    per_user: u32,
-    per_ip: u32,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+/// Attempts an account may fail before each further attempt waits.
+const ACCOUNT_FREE_TRIES: i64 = 5;
+/// Attempts one client address may fail (a clinic's NAT serves many users) before each waits.
+const ADDRESS_FREE_TRIES: i64 = 30;
+
+/// How long an account waits after `failures` failed attempts: nothing for the first five, then 1 s
+/// doubling to at most 15 minutes. Growing delays instead of a lockout: the owner gets in once the guessing
+/// stops.
+pub fn account_delay_ms(failures: i64) -> i64 {
+    growing_delay(failures, ACCOUNT_FREE_TRIES, 15 * 60 * 1000)
 }
 
-impl LoginThrottle {
-    /// At most `per_user` failures per username and `per_ip` per address within `window`.
-    pub fn new(window: Duration, per_user: u32, per_ip: u32) -> Self {
-        Self {
-            window,
-            per_user,
-            per_ip,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
+/// How long every attempt from one address waits after `failures` failed attempts from it: nothing for the
+/// first thirty, then 1 s doubling to at most 30 s, so made-up names from a shared address slow guessing
+/// down without locking out the colleagues behind that address.
+pub fn address_delay_ms(failures: i64) -> i64 {
+    growing_delay(failures, ADDRESS_FREE_TRIES, 30 * 1000)
+}
 
-    /// `Some(seconds to wait)` if this username or address is throttled now.
-    pub fn check(&self, username: &str, ip: &str) -> Option<u64> {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = None;
-        for (key, limit) in [
-            (format!("u:{username}"), self.per_user),
-            (format!("ip:{ip}"), self.per_ip),
-        ] {
-            let list = failures.entry(key).or_default();
-            list.retain(|t| now.duration_since(*t) < self.window);
-            if list.len() >= limit as usize {
-                let oldest = list[0];
-                let left = self
-                    .window
-                    .saturating_sub(now.duration_since(oldest))
-                    .as_secs()
-                    .max(1);
-                wait = Some(wait.map_or(left, |w: u64| w.max(left)));
-            }
-        }
-        // Forget names and addresses whose failures have all aged out, so guessing cannot grow the map.
-        failures.retain(|_, list| {
-            list.retain(|t| now.duration_since(*t) < self.window);
-            !list.is_empty()
-        });
-        wait
+fn growing_delay(failures: i64, free: i64, cap: i64) -> i64 {
+    if failures < free {
+        return 0;
     }
+    let doublings = u32::try_from((failures - free).min(30)).unwrap_or(30);
+    1000_i64.saturating_mul(1 << doublings).min(cap)
+}
 
-    /// Records a failed attempt.
-    pub fn fail(&self, username: &str, ip: &str) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures
-            .entry(format!("u:{username}"))
-            .or_default()
-            .push(now);
-        failures.entry(format!("ip:{ip}")).or_default().push(now);
+/// The client's address: the socket's peer, or — when the peer is a trusted reverse proxy — the last
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_addr(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
     }
-
-    /// Clears a username's failures after a successful login.
-    pub fn succeed(&self, username: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures.remove(&format!("u:{username}"));
-    }
+    forwarded_for
+        .into_iter()
+        .flat_map(|h| h.rsplit(','))
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
 }
 
 #[cfg(test)]
@@ -153,24 +128,32 @@ mod tests {
     }
 
     #[test]
-    fn throttling_counts_per_user_and_per_address() {
-        let t = LoginThrottle::new(Duration::from_secs(60), 3, 5);
-        for _ in 0..3 {
-            assert!(t.check("wang", "1.1.1.1").is_none());
-            t.fail("wang", "1.1.1.1");
-        }
-        assert!(
-            t.check("wang", "2.2.2.2").is_some(),
-            "per user, from any address"
+    fn delays_grow_after_the_free_tries_and_stay_capped() {
+        assert_eq!(account_delay_ms(4), 0);
+        assert_eq!(account_delay_ms(5), 1000);
+        assert_eq!(account_delay_ms(7), 4000);
+        assert_eq!(account_delay_ms(1000), 15 * 60 * 1000);
+        assert_eq!(address_delay_ms(29), 0);
+        assert_eq!(address_delay_ms(30), 1000);
+        assert_eq!(address_delay_ms(10_000), 30_000);
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        let header = Some("198.51.100.9, 203.0.113.7");
+        assert_eq!(
+            client_addr(proxy, header, &[]),
+            proxy,
+            "untrusted peer: header ignored"
         );
-        assert!(t.check("li", "1.1.1.1").is_none());
-        t.fail("li", "1.1.1.1");
-        t.fail("zhao", "1.1.1.1");
-        assert!(
-            t.check("qian", "1.1.1.1").is_some(),
-            "five failures from one address"
+        assert_eq!(
+            client_addr(proxy, header, &[proxy]),
+            client,
+            "last untrusted hop"
         );
-        t.succeed("wang");
-        assert!(t.check("wang", "3.3.3.3").is_none());
+        assert_eq!(client_addr(client, header, &[proxy]), client);
+        assert_eq!(client_addr(proxy, Some("junk"), &[proxy]), proxy);
     }
 }

@@ -36,6 +36,8 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// Time the county dashboard's endpoints on a generated province (500 facilities per county).
     BenchCounty(crate::bench_county::BenchCountyArgs),
+    /// Fuzz the server's handling of one sync frame (reader and writer) and print the figures.
+    FuzzSync(crate::fuzz::FuzzArgs),
 }
 
 /// `serve` flags.
@@ -202,6 +204,7 @@ pub async fn run(cli: Cli, out: &mut (impl Write + Send)) -> anyhow::Result<()> 
         Command::Template(cmd) => template(cmd, out),
         Command::Bench(args) => crate::bench::run(args, out).await,
         Command::BenchCounty(args) => crate::bench_county::run(args, out).await,
+        Command::FuzzSync(args) => crate::fuzz::run(args, out),
     }
 }
 

@@ -36,6 +36,8 @@ pub struct SyncClient {
     docs: HashMap<DocumentId, Doc>,
     /// Everything the server said besides sync data, oldest first.
     pub notices: Vec<Notice>,
+    /// The signed-in user, as every change this client writes must be stamped.
+    author: zhigai_shared::Author,
 }
 
 impl SyncClient {
@@ -55,6 +57,16 @@ impl SyncClient {
         }
         let body: serde_json::Value = response.json().await?;
         let token = body["token"].as_str().context("no token")?.to_owned();
+        let author = zhigai_shared::Author::new(
+            body["user"]["id"]
+                .as_str()
+                .context("no user id")?
+                .to_owned(),
+            body["user"]["display_name"]
+                .as_str()
+                .unwrap_or(username)
+                .to_owned(),
+        );
         Ok(Self {
             base: base.to_owned(),
             http,
@@ -66,7 +78,16 @@ impl SyncClient {
             )),
             docs: HashMap::new(),
             notices: Vec::new(),
+            author,
         })
+    }
+
+    /// A stamp for a change by the signed-in user, now.
+    pub fn stamp(&self) -> zhigai_shared::Stamp {
+        zhigai_shared::Stamp::new(
+            self.author.clone(),
+            zhigai_shared::Timestamp(crate::docs::now_ms()),
+        )
     }
 
     /// The session token.

@@ -35,6 +35,22 @@ pub struct Settings {
     /// Seconds an open document stays in memory without peers.
     #[arg(long, env = "ZHIGAI_IDLE_SECONDS", default_value_t = 60)]
     pub idle_seconds: u64,
+    /// Bytes one document may take in storage; changes past it are refused.
+    #[arg(long, env = "ZHIGAI_MAX_DOC_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_doc_bytes: usize,
+    /// Seconds between WebSocket pings; a connection silent for three intervals is closed.
+    #[arg(long, env = "ZHIGAI_PING_SECONDS", default_value_t = 20)]
+    pub ping_seconds: u64,
+    /// Seconds one WebSocket write may take before the connection is closed.
+    #[arg(long, env = "ZHIGAI_WRITE_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub write_timeout_seconds: u64,
+    /// Messages queued for one connection before it counts as too slow and is closed.
+    #[arg(long, env = "ZHIGAI_PEER_QUEUE", default_value_t = 256)]
+    pub peer_queue: usize,
+    /// Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated); the client
+    /// address is then the last one in that header that is not a trusted proxy.
+    #[arg(long, env = "ZHIGAI_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -49,6 +65,19 @@ impl Settings {
             ticket_seconds: 60,
             static_dir: PathBuf::from("dist"),
             idle_seconds: 60,
+            max_doc_bytes: 16 * 1024 * 1024,
+            ping_seconds: 20,
+            write_timeout_seconds: 10,
+            peer_queue: 256,
+            trusted_proxies: Vec::new(),
+        }
+    }
+
+    /// What one document may hold and one sync message may carry.
+    pub fn doc_limits(&self) -> crate::docs::DocLimits {
+        crate::docs::DocLimits {
+            max_doc_bytes: self.max_doc_bytes,
+            ..crate::docs::DocLimits::default()
         }
     }
 

@@ -243,6 +243,7 @@ pub fn workbook(data: &CountySummary, problems: &[CountyProblem]) -> Result<Vec<
         .unwrap_or_else(|_| crate::http::today_cst());
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
+    let quoted = Format::new().set_quote_prefix();
     for table in [
         facilities_table(data),
         areas_table(data),
@@ -259,8 +260,13 @@ pub fn workbook(data: &CountySummary, problems: &[CountyProblem]) -> Result<Vec<
             let r = i as u32 + 1;
             for (col, cell) in row.iter().enumerate() {
                 match cell {
+                    // Always a string cell, never a formula; a leading = + - @ is shown as typed (Excel's
+                    // quote prefix) and a text past Excel's cell limit is cut with a marker.
+                    Cell::Text(t) if starts_formula(t) => {
+                        sheet.write_string_with_format(r, col as u16, fit_cell(t), &quoted)?;
+                    }
                     Cell::Text(t) => {
-                        sheet.write_string(r, col as u16, t)?;
+                        sheet.write_string(r, col as u16, fit_cell(t))?;
                     }
                     Cell::Number(n) => {
                         sheet.write_number(r, col as u16, *n)?;
@@ -284,7 +290,7 @@ pub fn csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
         writer.write_record(&table.headers)?;
         for row in &table.rows {
             writer.write_record(row.iter().map(|c| match c {
-                Cell::Text(t) => t.clone(),
+                Cell::Text(t) => neutralise(t),
                 Cell::Number(n) => n.to_string(),
                 Cell::Empty => String::new(),
             }))?;
@@ -292,4 +298,55 @@ pub fn csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
         writer.flush()?;
     }
     Ok(out)
+}
+
+/// Excel's limit on the characters of one cell.
+const EXCEL_CELL_CHARS: usize = 32_767;
+/// What a cut text ends with.
+const CUT_MARKER: &str = "…（已截断 truncated）";
+
+/// Whether a spreadsheet would read `text` as a formula (or a DDE command).
+fn starts_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A CSV cell that no spreadsheet runs: a text that would start a formula gets a leading apostrophe.
+fn neutralise(text: &str) -> String {
+    if starts_formula(text) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `text` cut to fit one Excel cell, with a marker where it was cut.
+fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= EXCEL_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let keep = EXCEL_CELL_CHARS - CUT_MARKER.chars().count();
+    let cut = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
+    std::borrow::Cow::Owned(format!("{}{CUT_MARKER}", &text[..cut]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_would_start_a_formula_are_neutralised() {
+        for evil in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx"] {
+            assert!(neutralise(evil).starts_with('\''), "{evil}");
+        }
+        assert_eq!(neutralise("正常文本"), "正常文本");
+    }
+
+    #[test]
+    fn over_long_texts_fit_one_excel_cell_with_a_marker() {
+        let long = "问".repeat(40_000);
+        let fitted = fit_cell(&long);
+        assert_eq!(fitted.chars().count(), EXCEL_CELL_CHARS);
+        assert!(fitted.ends_with(CUT_MARKER));
+        assert_eq!(fit_cell("短"), "短");
+    }
 }

@@ -19,5 +19,6 @@ pub mod db;
 pub mod demo;
 pub mod docs;
 pub mod export;
+pub mod fuzz;
 pub mod http;
 pub mod startup;

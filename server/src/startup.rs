@@ -1,6 +1,5 @@
 //! Building and running the server: bind, connect and migrate the store, assemble the router.
 
-use crate::auth::LoginThrottle;
 use crate::config::Settings;
 use crate::db::{self, Store};
 use crate::docs::Hub;
@@ -36,15 +35,23 @@ impl Application {
         let store = db::connect(&settings.database_url)
             .await
             .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
+        // Two live instances on one database would overwrite each other's compactions: refuse the second.
+        store
+            .claim_instance()
+            .await
+            .context("claiming the database for this server")?;
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .await
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
-        let hub = Hub::new(store.clone(), Duration::from_secs(settings.idle_seconds));
+        let hub = Hub::new(
+            store.clone(),
+            Duration::from_secs(settings.idle_seconds),
+            settings.doc_limits(),
+        );
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = AppState {
             store: store.clone(),
             hub: hub.clone(),
-            throttle: Arc::new(LoginThrottle::new(Duration::from_secs(15 * 60), 5, 30)),
             shutdown: shutdown_rx,
             peer_id: format!("zhigai-server-{}", &crate::auth::new_secret()[..8]),
             settings: Arc::new(settings.clone()),
@@ -67,6 +74,10 @@ impl Application {
                 .layer(axum::middleware::from_fn(cache_policy));
             router = router.merge(app);
         }
+        let csp = content_security_policy(&settings.static_dir.join("index.html"));
+        let router = router.layer(axum::middleware::from_fn(move |req, next| {
+            security_headers(csp.clone(), req, next)
+        }));
         // Spans name the path only: the sync route's query string carries a ticket and is never logged.
         let router = router.layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
@@ -117,6 +128,7 @@ impl Application {
             .await
             .context("serving")?;
         self.hub.shutdown().await;
+        self.store.release_instance().await;
         tracing::info!("stopped");
         Ok(())
     }
@@ -172,6 +184,60 @@ fn is_hashed_asset(path: &str) -> bool {
         .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// The Content-Security-Policy of every response: only this origin's scripts (and the inline boot scripts
+/// of `index.html`, by their SHA-256), wasm compilation, no frames around the app, no plugins.
+pub fn content_security_policy(index: &std::path::Path) -> HeaderValue {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let html = std::fs::read_to_string(index).unwrap_or_default();
+    let hashes: String = inline_scripts(&html)
+        .map(|script| {
+            let digest = Sha256::digest(script.as_bytes());
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
+
+/// The bodies of the inline `<script>` elements of an HTML page (those without `src`).
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attrs, rest) = rest.split_once('>')?;
+        let (body, _) = rest.split_once("</script>")?;
+        (!attrs.contains("src=") && !body.is_empty()).then_some(body)
+    })
+}
+
+/// Security headers on every response, the API's included.
+async fn security_headers(
+    csp: HeaderValue,
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_hashed_asset;
@@ -183,5 +249,26 @@ mod tests {
         assert!(!is_hashed_asset("/sw.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/f/village-01/area/T3"));
+    }
+
+    #[test]
+    fn the_policy_names_each_inline_script_by_its_hash() {
+        let dir = tempfile_dir();
+        let index = dir.join("index.html");
+        std::fs::write(
+            &index,
+            "<script>boot()</script><script type=\"module\" src=\"/a.js\"></script><script type=\"module\">init()</script>",
+        )
+        .unwrap();
+        let csp = super::content_security_policy(&index);
+        let csp = csp.to_str().unwrap();
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"));
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("zhigai-csp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 }

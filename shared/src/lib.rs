@@ -33,10 +33,10 @@ pub mod sync;
 pub mod template;
 
 pub use doc::{
-    Author, Conflict, ConflictValue, Date, DocError, FieldValue, HistoryEntry, Inspection,
-    InspectionField, InspectionView, ItemView, NewProblem, Op, Owner, ProblemChange, ProblemField,
-    ProblemStatus, ProblemView, Review, ReviewField, ReviewState, ReviewView, Stamp, Status,
-    Submission, SyncDoc, SyncState, Timestamp, Verdict, sync_message_change_count,
+    AcceptedChange, Author, Conflict, ConflictValue, Date, DocError, FieldValue, HistoryEntry,
+    Inspection, InspectionField, InspectionView, ItemView, NewProblem, Op, Owner, ProblemChange,
+    ProblemField, ProblemStatus, ProblemView, Refusal, Review, ReviewField, ReviewState,
+    ReviewView, Stamp, Status, Submission, SyncDoc, SyncState, Timestamp, Verdict, Writer,
 };
 pub use facility::{FacilityProfile, FacilityType, Service, Wave, wave};
 pub use ids::{AreaId, CommentId, FacilityId, ItemId, ProblemId, TemplateId, UserId, Year};

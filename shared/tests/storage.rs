@@ -149,3 +149,58 @@ proptest! {
         }
     }
 }
+
+/// The sync guard reads real automerge messages as automerge does: the hashes it computes are the
+/// changes' hashes, and their dependencies are the changes' dependencies.
+#[test]
+fn the_sync_guard_reads_real_messages_with_the_right_hashes() {
+    use zhigai_shared::sync::guard::{Limits, inspect};
+    use zhigai_shared::{
+        Author, FacilityId, Inspection, ItemId, Stamp, Status, SyncState, Template, Timestamp,
+    };
+    let mut genesis =
+        Inspection::create(&FacilityId::from("f"), 2026, Template::national()).unwrap();
+    // Enough shared history that two new changes travel as changes, not as a whole document.
+    let earlier = Stamp::new(Author::new("u-0", "李护士"), Timestamp(0));
+    for item in Template::national().items().take(12) {
+        genesis
+            .set_status(&item.id, Some(Status::Partial), &earlier)
+            .unwrap();
+    }
+    let mut device = genesis.fork();
+    let stamp = Stamp::new(Author::new("u-1", "王医生"), Timestamp(0));
+    device
+        .set_status(&ItemId::from("T1.01"), Some(Status::Compliant), &stamp)
+        .unwrap();
+    device
+        .edit_note(&ItemId::from("T1.01"), 0, 0, "制度齐全", &stamp)
+        .unwrap();
+    let mut server = genesis.fork();
+    let (mut to_server, mut to_device) = (SyncState::new(), SyncState::new());
+    let mut seen = 0;
+    for _ in 0..6 {
+        if let Some(m) = device.generate_sync_message(&mut to_server) {
+            let inspected = inspect(&m, &Limits::default()).expect("a real message passes");
+            for change in &inspected.changes {
+                assert!(
+                    device.has_change(&change.hash),
+                    "a hash the device does not know"
+                );
+                assert!(change.deps.iter().all(|d| device.has_change(d)));
+                assert!(change.message.contains("u-1"));
+                seen += 1;
+            }
+            assert!(inspected.documents.is_empty());
+            server.receive_sync_message(&mut to_device, &m).unwrap();
+        }
+        if let Some(m) = server.generate_sync_message(&mut to_device) {
+            inspect(&m, &Limits::default()).expect("a real message passes");
+            device.receive_sync_message(&mut to_server, &m).unwrap();
+        }
+    }
+    assert!(
+        seen >= 2,
+        "the device's two changes were never read ({seen})"
+    );
+    assert_eq!(server.heads(), device.heads());
+}

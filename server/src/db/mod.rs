@@ -28,6 +28,11 @@ pub enum DbError {
     /// A row with that key exists already.
     #[error("{0} already exists")]
     Duplicate(String),
+    /// Another zhigai server already serves this database.
+    #[error(
+        "another zhigai server already serves this database; several instances on one database are not yet safe — stop the other one first"
+    )]
+    InstanceRunning,
     /// A stored value this version cannot read.
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
@@ -100,11 +105,40 @@ pub struct DocWrite {
     pub now: i64,
 }
 
+/// A reserved login attempt: the counter as it was before, so the reservation can be taken back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginReservation {
+    /// `u:name` or `ip:address`.
+    pub key: String,
+    /// Failures before this attempt.
+    pub failures: i64,
+    /// The wait that stood before this attempt (ms since the epoch).
+    pub next_at: i64,
+}
+
+/// A document as stored: the snapshot then the chunks, and the chunks' ids.
+#[derive(Clone, Debug, Default)]
+pub struct StoredDoc {
+    /// Snapshot first, then chunks in order.
+    pub parts: Vec<Vec<u8>>,
+    /// The ids of the chunks, in order.
+    pub chunk_ids: Vec<i64>,
+}
+
 /// Everything zhigai stores.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// Marks this process as the one server serving the database, for as long as the store lives.
+    ///
+    /// # Errors
+    /// [`DbError::InstanceRunning`] if another server holds it.
+    async fn claim_instance(&self) -> Result<(), DbError>;
+
+    /// Gives the claim back at a clean shutdown, so a restarted server can claim it at once.
+    async fn release_instance(&self);
 
     /// Adds a county.
     async fn insert_county(&self, county: &County) -> Result<(), DbError>;
@@ -164,16 +198,46 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<(String, UserId)>, DbError>;
 
     /// A document's stored bytes (snapshot, then chunks in order), if stored.
-    async fn fetch_document(&self, doc_id: &str) -> Result<Option<Vec<Vec<u8>>>, DbError>;
-    /// Durably stores a change and its derived rows in one transaction.
-    async fn append_document(&self, write: &DocWrite) -> Result<(), DbError>;
-    /// Replaces a document's snapshot and chunks by one compacted snapshot.
+    async fn fetch_document(&self, doc_id: &str) -> Result<Option<Vec<Vec<u8>>>, DbError> {
+        Ok(self.fetch_document_chunks(doc_id).await?.map(|d| d.parts))
+    }
+    /// A document's stored bytes with the ids of its chunks, if stored.
+    async fn fetch_document_chunks(&self, doc_id: &str) -> Result<Option<StoredDoc>, DbError>;
+    /// Durably stores a change and its derived rows in one transaction; returns the chunk's id.
+    async fn append_document(&self, write: &DocWrite) -> Result<i64, DbError>;
+    /// Replaces a document's snapshot by `snapshot` and deletes the chunks `merged` (those the snapshot
+    /// holds); chunks another writer appended meanwhile stay.
     async fn compact_document(
         &self,
         doc_id: &str,
         snapshot: &[u8],
+        merged: &[i64],
         now: i64,
     ) -> Result<(), DbError>;
+
+    /// Binds an Automerge actor (hex) to `user` unless it is bound already; returns its owner.
+    async fn bind_actor(&self, actor: &str, user: &UserId, now: i64) -> Result<UserId, DbError>;
+
+    /// Reserves a login attempt for `key` before its password is checked: `Ok(Ok(reservation))` if it may
+    /// go ahead (counted as a failure until undone or cleared), `Ok(Err(ms))` to wait that long first.
+    /// `delay` maps the number of failures to the wait before the next attempt.
+    async fn reserve_login(
+        &self,
+        key: &str,
+        now: i64,
+        delay: fn(i64) -> i64,
+    ) -> Result<Result<LoginReservation, i64>, DbError>;
+    /// Takes a reservation back (the attempt was never checked, or it succeeded): the counter returns to
+    /// what it was, its wait included; if other attempts were reserved since, one failure fewer and no
+    /// longer wait than `delay` gives that count.
+    async fn undo_login(
+        &self,
+        reservation: &LoginReservation,
+        now: i64,
+        delay: fn(i64) -> i64,
+    ) -> Result<(), DbError>;
+    /// Forgets every failure of `key` (an account after a successful login).
+    async fn clear_login(&self, key: &str) -> Result<(), DbError>;
 
     /// The summary rows of a county's facilities for `year` (facilities never synced included, zeroed);
     /// `today` (YYYY-MM-DD) decides what is overdue.

@@ -3,7 +3,7 @@
 
 use super::{
     Community, County, CountyProblem, CountyRollup, DbError, DerivedRows, DocWrite, Facility,
-    ProblemRow, Session, Store, SummaryRow, User,
+    LoginReservation, ProblemRow, Session, Store, StoredDoc, SummaryRow, User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
@@ -15,12 +15,22 @@ use zhigai_shared::{FacilityId, FacilityType, Service, UserId};
 /// SQLite: the default, one file next to the binary.
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    /// The database file, for the instance lock beside it.
+    path: Option<std::path::PathBuf>,
+    /// The lock file held while this store serves (an open descriptor with an exclusive `flock`).
+    instance: std::sync::Mutex<Option<std::fs::File>>,
 }
 
 /// PostgreSQL: for a province, several server instances on one database.
 pub struct PgStore {
     pool: sqlx::PgPool,
+    /// The connection holding the instance's advisory lock while this store serves.
+    instance: tokio::sync::Mutex<Option<sqlx::PgConnection>>,
+    url: String,
 }
+
+/// The advisory-lock key of a serving zhigai instance ("zhigai" in ASCII).
+const INSTANCE_LOCK: i64 = 0x7a68_6967_6169;
 
 impl SqliteStore {
     /// Opens (creating if missing) the SQLite file and migrates it.
@@ -48,7 +58,17 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .map(|p| p.split('?').next().unwrap_or(p))
+            .filter(|p| !p.is_empty() && !p.contains(":memory:"))
+            .map(std::path::PathBuf::from);
+        Ok(Self {
+            pool,
+            path,
+            instance: std::sync::Mutex::new(None),
+        })
     }
 }
 
@@ -64,7 +84,86 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            instance: tokio::sync::Mutex::new(None),
+            url: url.to_owned(),
+        })
+    }
+}
+
+impl SqliteStore {
+    async fn claim(&self) -> Result<(), DbError> {
+        use std::os::fd::AsRawFd;
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let mut lock_path = path.clone().into_os_string();
+        lock_path.push(".instance-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| DbError::Corrupt(format!("cannot open the lock file: {e}")))?;
+        // SAFETY: flock on a descriptor we own; the lock goes with the descriptor (or the process).
+        let held = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        if !held {
+            return Err(DbError::InstanceRunning);
+        }
+        *self.instance.lock().unwrap_or_else(|p| p.into_inner()) = Some(file);
+        Ok(())
+    }
+
+    #[allow(clippy::unused_async)] // one shape with PgStore::release for the shared impl macro
+    async fn release(&self) {
+        // Closing the descriptor drops the flock at once.
+        drop(self.instance.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
+}
+
+impl PgStore {
+    /// How long a starting server waits for the lock of one that has just died: PostgreSQL frees a
+    /// session's advisory locks only once it notices the dropped connection.
+    const CLAIM_GRACE: Duration = Duration::from_secs(3);
+
+    async fn claim(&self) -> Result<(), DbError> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+        let deadline = tokio::time::Instant::now() + Self::CLAIM_GRACE;
+        loop {
+            let held: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS held")
+                .bind(INSTANCE_LOCK)
+                .fetch_one(&mut conn)
+                .await?
+                .try_get("held")?;
+            if held {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(DbError::InstanceRunning);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        *self.instance.lock().await = Some(conn);
+        Ok(())
+    }
+
+    async fn release(&self) {
+        use sqlx::Connection;
+        let Some(mut conn) = self.instance.lock().await.take() else {
+            return;
+        };
+        // Unlock explicitly (answered before we go on), then say goodbye; dropping the socket alone
+        // frees the lock only whenever the backend notices.
+        if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(INSTANCE_LOCK)
+            .execute(&mut conn)
+            .await
+        {
+            tracing::warn!("releasing the instance lock: {e}");
+        }
+        let _ = conn.close().await;
     }
 }
 
@@ -159,6 +258,14 @@ macro_rules! sql_store {
         impl Store for $store {
             fn backend(&self) -> &'static str {
                 <$db as sqlx::Database>::NAME
+            }
+
+            async fn claim_instance(&self) -> Result<(), DbError> {
+                self.claim().await
+            }
+
+            async fn release_instance(&self) {
+                self.release().await;
             }
 
             async fn insert_county(&self, county: &County) -> Result<(), DbError> {
@@ -391,7 +498,7 @@ macro_rules! sql_store {
                     .transpose()
             }
 
-            async fn fetch_document(&self, doc_id: &str) -> Result<Option<Vec<Vec<u8>>>, DbError> {
+            async fn fetch_document_chunks(&self, doc_id: &str) -> Result<Option<StoredDoc>, DbError> {
                 let mut tx = self.pool.begin().await?;
                 let Some(row) = sqlx::query("SELECT snapshot FROM documents WHERE doc_id = $1")
                     .bind(doc_id)
@@ -400,19 +507,20 @@ macro_rules! sql_store {
                 else {
                     return Ok(None);
                 };
-                let mut parts: Vec<Vec<u8>> = vec![row.try_get("snapshot")?];
-                let chunks = sqlx::query("SELECT data FROM doc_chunks WHERE doc_id = $1 ORDER BY id")
+                let mut stored = StoredDoc { parts: vec![row.try_get("snapshot")?], chunk_ids: Vec::new() };
+                let chunks = sqlx::query("SELECT id, data FROM doc_chunks WHERE doc_id = $1 ORDER BY id")
                     .bind(doc_id)
                     .fetch_all(&mut *tx)
                     .await?;
                 for chunk in chunks {
-                    parts.push(chunk.try_get("data")?);
+                    stored.parts.push(chunk.try_get("data")?);
+                    stored.chunk_ids.push(chunk.try_get("id")?);
                 }
                 tx.commit().await?;
-                Ok(Some(parts))
+                Ok(Some(stored))
             }
 
-            async fn append_document(&self, w: &DocWrite) -> Result<(), DbError> {
+            async fn append_document(&self, w: &DocWrite) -> Result<i64, DbError> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO documents (doc_id, kind, facility_id, year, snapshot, updated_at) \
@@ -427,12 +535,13 @@ macro_rules! sql_store {
                 .bind(w.now)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("INSERT INTO doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3)")
+                let chunk_id: i64 = sqlx::query("INSERT INTO doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3) RETURNING id")
                     .bind(&w.doc_id)
                     .bind(&w.chunk)
                     .bind(w.now)
-                    .execute(&mut *tx)
-                    .await?;
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
                 match &w.derived {
                     DerivedRows::Inspection(rows) => {
                         let s = &rows.summary;
@@ -493,10 +602,10 @@ macro_rules! sql_store {
                     }
                 }
                 tx.commit().await?;
-                Ok(())
+                Ok(chunk_id)
             }
 
-            async fn compact_document(&self, doc_id: &str, snapshot: &[u8], now: i64) -> Result<(), DbError> {
+            async fn compact_document(&self, doc_id: &str, snapshot: &[u8], merged: &[i64], now: i64) -> Result<(), DbError> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("UPDATE documents SET snapshot = $1, updated_at = $2 WHERE doc_id = $3")
                     .bind(snapshot)
@@ -504,11 +613,107 @@ macro_rules! sql_store {
                     .bind(doc_id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM doc_chunks WHERE doc_id = $1")
-                    .bind(doc_id)
-                    .execute(&mut *tx)
-                    .await?;
+                // Only the chunks this snapshot holds: another writer's newer chunks stay.
+                for id in merged {
+                    sqlx::query("DELETE FROM doc_chunks WHERE doc_id = $1 AND id = $2")
+                        .bind(doc_id)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
+                Ok(())
+            }
+
+            async fn bind_actor(&self, actor: &str, user: &UserId, now: i64) -> Result<UserId, DbError> {
+                sqlx::query("INSERT INTO actors (actor, user_id, first_seen_at) VALUES ($1, $2, $3) ON CONFLICT (actor) DO NOTHING")
+                    .bind(actor)
+                    .bind(user.as_str())
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                let owner: String = sqlx::query("SELECT user_id FROM actors WHERE actor = $1")
+                    .bind(actor)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("user_id")?;
+                Ok(UserId::new(owner))
+            }
+
+            async fn reserve_login(&self, key: &str, now: i64, delay: fn(i64) -> i64) -> Result<Result<LoginReservation, i64>, DbError> {
+                sqlx::query("INSERT INTO login_throttle (throttle_key, failures, next_at, updated_at) VALUES ($1, 0, 0, $2) ON CONFLICT (throttle_key) DO NOTHING")
+                    .bind(key)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                // Compare and swap: of concurrent attempts exactly one moves the counter from what it read.
+                for _ in 0..8 {
+                    let row = sqlx::query("SELECT failures, next_at FROM login_throttle WHERE throttle_key = $1")
+                        .bind(key)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    let failures: i64 = row.try_get("failures")?;
+                    let next_at: i64 = row.try_get("next_at")?;
+                    if next_at > now {
+                        return Ok(Err(next_at - now));
+                    }
+                    let done = sqlx::query("UPDATE login_throttle SET failures = $1, next_at = $2, updated_at = $3 WHERE throttle_key = $4 AND failures = $5 AND next_at = $6")
+                        .bind(failures + 1)
+                        .bind(now + delay(failures + 1))
+                        .bind(now)
+                        .bind(key)
+                        .bind(failures)
+                        .bind(next_at)
+                        .execute(&self.pool)
+                        .await?;
+                    if done.rows_affected() == 1 {
+                        return Ok(Ok(LoginReservation { key: key.to_owned(), failures, next_at }));
+                    }
+                }
+                // Heavy contention on one key is itself a sign of guessing.
+                Ok(Err(1000))
+            }
+
+            async fn undo_login(&self, r: &LoginReservation, now: i64, delay: fn(i64) -> i64) -> Result<(), DbError> {
+                for _ in 0..8 {
+                    let Some(row) = sqlx::query("SELECT failures, next_at FROM login_throttle WHERE throttle_key = $1")
+                        .bind(&r.key)
+                        .fetch_optional(&self.pool)
+                        .await?
+                    else {
+                        return Ok(());
+                    };
+                    let failures: i64 = row.try_get("failures")?;
+                    let next_at: i64 = row.try_get("next_at")?;
+                    // Still the latest reservation: back to exactly what was. Otherwise one failure fewer, and
+                    // no wait longer than that count earns.
+                    let (to_failures, to_next) = if failures == r.failures + 1 {
+                        (r.failures, r.next_at)
+                    } else {
+                        let fewer = (failures - 1).max(0);
+                        (fewer, next_at.min(now + delay(fewer)))
+                    };
+                    let done = sqlx::query("UPDATE login_throttle SET failures = $1, next_at = $2, updated_at = $3 WHERE throttle_key = $4 AND failures = $5 AND next_at = $6")
+                        .bind(to_failures)
+                        .bind(to_next)
+                        .bind(now)
+                        .bind(&r.key)
+                        .bind(failures)
+                        .bind(next_at)
+                        .execute(&self.pool)
+                        .await?;
+                    if done.rows_affected() == 1 {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+
+            async fn clear_login(&self, key: &str) -> Result<(), DbError> {
+                sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
             }
 

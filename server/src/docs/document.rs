@@ -3,7 +3,10 @@
 use crate::db::{DerivedRows, Facility, InspectionRows, ProblemRow};
 use zhigai_shared::summary::summarize;
 use zhigai_shared::sync::DocKind;
-use zhigai_shared::{DocError, Inspection, Review, SyncDoc, SyncState, Template, Year};
+use zhigai_shared::{
+    AcceptedChange, DocError, Inspection, Refusal, Review, SyncDoc, SyncState, Template, UserId,
+    Writer, Year,
+};
 
 /// An inspection or a review.
 pub enum Doc {
@@ -60,15 +63,46 @@ impl Doc {
         }
     }
 
-    /// Whether applying `data` would add anything this document lacks (tried on a copy). Data that does
-    /// not apply counts as a change: it must be refused.
-    pub fn would_change(&self, state: &SyncState, data: &[u8]) -> bool {
-        let mut copy = match self {
-            Doc::Inspection(d) => Doc::Inspection(d.fork()),
-            Doc::Review(d) => Doc::Review(d.fork()),
-        };
-        let mut state = state.clone();
-        copy.receive_sync_message(&mut state, data).is_err() || copy.heads() != self.heads()
+    /// Whether the document holds the change with this hash.
+    pub fn has_change(&self, hash: &[u8; 32]) -> bool {
+        match self {
+            Doc::Inspection(d) => d.has_change(hash),
+            Doc::Review(d) => d.has_change(hash),
+        }
+    }
+
+    /// Checks the changes after `since` against the connected writer.
+    ///
+    /// # Errors
+    /// The first [`Refusal`] met.
+    pub fn check_changes_since(
+        &self,
+        since: &[String],
+        writer: &Writer,
+    ) -> Result<Vec<AcceptedChange>, Refusal> {
+        match self {
+            Doc::Inspection(d) => d.check_changes_since(since, writer),
+            Doc::Review(d) => d.check_changes_since(since, writer),
+        }
+    }
+
+    /// Returns the document to `heads`.
+    ///
+    /// # Errors
+    /// [`DocError`] if a head is unknown.
+    pub fn rollback(&mut self, heads: &[String]) -> Result<(), DocError> {
+        match self {
+            Doc::Inspection(d) => d.rollback(heads),
+            Doc::Review(d) => d.rollback(heads),
+        }
+    }
+
+    /// Who first wrote with `actor` in this document.
+    pub fn first_author_of(&self, actor: &[u8]) -> Option<UserId> {
+        match self {
+            Doc::Inspection(d) => d.first_author_of(actor),
+            Doc::Review(d) => d.first_author_of(actor),
+        }
     }
 
     /// The heads.

@@ -8,6 +8,7 @@ mod task;
 pub use task::now_ms;
 
 pub use document::Doc;
+pub use task::{DocEngine, Handled};
 
 use crate::db::{Facility, Store};
 use std::collections::HashMap;
@@ -44,6 +45,50 @@ pub struct DocMeta {
     pub year: Year,
 }
 
+/// How a document task reaches one connection: a bounded queue it never waits on, and a switch that
+/// closes the connection (a peer too slow to drain its queue, or one that sent something hostile).
+#[derive(Clone, Debug)]
+pub struct PeerLink {
+    /// Messages for the connection.
+    pub out: mpsc::Sender<Outbound>,
+    /// Notified when the connection must close; carries no message of its own (see [`Outbound::Error`]).
+    pub kill: Arc<tokio::sync::Notify>,
+}
+
+impl PeerLink {
+    /// A link with a queue of `capacity` messages, and its receiving end.
+    pub fn new(capacity: usize) -> (Self, mpsc::Receiver<Outbound>) {
+        let (out, rx) = mpsc::channel(capacity);
+        (
+            Self {
+                out,
+                kill: Arc::new(tokio::sync::Notify::new()),
+            },
+            rx,
+        )
+    }
+
+    /// Queues `message` without waiting; a full queue closes the connection (its peer resyncs when it
+    /// reconnects), so one slow reader never holds a document. False if the connection is gone or closed.
+    pub fn offer(&self, message: Outbound) -> bool {
+        match self.out.try_send(message) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.kill.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+/// Who is on the other end of a connection, as the server knows it from the session.
+#[derive(Clone, Debug)]
+pub struct PeerRole {
+    /// The writer the changes must come from, or `None` for a peer that may only read.
+    pub writer: Option<zhigai_shared::Writer>,
+}
+
 /// What a document task sends a connection.
 #[derive(Debug)]
 pub enum Outbound {
@@ -68,8 +113,8 @@ pub(crate) enum DocCmd {
     Sync {
         conn: ConnId,
         data: Vec<u8>,
-        may_write: bool,
-        out: mpsc::Sender<Outbound>,
+        role: PeerRole,
+        link: PeerLink,
     },
     Detach {
         conn: ConnId,
@@ -88,17 +133,37 @@ pub struct Hub {
 struct HubInner {
     store: Arc<dyn Store>,
     idle: Duration,
+    limits: DocLimits,
     docs: Mutex<OpenDocs>,
     closed: std::sync::atomic::AtomicBool,
 }
 
+/// What one document may hold and one message may carry.
+#[derive(Clone, Copy, Debug)]
+pub struct DocLimits {
+    /// Bytes a document may take in storage; a change past it is refused.
+    pub max_doc_bytes: usize,
+    /// Bounds on one sync message, checked before automerge sees it.
+    pub message: zhigai_shared::sync::guard::Limits,
+}
+
+impl Default for DocLimits {
+    fn default() -> Self {
+        Self {
+            max_doc_bytes: 16 * 1024 * 1024,
+            message: zhigai_shared::sync::guard::Limits::default(),
+        }
+    }
+}
+
 impl Hub {
     /// A hub storing through `store`; documents without peers leave memory after `idle`.
-    pub fn new(store: Arc<dyn Store>, idle: Duration) -> Self {
+    pub fn new(store: Arc<dyn Store>, idle: Duration, limits: DocLimits) -> Self {
         Self {
             inner: Arc::new(HubInner {
                 store,
                 idle,
+                limits,
                 docs: Mutex::new(HashMap::new()),
                 closed: std::sync::atomic::AtomicBool::new(false),
             }),
@@ -112,14 +177,14 @@ impl Hub {
         meta: &DocMeta,
         conn: ConnId,
         data: Vec<u8>,
-        may_write: bool,
-        out: mpsc::Sender<Outbound>,
+        role: PeerRole,
+        link: PeerLink,
     ) {
         let mut cmd = DocCmd::Sync {
             conn,
             data,
-            may_write,
-            out,
+            role,
+            link,
         };
         // A task that just went idle refuses the command; start a fresh one and try once more.
         for _ in 0..2 {
@@ -184,6 +249,7 @@ impl Hub {
             self.inner.store.clone(),
             rx,
             self.inner.idle,
+            self.inner.limits,
         ));
         docs.insert(meta.id, (tx.clone(), handle));
         Some(tx)
@@ -194,5 +260,27 @@ impl Hub {
         if docs.get(&id).is_some_and(|(s, _)| s.same_channel(sender)) {
             docs.remove(&id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_peer_queue_closes_that_connection_without_waiting() {
+        let (link, mut rx) = PeerLink::new(2);
+        let doc = DocumentId::for_doc(DocKind::Review, &zhigai_shared::FacilityId::from("f"), 2026);
+        let message = || Outbound::Sync { doc, data: vec![1] };
+        assert!(link.offer(message()));
+        assert!(link.offer(message()));
+        // The third finds the queue full: refused at once, and the connection is told to close.
+        assert!(!link.offer(message()));
+        tokio::time::timeout(Duration::from_secs(1), link.kill.notified())
+            .await
+            .expect("the connection was not told to close");
+        assert!(rx.try_recv().is_ok());
+        drop(rx);
+        assert!(!link.offer(message()), "a closed connection takes nothing");
     }
 }

@@ -1,21 +1,241 @@
-//! The task that owns one open document.
+//! The task that owns one open document, and [`DocEngine`], its synchronous core: every peer message is
+//! read by the sync guard first, a reader's changes are refused by hash and never applied, a writer's are
+//! applied and then checked against the connected user (stamp, actor, fields, head-only acts, size), and
+//! every call into automerge runs under `catch_unwind`, so a panic costs the offending peer its connection
+//! and the document a reload from the database, never the server.
 
-use super::{ConnId, Doc, DocCmd, DocMeta, Outbound};
+use super::{ConnId, Doc, DocCmd, DocLimits, DocMeta, Outbound, PeerLink, PeerRole};
 use crate::db::{DocWrite, Store};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use zhigai_shared::{SyncDoc, SyncState, sync_message_change_count};
+use zhigai_shared::sync::guard;
+use zhigai_shared::{AcceptedChange, SyncDoc, SyncState, UserId, Writer};
 
 /// How many commands one batch takes at most.
 const BATCH: usize = 64;
 /// Chunks stored after a snapshot before the document is compacted.
 const COMPACT_AFTER: usize = 100;
 
+const READ_ONLY: &str = "你对此文档只有查看权限，修改未被接受。You may only read this document; the changes were refused.";
+const MISSING_DEPS: &str = "修改缺少其依赖的修改，未被接受；请重新同步。Changes arrived without the changes they depend on; refused, sync again.";
+const PANICKED: &str = "服务器无法处理这条同步消息，连接已断开。The server could not process this sync message; the connection was closed.";
+const ACTOR_TAKEN: &str = "此设备标识属于另一位用户，修改未被接受。This device id belongs to another user; the changes were refused.";
+
+/// What became of one peer message.
+#[derive(Debug, PartialEq)]
+pub enum Handled {
+    /// Applied (possibly nothing new). `new` lists the changes this message added, to be bound to the
+    /// writer before they are stored; `before` is the heads to roll back to if binding fails.
+    Applied {
+        /// The new changes.
+        new: Vec<AcceptedChange>,
+        /// Their total size in bytes.
+        bytes: usize,
+        /// The heads before the message.
+        before: Vec<String>,
+    },
+    /// Refused; nothing of it stays in the document.
+    Refused {
+        /// For the peer.
+        message: String,
+        /// Whether the peer is to be disconnected (hostile or broken input).
+        close: bool,
+    },
+    /// Automerge panicked: the document must be reloaded and the peer disconnected.
+    Panicked,
+}
+
+/// One open document with the checks around automerge, without I/O: the task drives it, and the fuzz
+/// harness and tests call it directly.
+pub struct DocEngine {
+    /// The document.
+    pub doc: Doc,
+    limits: DocLimits,
+    /// Bytes the document takes in storage (plus what this batch adds).
+    pub stored_bytes: usize,
+}
+
+impl DocEngine {
+    /// An engine around `doc`, which takes `stored_bytes` in storage.
+    pub fn new(doc: Doc, limits: DocLimits, stored_bytes: usize) -> Self {
+        Self {
+            doc,
+            limits,
+            stored_bytes,
+        }
+    }
+
+    /// A fresh sync state for a peer. Readers get an ordinary one: automerge's read-only mode would tell
+    /// their devices to stop sending changes, and a reviewer who edits a facility's checklist by mistake
+    /// must hear that the edit was refused. Their changes are refused by hash before automerge sees them.
+    pub fn state_for(_role: &PeerRole) -> SyncState {
+        SyncState::new()
+    }
+
+    /// Handles one sync message from a peer of `role`.
+    pub fn receive(&mut self, state: &mut SyncState, role: &PeerRole, data: &[u8]) -> Handled {
+        let inspected = match guard::inspect(data, &self.limits.message) {
+            Ok(i) => i,
+            // Damaged data may be a bug; out-of-bounds parameters are an attack: those peers are cut off.
+            Err(e) => {
+                let hostile = matches!(
+                    e,
+                    guard::GuardError::TooMany { .. }
+                        | guard::GuardError::BadBloom(_)
+                        | guard::GuardError::Inflation { .. }
+                );
+                return Handled::Refused {
+                    message: format!("同步消息无法接受。The sync message was refused: {e}"),
+                    close: hostile,
+                };
+            }
+        };
+        match &role.writer {
+            None => self.receive_as_reader(state, data, &inspected),
+            Some(writer) => {
+                let writer = writer.clone();
+                match catch_unwind(AssertUnwindSafe(|| {
+                    self.receive_as_writer(state, &writer, data, &inspected)
+                })) {
+                    Ok(handled) => handled,
+                    Err(_) => Handled::Panicked,
+                }
+            }
+        }
+    }
+
+    fn receive_as_reader(
+        &mut self,
+        state: &mut SyncState,
+        data: &[u8],
+        inspected: &guard::Inspected,
+    ) -> Handled {
+        // Compared by hash, never applied: a reader may resend what the server has, nothing more.
+        let new = !inspected.documents.is_empty()
+            || inspected
+                .changes
+                .iter()
+                .any(|c| !self.doc.has_change(&c.hash));
+        if new {
+            return Handled::Refused {
+                message: READ_ONLY.to_owned(),
+                close: false,
+            };
+        }
+        // Any change data left is already in the document: applying it adds nothing.
+        match catch_unwind(AssertUnwindSafe(|| {
+            self.doc.receive_sync_message(state, data)
+        })) {
+            Ok(Ok(())) => Handled::Applied {
+                new: Vec::new(),
+                bytes: 0,
+                before: Vec::new(),
+            },
+            Ok(Err(e)) => Handled::Refused {
+                message: e.to_string(),
+                close: false,
+            },
+            Err(_) => Handled::Panicked,
+        }
+    }
+
+    fn receive_as_writer(
+        &mut self,
+        state: &mut SyncState,
+        writer: &Writer,
+        data: &[u8],
+        inspected: &guard::Inspected,
+    ) -> Handled {
+        let sent: HashSet<&[u8; 32]> = inspected.changes.iter().map(|c| &c.hash).collect();
+        let orphaned = inspected.changes.iter().any(|c| {
+            c.deps
+                .iter()
+                .any(|d| !sent.contains(d) && !self.doc.has_change(d))
+        });
+        if orphaned {
+            // The peer believes it sent them; a reset makes it send everything the server lacks.
+            *state = SyncState::reset();
+            return Handled::Refused {
+                message: MISSING_DEPS.to_owned(),
+                close: false,
+            };
+        }
+        let before = self.doc.heads();
+        if let Err(e) = self.doc.receive_sync_message(state, data) {
+            self.restore(&before);
+            return Handled::Refused {
+                message: e.to_string(),
+                close: false,
+            };
+        }
+        if self.doc.heads() == before {
+            return Handled::Applied {
+                new: Vec::new(),
+                bytes: 0,
+                before,
+            };
+        }
+        let new = match self.doc.check_changes_since(&before, writer) {
+            Ok(new) => new,
+            Err(refusal) => {
+                self.restore(&before);
+                return Handled::Refused {
+                    message: refusal.to_string(),
+                    close: true,
+                };
+            }
+        };
+        let bytes: usize = new.iter().map(|c| c.bytes).sum();
+        if self.stored_bytes + bytes > self.limits.max_doc_bytes {
+            self.restore(&before);
+            return Handled::Refused {
+                message: format!(
+                    "文档已达存储上限（{} MB），修改未被接受；请联系管理员。The document reached its storage quota ({} MB); the change was refused — ask your administrator.",
+                    self.limits.max_doc_bytes >> 20,
+                    self.limits.max_doc_bytes >> 20
+                ),
+                close: true,
+            };
+        }
+        self.stored_bytes += bytes;
+        Handled::Applied { new, bytes, before }
+    }
+
+    /// Rolls the document back after a refusal (a failed rollback leaves the caller to reload).
+    fn restore(&mut self, before: &[String]) {
+        if self.doc.heads() != before
+            && let Err(e) = self.doc.rollback(before)
+        {
+            tracing::error!(error = %e, "rollback failed");
+        }
+    }
+
+    /// Undoes an applied message whose changes were refused later (an actor of another user).
+    pub fn undo(&mut self, before: &[String], bytes: usize) {
+        self.restore(before);
+        self.stored_bytes = self.stored_bytes.saturating_sub(bytes);
+    }
+
+    /// The next message for a peer; `Err` if automerge panicked on this peer's state.
+    #[allow(clippy::result_unit_err)]
+    pub fn generate(&self, state: &mut SyncState) -> Result<Option<Vec<u8>>, ()> {
+        catch_unwind(AssertUnwindSafe(|| self.doc.generate_sync_message(state))).map_err(|_| ())
+    }
+}
+
 struct Peer {
     state: SyncState,
-    out: mpsc::Sender<Outbound>,
+    role: PeerRole,
+    link: PeerLink,
+}
+
+/// An opened document: the engine, the chunk ids merged into it, and the stored bytes.
+struct Opened {
+    engine: DocEngine,
+    merged: Vec<i64>,
 }
 
 pub(super) async fn run(
@@ -23,26 +243,30 @@ pub(super) async fn run(
     store: Arc<dyn Store>,
     mut rx: mpsc::Receiver<DocCmd>,
     idle: Duration,
+    limits: DocLimits,
 ) {
     let doc_id = meta.id.to_string();
-    let (mut doc, mut chunks) = match open(&meta, store.as_ref()).await {
+    let Opened {
+        mut engine,
+        mut merged,
+    } = match open(&meta, store.as_ref(), limits).await {
         Ok(opened) => opened,
         Err(message) => {
             tracing::error!(doc = %doc_id, %message, "document cannot be opened");
             while let Some(cmd) = rx.recv().await {
-                if let DocCmd::Sync { out, .. } = cmd {
-                    let _ = out
-                        .send(Outbound::Error {
-                            doc: meta.id,
-                            message: message.clone(),
-                        })
-                        .await;
+                if let DocCmd::Sync { link, .. } = cmd {
+                    link.offer(Outbound::Error {
+                        doc: meta.id,
+                        message: message.clone(),
+                    });
                 }
             }
             return;
         }
     };
     let mut peers: HashMap<ConnId, Peer> = HashMap::new();
+    // Who each actor belongs to, as far as this task has checked.
+    let mut actors: HashMap<Vec<u8>, UserId> = HashMap::new();
 
     loop {
         let first = match tokio::time::timeout(idle, rx.recv()).await {
@@ -59,81 +283,129 @@ pub(super) async fn run(
             }
         }
 
-        let heads_before = doc.heads();
-        let mut refusals: Vec<(mpsc::Sender<Outbound>, String)> = Vec::new();
+        let heads_before = engine.doc.heads();
+        let stored_before = engine.stored_bytes;
+        let mut poisoned = false;
         for cmd in batch {
-            match cmd {
+            let (conn, data, role, link) = match cmd {
                 DocCmd::Detach { conn } => {
                     peers.remove(&conn);
+                    continue;
                 }
                 DocCmd::Sync {
                     conn,
                     data,
-                    may_write,
-                    out,
-                } => {
-                    let peer = peers.entry(conn).or_insert_with(|| Peer {
-                        state: SyncState::new(),
-                        out: out.clone(),
-                    });
-                    if !may_write {
-                        match sync_message_change_count(&data) {
-                            Ok(0) => {}
-                            // A reader may resend changes the server already has; only new ones are refused.
-                            Ok(_) if !doc.would_change(&peer.state, &data) => {}
-                            Ok(_) => {
-                                refusals.push((out, "你对此文档只有查看权限，修改未被接受。You may only read this document; the changes were refused.".to_owned()));
-                                continue;
-                            }
-                            Err(e) => {
-                                refusals.push((out, e.to_string()));
-                                continue;
-                            }
+                    role,
+                    link,
+                } => (conn, data, role, link),
+            };
+            if poisoned {
+                // The document is being reloaded: this peer resyncs from the reset state.
+                peers.entry(conn).or_insert_with(|| Peer {
+                    state: DocEngine::state_for(&role),
+                    role,
+                    link,
+                });
+                continue;
+            }
+            let peer = peers.entry(conn).or_insert_with(|| Peer {
+                state: DocEngine::state_for(&role),
+                role: role.clone(),
+                link: link.clone(),
+            });
+            match engine.receive(&mut peer.state, &peer.role, &data) {
+                Handled::Applied { new, bytes, before } if !new.is_empty() => {
+                    let writer = peer.role.writer.clone();
+                    let owned = match writer {
+                        Some(w) => {
+                            bind_actors(store.as_ref(), &engine, &new, &w.user, &mut actors).await
                         }
+                        None => Ok(()),
+                    };
+                    if let Err(message) = owned {
+                        tracing::warn!(doc = %doc_id, %message, "changes refused: actor of another user");
+                        engine.undo(&before, bytes);
+                        refuse(&meta, &link, message, true);
+                        peers.remove(&conn);
                     }
-                    if let Err(e) = doc.receive_sync_message(&mut peer.state, &data) {
-                        tracing::warn!(doc = %doc_id, error = %e, "sync message refused");
-                        refusals.push((out, e.to_string()));
+                }
+                Handled::Applied { .. } => {}
+                Handled::Refused { message, close } => {
+                    tracing::warn!(doc = %doc_id, %message, close, "sync message refused");
+                    refuse(&meta, &link, message, close);
+                    if close {
+                        peers.remove(&conn);
                     }
+                }
+                Handled::Panicked => {
+                    tracing::error!(doc = %doc_id, conn = ?conn, "automerge panicked on a peer's message; reloading the document");
+                    refuse(&meta, &link, PANICKED.to_owned(), true);
+                    peers.remove(&conn);
+                    poisoned = true;
                 }
             }
         }
 
-        if doc.heads() != heads_before {
+        if poisoned {
+            match open(&meta, store.as_ref(), limits).await {
+                Ok(fresh) => {
+                    engine = fresh.engine;
+                    merged = fresh.merged;
+                }
+                Err(message) => {
+                    tracing::error!(doc = %doc_id, %message, "reload failed; the task ends");
+                    break;
+                }
+            }
+            // Every peer syncs again from scratch; the reset makes each resend what the server lost.
+            for peer in peers.values_mut() {
+                peer.state = SyncState::reset();
+            }
+        } else if engine.doc.heads() != heads_before {
+            let chunk = engine.doc.save_incremental();
             let write = DocWrite {
                 doc_id: doc_id.clone(),
                 kind: meta.kind.code().to_owned(),
                 facility_id: meta.facility.id.clone(),
                 year: i64::from(meta.year),
-                chunk: doc.save_incremental(),
-                derived: doc.derived(&meta.facility),
+                derived: engine.doc.derived(&meta.facility),
                 now: now_ms(),
+                chunk,
             };
-            if let Err(e) = store.append_document(&write).await {
-                tracing::error!(doc = %doc_id, error = %e, "storing a change failed; reloading the document");
-                // Nothing unstored may be acknowledged: return to what the database holds and let every
-                // peer sync again from scratch.
-                match open(&meta, store.as_ref()).await {
-                    Ok((fresh, n)) => {
-                        doc = fresh;
-                        chunks = n;
+            match store.append_document(&write).await {
+                Ok(id) => {
+                    merged.push(id);
+                    engine.stored_bytes = stored_before + write.chunk.len();
+                }
+                Err(e) => {
+                    tracing::error!(doc = %doc_id, error = %e, "storing a change failed; reloading the document");
+                    // Nothing unstored may be acknowledged: return to what the database holds and let every
+                    // peer resend what the server lost.
+                    match open(&meta, store.as_ref(), limits).await {
+                        Ok(fresh) => {
+                            engine = fresh.engine;
+                            merged = fresh.merged;
+                        }
+                        Err(message) => tracing::error!(doc = %doc_id, %message, "reload failed"),
                     }
-                    Err(message) => tracing::error!(doc = %doc_id, %message, "reload failed"),
+                    for peer in peers.values_mut() {
+                        peer.state = SyncState::reset();
+                        peer.link.offer(Outbound::Error { doc: meta.id, message: "服务器暂时无法保存，请稍后重试。The server could not store the change; it will be retried.".to_owned() });
+                    }
+                    continue;
                 }
-                for peer in peers.values_mut() {
-                    peer.state = SyncState::new();
-                    let _ = peer
-                        .out
-                        .send(Outbound::Error { doc: meta.id, message: "服务器暂时无法保存，请稍后重试。The server could not store the change; it will be retried.".to_owned() })
-                        .await;
-                }
-                continue;
             }
-            chunks += 1;
-            if chunks > COMPACT_AFTER {
-                let snapshot = doc.save();
-                match store.compact_document(&doc_id, &snapshot, now_ms()).await {
-                    Ok(()) => chunks = 0,
+            if merged.len() > COMPACT_AFTER {
+                let snapshot = engine.doc.save();
+                let size = snapshot.len();
+                match store
+                    .compact_document(&doc_id, &snapshot, &merged, now_ms())
+                    .await
+                {
+                    Ok(()) => {
+                        merged.clear();
+                        engine.stored_bytes = size;
+                    }
                     Err(e) => {
                         tracing::warn!(doc = %doc_id, error = %e, "compaction failed; will retry later")
                     }
@@ -141,24 +413,20 @@ pub(super) async fn run(
             }
         }
 
-        for (out, message) in refusals {
-            let _ = out
-                .send(Outbound::Error {
-                    doc: meta.id,
-                    message,
-                })
-                .await;
-        }
         let mut gone = Vec::new();
         for (conn, peer) in &mut peers {
-            if let Some(data) = doc.generate_sync_message(&mut peer.state)
-                && peer
-                    .out
-                    .send(Outbound::Sync { doc: meta.id, data })
-                    .await
-                    .is_err()
-            {
-                gone.push(*conn);
+            match engine.generate(&mut peer.state) {
+                Ok(Some(data)) => {
+                    if !peer.link.offer(Outbound::Sync { doc: meta.id, data }) {
+                        gone.push(*conn);
+                    }
+                }
+                Ok(None) => {}
+                Err(()) => {
+                    tracing::error!(doc = %doc_id, conn = ?conn, "automerge panicked generating a message; peer dropped");
+                    refuse(&meta, &peer.link, PANICKED.to_owned(), true);
+                    gone.push(*conn);
+                }
             }
         }
         for conn in gone {
@@ -168,21 +436,74 @@ pub(super) async fn run(
     tracing::debug!(doc = %doc_id, "document left memory");
 }
 
+/// Tells a peer why its message was refused and, with `close`, ends its connection.
+fn refuse(meta: &DocMeta, link: &PeerLink, message: String, close: bool) {
+    link.offer(Outbound::Error {
+        doc: meta.id,
+        message,
+    });
+    if close {
+        link.kill.notify_one();
+    }
+}
+
+/// Binds each new change's actor to its writer: an actor belongs to the first user who wrote with it (as
+/// the document's history and the database say) and to no one else.
+async fn bind_actors(
+    store: &dyn Store,
+    engine: &DocEngine,
+    new: &[AcceptedChange],
+    user: &UserId,
+    known: &mut HashMap<Vec<u8>, UserId>,
+) -> Result<(), String> {
+    for change in new {
+        if let Some(owner) = known.get(&change.actor) {
+            if owner != user {
+                return Err(ACTOR_TAKEN.to_owned());
+            }
+            continue;
+        }
+        // The document's own history names the first writer of an actor stored before actors were bound.
+        let claim = engine
+            .doc
+            .first_author_of(&change.actor)
+            .unwrap_or_else(|| user.clone());
+        if &claim != user {
+            return Err(ACTOR_TAKEN.to_owned());
+        }
+        let owner = store
+            .bind_actor(&hex::encode(&change.actor), user, now_ms())
+            .await
+            .map_err(|e| format!("服务器暂时无法保存，请稍后重试。{e}"))?;
+        if &owner != user {
+            return Err(ACTOR_TAKEN.to_owned());
+        }
+        known.insert(change.actor.clone(), owner);
+    }
+    Ok(())
+}
+
 /// Loads the document from the database, or builds its deterministic skeleton if it was never stored.
-async fn open(meta: &DocMeta, store: &dyn Store) -> Result<(Doc, usize), String> {
+async fn open(meta: &DocMeta, store: &dyn Store, limits: DocLimits) -> Result<Opened, String> {
     let stored = store
-        .fetch_document(&meta.id.to_string())
+        .fetch_document_chunks(&meta.id.to_string())
         .await
         .map_err(|e| format!("服务器读取文档失败。The server could not read the document: {e}"))?;
     match stored {
-        Some(parts) => {
-            let chunks = parts.len().saturating_sub(1);
-            let doc = Doc::load(meta.kind, &parts).map_err(|e| e.to_string())?;
-            Ok((doc, chunks))
+        Some(stored) => {
+            let bytes = stored.parts.iter().map(Vec::len).sum();
+            let doc = Doc::load(meta.kind, &stored.parts).map_err(|e| e.to_string())?;
+            Ok(Opened {
+                engine: DocEngine::new(doc, limits, bytes),
+                merged: stored.chunk_ids,
+            })
         }
         // Never stored: the first chunk will carry the genesis change along with the first edits.
         None => Doc::genesis(meta.kind, &meta.facility, meta.year)
-            .map(|doc| (doc, 0))
+            .map(|doc| Opened {
+                engine: DocEngine::new(doc, limits, 0),
+                merged: Vec::new(),
+            })
             .map_err(|e| e.to_string()),
     }
 }

@@ -7,7 +7,7 @@ pub mod extract;
 mod session;
 mod sync_ws;
 
-use crate::auth::{LoginThrottle, secret_hash};
+use crate::auth::secret_hash;
 use crate::config::Settings;
 use crate::db::{Facility, Store, User};
 use crate::docs::Hub;
@@ -29,8 +29,6 @@ pub struct AppState {
     pub hub: Hub,
     /// Settings.
     pub settings: Arc<Settings>,
-    /// Failed-login counters.
-    pub throttle: Arc<LoginThrottle>,
     /// Flips to true when the server shuts down; open WebSockets close.
     pub shutdown: watch::Receiver<bool>,
     /// This server's automerge-repo peer id.

@@ -3,7 +3,10 @@
 use super::error::ApiError;
 use super::extract::{AuthUser, JsonBody};
 use super::{AppState, now_ms, scope_of, ticket_ttl};
-use crate::auth::{new_secret, secret_hash, verify_password_queued};
+use crate::auth::{
+    account_delay_ms, address_delay_ms, client_addr, new_secret, secret_hash,
+    verify_password_queued,
+};
 use crate::db::Session;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -28,12 +31,41 @@ async fn login(
     headers: HeaderMap,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let ip = addr.ip().to_string();
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let ip = client_addr(addr.ip(), forwarded, &state.settings.trusted_proxies).to_string();
     let username = req.username.trim().to_owned();
-    if let Some(wait) = state.throttle.check(&username, &ip) {
-        tracing::warn!(%username, %ip, "login throttled");
-        return Err(ApiError::Throttled(wait));
-    }
+    // Each attempt is reserved (counted as failed) before its password is checked, in the database that
+    // every instance shares: concurrent guesses cannot all slip through one check.
+    let account = format!("u:{username}");
+    let address = format!("ip:{ip}");
+    let now = now_ms();
+    let by_account = match state
+        .store
+        .reserve_login(&account, now, account_delay_ms)
+        .await?
+    {
+        Ok(reserved) => reserved,
+        Err(wait) => {
+            tracing::warn!(%username, %ip, "login throttled (account)");
+            return Err(ApiError::Throttled(wait_secs(wait)));
+        }
+    };
+    let by_address = match state
+        .store
+        .reserve_login(&address, now, address_delay_ms)
+        .await?
+    {
+        Ok(reserved) => reserved,
+        Err(wait) => {
+            // Never checked: the account's counter returns to what it was.
+            state
+                .store
+                .undo_login(&by_account, now, account_delay_ms)
+                .await?;
+            tracing::warn!(%username, %ip, "login throttled (address)");
+            return Err(ApiError::Throttled(wait_secs(wait)));
+        }
+    };
     let found = state.store.fetch_user_by_username(&username).await?;
     let ok = match found {
         Some((user, hash)) => verify_password_queued(req.password, hash)
@@ -42,11 +74,15 @@ async fn login(
         None => None,
     };
     let Some(user) = ok else {
-        state.throttle.fail(&username, &ip);
         tracing::info!(%username, %ip, "login failed");
         return Err(ApiError::BadCredentials);
     };
-    state.throttle.succeed(&username);
+    state.store.clear_login(&account).await?;
+    // A success is no failure of the address either (colleagues behind one NAT keep their free tries).
+    state
+        .store
+        .undo_login(&by_address, now, address_delay_ms)
+        .await?;
     let token = new_secret();
     let now = now_ms();
     let session = Session {
@@ -75,6 +111,11 @@ async fn login(
         expires_at: session.expires_at,
         user,
     }))
+}
+
+/// Whole seconds to wait, at least one.
+fn wait_secs(ms: i64) -> u64 {
+    u64::try_from(ms.max(1)).unwrap_or(1).div_ceil(1000)
 }
 
 async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<StatusCode, ApiError> {

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::{AppState, action_years, now_ms, scope_of};
 use crate::auth::secret_hash;
 use crate::db::User;
-use crate::docs::{ConnId, DocMeta, Outbound};
+use crate::docs::{ConnId, DocMeta, Outbound, PeerLink, PeerRole};
 use axum::Router;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
@@ -16,8 +16,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
-use tokio::sync::mpsc;
-use zhigai_shared::access::{Access, access};
+use zhigai_shared::Writer;
+use zhigai_shared::access::{Access, Role, access};
 use zhigai_shared::sync::{self, DocKind, DocumentId, PROTOCOL_VERSION, PeerMetadata, RepoMessage};
 
 pub(super) fn router() -> Router<AppState> {
@@ -106,30 +106,37 @@ impl Connection {
     }
 
     async fn run(mut self, mut socket: WebSocket) {
-        let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(256);
+        let (link, mut out_rx) = PeerLink::new(self.state.settings.peer_queue.max(1));
         let mut shutdown = self.state.shutdown.clone();
         let mut recheck = tokio::time::interval(Duration::from_secs(30));
         recheck.tick().await;
+        let ping_every = Duration::from_secs(self.state.settings.ping_seconds.max(1));
+        let mut ping = tokio::time::interval(ping_every);
+        ping.tick().await;
+        let mut last_heard = tokio::time::Instant::now();
         tracing::info!(user = %self.user.username, conn = ?self.id, "sync connection opened");
         let close = loop {
             tokio::select! {
-                incoming = socket.recv() => match incoming {
-                    None => break None,
-                    Some(Err(e)) => {
-                        tracing::info!(user = %self.user.username, error = %e, "sync connection failed");
-                        break too_large(e).then_some((close_code::SIZE, "frame too large"));
+                incoming = socket.recv() => {
+                    last_heard = tokio::time::Instant::now();
+                    match incoming {
+                        None => break None,
+                        Some(Err(e)) => {
+                            tracing::info!(user = %self.user.username, error = %e, "sync connection failed");
+                            break too_large(e).then_some((close_code::SIZE, "frame too large"));
+                        }
+                        Some(Ok(Message::Binary(frame))) => match self.on_frame(&frame, &link, &mut socket).await {
+                            Flow::Continue => {}
+                            Flow::Close(code, reason) => break Some((code, reason)),
+                        },
+                        Some(Ok(Message::Text(_))) => {
+                            self.send_error(&mut socket, "只接受二进制 CBOR 帧。Binary CBOR frames only.").await;
+                            break Some((close_code::UNSUPPORTED, "binary CBOR frames only"));
+                        }
+                        Some(Ok(Message::Close(_))) => break None,
+                        Some(Ok(_)) => {}
                     }
-                    Some(Ok(Message::Binary(frame))) => match self.on_frame(&frame, &out_tx, &mut socket).await {
-                        Flow::Continue => {}
-                        Flow::Close(code, reason) => break Some((code, reason)),
-                    },
-                    Some(Ok(Message::Text(_))) => {
-                        self.send_error(&mut socket, "只接受二进制 CBOR 帧。Binary CBOR frames only.").await;
-                        break Some((close_code::UNSUPPORTED, "binary CBOR frames only"));
-                    }
-                    Some(Ok(Message::Close(_))) => break None,
-                    Some(Ok(_)) => {}
-                },
+                }
                 Some(out) = out_rx.recv() => {
                     let message = match out {
                         Outbound::Sync { doc, data } => RepoMessage::Sync {
@@ -144,7 +151,30 @@ impl Connection {
                             target_id: self.peer_id.clone().unwrap_or_default(),
                         },
                     };
-                    if socket.send(Message::Binary(sync::encode(&message).into())).await.is_err() {
+                    if !self.send(&mut socket, &message).await {
+                        break None;
+                    }
+                }
+                () = link.kill.notified() => {
+                    // Flush what is queued (the refusal saying why) within the write timeout, then close.
+                    while let Ok(Outbound::Error { doc, message }) = out_rx.try_recv() {
+                        let error = RepoMessage::Error {
+                            sender_id: self.state.peer_id.clone(),
+                            message: format!("{doc}: {message}"),
+                            target_id: self.peer_id.clone().unwrap_or_default(),
+                        };
+                        if !self.send(&mut socket, &error).await {
+                            break;
+                        }
+                    }
+                    break Some((close_code::POLICY, "refused or too slow: reconnect to sync again"));
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > ping_every * 3 {
+                        tracing::info!(user = %self.user.username, conn = ?self.id, "sync connection silent; closing");
+                        break Some((close_code::AWAY, "no answer to pings"));
+                    }
+                    if !self.write(&mut socket, Message::Ping(Vec::new().into())).await {
                         break None;
                     }
                 }
@@ -157,11 +187,14 @@ impl Connection {
             }
         };
         if let Some((code, reason)) = close {
-            let _ = socket
-                .send(Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })))
+            let _ = self
+                .write(
+                    &mut socket,
+                    Message::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    })),
+                )
                 .await;
         }
         for doc in self.attached.drain() {
@@ -170,10 +203,18 @@ impl Connection {
         tracing::info!(user = %self.user.username, conn = ?self.id, "sync connection closed");
     }
 
-    async fn send(&self, socket: &mut WebSocket, message: &RepoMessage) {
-        let _ = socket
-            .send(Message::Binary(sync::encode(message).into()))
-            .await;
+    /// Writes one frame, giving up after the write timeout (a phone that stopped reading).
+    async fn write(&self, socket: &mut WebSocket, message: Message) -> bool {
+        let limit = Duration::from_secs(self.state.settings.write_timeout_seconds.max(1));
+        matches!(
+            tokio::time::timeout(limit, socket.send(message)).await,
+            Ok(Ok(()))
+        )
+    }
+
+    async fn send(&self, socket: &mut WebSocket, message: &RepoMessage) -> bool {
+        self.write(socket, Message::Binary(sync::encode(message).into()))
+            .await
     }
 
     async fn send_error(&self, socket: &mut WebSocket, message: &str) {
@@ -185,12 +226,7 @@ impl Connection {
         self.send(socket, &error).await;
     }
 
-    async fn on_frame(
-        &mut self,
-        frame: &[u8],
-        out: &mpsc::Sender<Outbound>,
-        socket: &mut WebSocket,
-    ) -> Flow {
+    async fn on_frame(&mut self, frame: &[u8], link: &PeerLink, socket: &mut WebSocket) -> Flow {
         let message = match sync::decode(frame) {
             Ok(m) => m,
             Err(e) => {
@@ -257,9 +293,15 @@ impl Connection {
                     return Flow::Continue;
                 };
                 self.attached.insert(document_id);
+                let role = PeerRole {
+                    writer: access.write.then(|| Writer {
+                        user: self.user.id.clone(),
+                        head: self.user.role == Role::Head,
+                    }),
+                };
                 self.state
                     .hub
-                    .sync(&meta, self.id, data, access.write, out.clone())
+                    .sync(&meta, self.id, data, role, link.clone())
                     .await;
                 Flow::Continue
             }

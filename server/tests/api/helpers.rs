@@ -120,9 +120,21 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     let mut settings = Settings::for_tests(&db.url);
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("server builds");
+    seed(app.store().as_ref()).await;
+    serve(app, db)
+}
+
+/// A server on a database another test server used (a restart).
+pub async fn spawn_existing(db: TestDb) -> TestApp {
+    let app = Application::build(Settings::for_tests(&db.url))
+        .await
+        .expect("server builds");
+    serve(app, db)
+}
+
+fn serve(app: Application, db: TestDb) -> TestApp {
     let store = app.store();
     let hub = app.hub();
-    seed(store.as_ref()).await;
     let base = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until(async {
@@ -184,6 +196,45 @@ impl TestApp {
             .unwrap();
         client.connect().await.unwrap();
         client
+    }
+
+    /// `username` connected, with the inspection of `facility` for `year` open (from its genesis).
+    pub async fn with_inspection(
+        &self,
+        username: &str,
+        facility: &str,
+        year: u16,
+    ) -> (SyncClient, DocumentId) {
+        let id = inspection_id(facility, year);
+        let mut client = self.client(username).await;
+        client
+            .open(id, genesis_inspection(facility, year))
+            .await
+            .unwrap();
+        (client, id)
+    }
+
+    /// The database URL this server uses.
+    pub fn database_url(&self) -> String {
+        self._db.url.clone()
+    }
+
+    /// Stops the server and hands back its database, kept for a restart.
+    pub async fn stop_keeping_database(mut self) -> TestDb {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
+        }
+        std::mem::replace(
+            &mut self._db,
+            TestDb {
+                url: String::new(),
+                _dir: None,
+                postgres_name: None,
+            },
+        )
     }
 
     pub async fn stop(mut self) {

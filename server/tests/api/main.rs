@@ -11,3 +11,4 @@ mod rest;
 mod static_files;
 mod stock_client;
 mod sync;
+mod untrusted;

@@ -1,5 +1,6 @@
 //! A stock `@automerge/automerge-repo` client (Node, the npm packages as published) syncs with the server
-//! given a ticket: it reads a facility's inspection and writes to it, and the typed API sees the write.
+//! given a ticket: it reads a facility's inspection and writes to it, and the typed API sees the write — when
+//! the write is stamped by the signed-in user; an unstamped one is refused.
 
 use crate::both;
 use crate::helpers::*;
@@ -35,18 +36,42 @@ async fn a_stock_automerge_repo_client_reads_and_writes_with_a_ticket(backend: B
         .find(|i| i.status.is_none())
         .map(|i| i.id.clone())
         .unwrap();
-    let ticket = user.ticket().await.unwrap();
-    let dir2 = dir.clone();
-    let (ws_url, doc_url, item) = (ws(ticket), url.clone(), target.to_string());
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["sync.mjs", &ws_url, &doc_url, &item, "partial"])
-            .current_dir(dir2)
-            .output()
+    let run = |ticket: String, stamp: Option<String>| {
+        let dir = dir.clone();
+        let (ws_url, doc_url, item) = (ws(ticket), url.clone(), target.to_string());
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = Command::new("node");
+            cmd.args(["sync.mjs", &ws_url, &doc_url, &item, "partial"]);
+            cmd.args(stamp);
+            cmd.current_dir(dir).output().unwrap()
+        })
+    };
+
+    // Unstamped, as a stock client writes by default: refused, nothing stored.
+    let output = run(user.ticket().await.unwrap(), None).await.unwrap();
+    assert!(
+        output.status.success(),
+        "node failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        app.stored_inspection("liuhe", 2026)
+            .await
             .unwrap()
-    })
-    .await
-    .unwrap();
+            .status(&target),
+        None,
+        "an unstamped change was stored"
+    );
+
+    // Stamped by the signed-in head: accepted.
+    let stamp = serde_json::json!({
+        "by": "u-liuhe-head", "name": "李院长", "at": 1_767_225_600_000_i64,
+        "op": "set_status", "subject": target.as_str(), "value": "partial"
+    });
+    let output = run(user.ticket().await.unwrap(), Some(stamp.to_string()))
+        .await
+        .unwrap();
     assert!(
         output.status.success(),
         "node failed: {}",

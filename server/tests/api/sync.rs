@@ -28,7 +28,7 @@ async fn two_connected_clients_see_each_others_edits_live(backend: Backend) {
 
     let x = ItemId::from("T1.01");
     a.inspection_mut(id)
-        .set_status(&x, Some(Status::Compliant), &stamp("head"))
+        .set_status(&x, Some(Status::Compliant), &stamp("shiqiao-head"))
         .unwrap();
     // A keeps its side of the exchange going until the server has the edit (a real device always listens);
     // B does nothing but listen: the edit arrives by itself.
@@ -41,7 +41,7 @@ async fn two_connected_clients_see_each_others_edits_live(backend: Backend) {
     );
 
     b.inspection_mut(id)
-        .edit_note(&x, 0, 0, "制度文件齐全", &stamp("member"))
+        .edit_note(&x, 0, 0, "制度文件齐全", &stamp("shiqiao-member"))
         .unwrap();
     assert!(b.wait_acked(id, WAIT).await.unwrap());
     assert!(
@@ -78,7 +78,7 @@ async fn edits_made_while_disconnected_merge_on_reconnect(backend: Backend) {
     let x = ItemId::from("T8.02");
     offline
         .inspection_mut(id)
-        .set_status(&x, Some(Status::NonCompliant), &stamp("member"))
+        .set_status(&x, Some(Status::NonCompliant), &stamp("nanhe-member"))
         .unwrap();
     offline
         .inspection_mut(id)
@@ -88,12 +88,12 @@ async fn edits_made_while_disconnected_merge_on_reconnect(backend: Backend) {
                 description: "手卫生依从率低".into(),
                 ..Default::default()
             },
-            &stamp("member"),
+            &stamp("nanhe-member"),
         )
         .unwrap();
     online
         .inspection_mut(id)
-        .set_note(&ItemId::from("T8.01"), "消毒记录完整", &stamp("head"))
+        .set_note(&ItemId::from("T8.01"), "消毒记录完整", &stamp("nanhe-head"))
         .unwrap();
     online.push(id).await.unwrap();
     online.wait_acked(id, WAIT).await.unwrap();
@@ -151,6 +151,7 @@ async fn three_clients_with_random_disconnects_converge(backend: Backend) {
     for round in 0..40 {
         let who = next(3) as usize;
         let c = &mut clients[who];
+        let st = c.stamp();
         match next(4) {
             0 if c.is_connected() => c.disconnect(),
             0 => c.connect().await.unwrap(),
@@ -158,7 +159,7 @@ async fn three_clients_with_random_disconnects_converge(backend: Backend) {
                 let text = format!("[{round}]");
                 let item = items[next(items.len() as u64) as usize].clone();
                 c.inspection_mut(id)
-                    .edit_note(&item, 0, 0, &text, &stamp("x"))
+                    .edit_note(&item, 0, 0, &text, &st)
                     .unwrap();
                 notes.push(text);
             }
@@ -166,7 +167,7 @@ async fn three_clients_with_random_disconnects_converge(backend: Backend) {
                 let item = items[next(items.len() as u64) as usize].clone();
                 let status = Status::ALL[next(4) as usize];
                 c.inspection_mut(id)
-                    .set_status(&item, Some(status), &stamp("x"))
+                    .set_status(&item, Some(status), &st)
                     .unwrap();
             }
         }
@@ -215,7 +216,7 @@ async fn storage_compacts_many_small_changes_into_one_snapshot(backend: Backend)
     for n in 0..130 {
         client
             .inspection_mut(id)
-            .edit_note(&item, 0, 0, "字", &stamp("member"))
+            .edit_note(&item, 0, 0, "字", &stamp("beipo-member"))
             .unwrap();
         // One acknowledged change per round trip: one stored chunk each.
         assert!(client.wait_acked(id, WAIT).await.unwrap(), "edit {n}");
@@ -252,7 +253,7 @@ async fn idle_documents_leave_memory_and_shutdown_closes_them(backend: Backend) 
         .set_status(
             &ItemId::from("T1.01"),
             Some(Status::Compliant),
-            &stamp("head"),
+            &stamp("zhaocun-head"),
         )
         .unwrap();
     assert!(client.wait_acked(id, WAIT).await.unwrap());
@@ -277,7 +278,7 @@ async fn idle_documents_leave_memory_and_shutdown_closes_them(backend: Backend) 
         .set_status(
             &ItemId::from("T1.02"),
             Some(Status::Partial),
-            &stamp("head"),
+            &stamp("zhaocun-head"),
         )
         .unwrap();
     assert!(client.wait_acked(id, WAIT).await.unwrap());

@@ -133,6 +133,11 @@ impl DocCore {
         &self.doc
     }
 
+    /// Puts `doc` in place of the current document (a rollback), keeping what was saved.
+    pub(crate) fn replace(&mut self, doc: Automerge) {
+        self.doc = doc;
+    }
+
     /// Applies `f` as one change stamped with who, when and what.
     pub(crate) fn write<T>(
         &mut self,
@@ -320,7 +325,11 @@ impl DocCore {
 
     pub(crate) fn save(&mut self) -> Vec<u8> {
         self.saved_heads = self.doc.get_heads();
-        self.doc.save()
+        // Changes whose dependencies never arrived are not part of the document: never store or send them.
+        self.doc.save_with_options(automerge::SaveOptions {
+            deflate: true,
+            retain_orphans: false,
+        })
     }
 
     pub(crate) fn save_incremental(&mut self) -> Vec<u8> {

@@ -36,7 +36,36 @@ pub struct Inspection {
     core: DocCore,
 }
 
-document_common!(Inspection, INSPECTION_KIND);
+document_common!(Inspection, INSPECTION_KIND, inspection_rule);
+
+/// Where staff may write in an inspection: items' status, figure and note; problems; the submission (heads
+/// only). The skeleton and identity fields are written once, by the genesis change.
+fn inspection_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
+    use super::guard::Rule;
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    match (p.as_slice(), key) {
+        ([], Some(SUBMISSION)) => Rule::Head,
+        (["items", _], Some(STATUS | METRIC)) => Rule::Writer,
+        // Inside an item's note, and inside a status or figure a stock client wrote as a text object.
+        (["items", _, NOTE | STATUS | METRIC, ..], _) => Rule::Writer,
+        (["problems"], Some(_)) => Rule::Writer,
+        (["problems", _], Some(k)) if PROBLEM_KEYS.contains(&k) => Rule::Writer,
+        (["problems", _, k, ..], _) if PROBLEM_KEYS.contains(k) => Rule::Writer,
+        _ => Rule::Never,
+    }
+}
+
+/// The keys of a problem.
+const PROBLEM_KEYS: [&str; 8] = [
+    "item",
+    "description",
+    "measure",
+    "owner",
+    "deadline",
+    "status",
+    CREATED_AT,
+    DELETED,
+];
 
 /// A field of a problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -7,11 +7,13 @@
 //! every object (Automerge would otherwise keep only one of two maps created concurrently under one key).
 
 mod core;
+mod guard;
 mod inspection;
 mod review;
 mod stamp;
 mod values;
 
+pub use guard::{AcceptedChange, MAX_OPS_PER_CHANGE, Refusal, Writer};
 pub use inspection::{
     INSPECTION_KIND, Inspection, InspectionField, InspectionView, ItemView, NewProblem,
     ProblemChange, ProblemField, ProblemView, SubmissionView,
@@ -112,6 +114,15 @@ impl SyncState {
         Self::default()
     }
 
+    /// A fresh state that tells the peer, with its next message, to forget what it believes it sent, so it
+    /// sends again every change the document lacks (after the server lost unstored changes, or refused a
+    /// message whose changes the peer still holds).
+    pub fn reset() -> Self {
+        let mut state = automerge::sync::State::new();
+        state.needs_reset = true;
+        Self(state)
+    }
+
     /// The part worth keeping across connections (the heads both sides share).
     pub fn encode(&self) -> Vec<u8> {
         self.0.encode()
@@ -142,17 +153,6 @@ pub trait SyncDoc {
     fn peer_has_all(&self, state: &SyncState) -> bool;
     /// How many changes the peer is not known to hold.
     fn unsynced_changes(&self, state: &SyncState) -> usize;
-}
-
-/// How many changes a sync message carries (0 for a message that only compares heads), read without
-/// applying it: the server refuses changes from a peer that may only read.
-///
-/// # Errors
-/// [`DocError::BadSyncMessage`] for bytes that are not a sync message.
-pub fn sync_message_change_count(bytes: &[u8]) -> Result<usize, DocError> {
-    automerge::sync::Message::decode(bytes)
-        .map(|m| m.changes.len())
-        .map_err(|e| DocError::BadSyncMessage(e.to_string()))
 }
 
 /// A value written to a field, as shown in a conflict and chosen to resolve one.
@@ -281,8 +281,39 @@ pub(crate) fn migrate(
 
 /// Storage, merge and sync, the same for both document kinds.
 macro_rules! document_common {
-    ($doc:ident, $kind:expr) => {
+    ($doc:ident, $kind:expr, $rule:expr) => {
         impl $doc {
+            /// Whether the document holds the change with this hash.
+            pub fn has_change(&self, hash: &[u8; 32]) -> bool {
+                self.core.has_change(hash)
+            }
+
+            /// Checks the changes after `since` (the heads before a peer's message was applied) against
+            /// the connected writer: stamps, fields, head-only acts, text lengths, change size.
+            ///
+            /// # Errors
+            /// The first [`Refusal`](crate::doc::Refusal) met.
+            pub fn check_changes_since(
+                &self,
+                since: &[String],
+                writer: &$crate::doc::Writer,
+            ) -> Result<Vec<$crate::doc::AcceptedChange>, $crate::doc::Refusal> {
+                self.core.check_changes_since(since, writer, $rule)
+            }
+
+            /// Returns the document to `heads`, dropping every change after them.
+            ///
+            /// # Errors
+            /// [`DocError::Automerge`] if a head is not in the document.
+            pub fn rollback(&mut self, heads: &[String]) -> Result<(), $crate::doc::DocError> {
+                self.core.rollback(heads)
+            }
+
+            /// The account that stamped the first change written with `actor`, if there is one.
+            pub fn first_author_of(&self, actor: &[u8]) -> Option<$crate::ids::UserId> {
+                self.core.first_author_of(actor)
+            }
+
             /// A document with no changes, to be filled by sync (a server that has never seen it, a
             /// device opening a document it will receive).
             pub fn empty() -> Self {

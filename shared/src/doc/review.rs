@@ -33,7 +33,24 @@ pub struct Review {
     core: DocCore,
 }
 
-document_common!(Review, REVIEW_KIND);
+document_common!(Review, REVIEW_KIND, review_rule);
+
+/// Where reviewers may write in a review: the state with its reason and approved heads, comments (added
+/// to the list), verifications. The skeleton and identity fields are written once, by the genesis change.
+fn review_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
+    use super::guard::Rule;
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    match (p.as_slice(), key) {
+        ([], Some(STATE | REASON | APPROVED_HEADS)) => Rule::Writer,
+        ([STATE | REASON | APPROVED_HEADS, ..], _) => Rule::Writer,
+        ([COMMENTS], _) => Rule::Writer,
+        ([COMMENTS, _], Some("id" | "item" | "text")) => Rule::Writer,
+        ([COMMENTS, _, "id" | "item" | "text", ..], _) => Rule::Writer,
+        ([VERIFICATIONS], Some(_)) => Rule::Writer,
+        ([VERIFICATIONS, _, ..], _) => Rule::Writer,
+        _ => Rule::Never,
+    }
+}
 
 /// A field of a review that can hold conflicting values.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

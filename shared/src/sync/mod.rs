@@ -3,6 +3,7 @@
 
 mod client;
 mod document_id;
+pub mod guard;
 mod message;
 
 pub use client::{ClientEvent, RepoClient};
