@@ -1,21 +1,21 @@
 //! The zhigai clinic app: a yew single-page app compiled to wasm that a facility's staff use to fill in
 //! the year's self-inspection together, offline first. Documents live in IndexedDB and sync with the server
 //! through the same protocol code the server uses.
+//!
+//! - `app`: the routes and what each shows (imported by nothing but this file);
+//! - `state/`: pure state — the workspace state machine, view logic — tested natively;
+//! - `services/`: I/O — REST API, IndexedDB, the sync socket, localStorage, clock, network events;
+//! - `hooks/`: providers and handles with domain methods, where views meet state and services;
+//! - `pages/`, `components/`: views only; `route`: the paths; `i18n`: the UI text.
 
-mod api;
 mod app;
-mod clock;
 mod components;
+mod hooks;
 mod i18n;
 mod pages;
-mod session;
+mod route;
+mod services;
 mod state;
-mod store;
-mod sync;
-mod workspace;
-
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 
 /// Replaces the page with a message if the app ever panics: no white screen, and the user learns that
 /// their edits are safe on the device.
@@ -41,15 +41,6 @@ fn main() {
         .and_then(|d| d.get_element_by_id("boot"))
     {
         boot.remove();
-    }
-    if let Some(window) = web_sys::window() {
-        for (event, online) in [("online", true), ("offline", false)] {
-            let listener = Closure::<dyn Fn()>::new(move || app::network_changed(online));
-            let _ =
-                window.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
-            // The listeners live as long as the page.
-            listener.forget();
-        }
     }
     yew::Renderer::<app::App>::new().render();
 }

@@ -4,8 +4,8 @@
 
 use crate::auth::hash_password;
 use crate::client::SyncClient;
+use crate::clock::now_ms;
 use crate::db::{self, County, Facility, User};
-use crate::docs::{Doc, now_ms};
 use anyhow::{Context, bail};
 use clap::Args;
 use std::io::Write;
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{Barrier, Mutex};
+use zhigai_shared::Document;
 use zhigai_shared::access::Role;
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{
@@ -189,7 +190,7 @@ async fn client(
         client
             .open(
                 id,
-                Doc::Inspection(Inspection::create(&facility, 2026, Template::national())?),
+                Inspection::create(&facility, 2026, Template::national())?,
             )
             .await?;
         client.wait_acked(id, Duration::from_secs(60)).await?;

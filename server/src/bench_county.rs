@@ -286,7 +286,7 @@ pub async fn run(args: BenchCountyArgs, out: &mut (impl Write + Send)) -> anyhow
         let (p50, p95, bytes) = time(count.max(1), || get(path.clone())).await?;
         writeln!(out, "{name:<40} {p50:>7.1}  {p95:>7.1}  {bytes:>7}")?;
     }
-    let today = crate::http::today_cst().to_string();
+    let today = crate::clock::today_cst().to_string();
     let (p50, p95, rows) = time(n, || {
         let (store, today) = (store.clone(), today.clone());
         async move { Ok(store.fetch_rollup(YEAR, &today).await?.len()) }

@@ -355,7 +355,7 @@ async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
                 facility_id,
             };
             store
-                .insert_user(&user, &hash, crate::docs::now_ms())
+                .insert_user(&user, &hash, crate::clock::now_ms())
                 .await?;
             writeln!(out, "user {username} added")?;
         }
@@ -369,7 +369,7 @@ async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
         }
         AdminCommand::RevokeSessions { username } => {
             let n = store
-                .revoke_user_sessions(&username, crate::docs::now_ms())
+                .revoke_user_sessions(&username, crate::clock::now_ms())
                 .await?;
             writeln!(out, "{n} session(s) of {username} revoked")?;
         }

@@ -1,7 +1,6 @@
 //! A native sync client over the same protocol code as the browser: log in, take a ticket, open the
 //! WebSocket, and keep documents in sync. Used by the tests and the load tool.
 
-use crate::docs::Doc;
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -11,9 +10,80 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use zhigai_shared::sync::{self, ClientEvent, DocumentId, RepoClient, RepoMessage};
-use zhigai_shared::{Inspection, Review};
+use zhigai_shared::{Document, Inspection, Review};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The documents a client holds, per kind.
+#[derive(Default)]
+pub struct Held {
+    inspections: HashMap<DocumentId, Inspection>,
+    reviews: HashMap<DocumentId, Review>,
+}
+
+/// A document kind a [`SyncClient`] can hold.
+pub trait Holdable: Document {
+    /// Where the client keeps documents of this kind.
+    fn slot(held: &Held) -> &HashMap<DocumentId, Self>;
+    /// The same, to change.
+    fn slot_mut(held: &mut Held) -> &mut HashMap<DocumentId, Self>;
+}
+
+impl Holdable for Inspection {
+    fn slot(held: &Held) -> &HashMap<DocumentId, Self> {
+        &held.inspections
+    }
+    fn slot_mut(held: &mut Held) -> &mut HashMap<DocumentId, Self> {
+        &mut held.inspections
+    }
+}
+
+impl Holdable for Review {
+    fn slot(held: &Held) -> &HashMap<DocumentId, Self> {
+        &held.reviews
+    }
+    fn slot_mut(held: &mut Held) -> &mut HashMap<DocumentId, Self> {
+        &mut held.reviews
+    }
+}
+
+impl Held {
+    fn ids(&self) -> Vec<DocumentId> {
+        self.inspections
+            .keys()
+            .chain(self.reviews.keys())
+            .copied()
+            .collect()
+    }
+
+    fn sync_message(&self, repo: &mut RepoClient, id: DocumentId) -> Option<RepoMessage> {
+        match (self.inspections.get(&id), self.reviews.get(&id)) {
+            (Some(d), _) => repo.sync_message(id, d),
+            (_, Some(d)) => repo.sync_message(id, d),
+            _ => None,
+        }
+    }
+
+    fn receive(
+        &mut self,
+        repo: &mut RepoClient,
+        id: DocumentId,
+        data: &[u8],
+    ) -> Option<Result<Option<RepoMessage>, zhigai_shared::DocError>> {
+        if let Some(d) = self.inspections.get_mut(&id) {
+            return Some(repo.receive(id, d, data));
+        }
+        self.reviews.get_mut(&id).map(|d| repo.receive(id, d, data))
+    }
+
+    fn in_sync(&self, repo: &RepoClient, id: DocumentId) -> bool {
+        match (self.inspections.get(&id), self.reviews.get(&id)) {
+            (Some(d), _) => repo.is_in_sync(id, d),
+            (_, Some(d)) => repo.is_in_sync(id, d),
+            _ => false,
+        }
+    }
+}
 
 /// What the server said besides sync data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +103,7 @@ pub struct SyncClient {
     token: String,
     socket: Option<Socket>,
     repo: RepoClient,
-    docs: HashMap<DocumentId, Doc>,
+    docs: Held,
     /// Everything the server said besides sync data, oldest first.
     pub notices: Vec<Notice>,
     /// The signed-in user, as every change this client writes must be stamped.
@@ -76,7 +146,7 @@ impl SyncClient {
                 "native-{username}-{}",
                 &crate::auth::new_secret()[..6]
             )),
-            docs: HashMap::new(),
+            docs: Held::default(),
             notices: Vec::new(),
             author,
         })
@@ -86,7 +156,7 @@ impl SyncClient {
     pub fn stamp(&self) -> zhigai_shared::Stamp {
         zhigai_shared::Stamp::new(
             self.author.clone(),
-            zhigai_shared::Timestamp(crate::docs::now_ms()),
+            zhigai_shared::Timestamp(crate::clock::now_ms()),
         )
     }
 
@@ -146,7 +216,7 @@ impl SyncClient {
             self.pump(Duration::from_millis(50)).await?;
         }
         // Resume every document we hold.
-        let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+        let ids: Vec<DocumentId> = self.docs.ids();
         for id in ids {
             self.push(id).await?;
         }
@@ -181,9 +251,29 @@ impl SyncClient {
     ///
     /// # Errors
     /// If sending fails.
-    pub async fn open(&mut self, id: DocumentId, doc: Doc) -> anyhow::Result<()> {
-        self.docs.insert(id, doc);
+    pub async fn open<D: Holdable>(&mut self, id: DocumentId, doc: D) -> anyhow::Result<()> {
+        D::slot_mut(&mut self.docs).insert(id, doc);
         self.push(id).await
+    }
+
+    /// The document of kind `D` held under `id`.
+    ///
+    /// # Panics
+    /// If none is held there (a test's mistake).
+    pub fn doc<D: Holdable>(&self, id: DocumentId) -> &D {
+        D::slot(&self.docs)
+            .get(&id)
+            .unwrap_or_else(|| panic!("no such document held under {id}"))
+    }
+
+    /// The document of kind `D` held under `id`, to edit; call [`Self::push`] after.
+    ///
+    /// # Panics
+    /// If none is held there.
+    pub fn doc_mut<D: Holdable>(&mut self, id: DocumentId) -> &mut D {
+        D::slot_mut(&mut self.docs)
+            .get_mut(&id)
+            .unwrap_or_else(|| panic!("no such document held under {id}"))
     }
 
     /// The inspection held under `id`.
@@ -191,10 +281,7 @@ impl SyncClient {
     /// # Panics
     /// If no inspection is held there (a test's mistake).
     pub fn inspection(&self, id: DocumentId) -> &Inspection {
-        self.docs
-            .get(&id)
-            .and_then(Doc::as_inspection)
-            .expect("an inspection is held under this id")
+        self.doc(id)
     }
 
     /// The inspection held under `id`, to edit; call [`Self::push`] after.
@@ -202,10 +289,7 @@ impl SyncClient {
     /// # Panics
     /// If no inspection is held there.
     pub fn inspection_mut(&mut self, id: DocumentId) -> &mut Inspection {
-        match self.docs.get_mut(&id) {
-            Some(Doc::Inspection(d)) => d,
-            _ => panic!("no inspection under {id}"),
-        }
+        self.doc_mut(id)
     }
 
     /// The review held under `id`.
@@ -213,10 +297,7 @@ impl SyncClient {
     /// # Panics
     /// If no review is held there.
     pub fn review(&self, id: DocumentId) -> &Review {
-        self.docs
-            .get(&id)
-            .and_then(Doc::as_review)
-            .expect("a review is held under this id")
+        self.doc(id)
     }
 
     /// The review held under `id`, to edit; call [`Self::push`] after.
@@ -224,10 +305,7 @@ impl SyncClient {
     /// # Panics
     /// If no review is held there.
     pub fn review_mut(&mut self, id: DocumentId) -> &mut Review {
-        match self.docs.get_mut(&id) {
-            Some(Doc::Review(d)) => d,
-            _ => panic!("no review under {id}"),
-        }
+        self.doc_mut(id)
     }
 
     /// Sends what the server may lack of `id` (nothing while disconnected).
@@ -235,13 +313,10 @@ impl SyncClient {
     /// # Errors
     /// If sending fails.
     pub async fn push(&mut self, id: DocumentId) -> anyhow::Result<()> {
-        let Some(doc) = self.docs.get(&id) else {
-            return Ok(());
-        };
         if self.socket.is_none() {
             return Ok(());
         }
-        if let Some(message) = self.repo.sync_message(id, doc) {
+        if let Some(message) = self.docs.sync_message(&mut self.repo, id) {
             self.send(&message).await?;
         }
         Ok(())
@@ -295,13 +370,10 @@ impl SyncClient {
         let message = sync::decode(frame).context("the server sent a malformed frame")?;
         match self.repo.handle(message) {
             ClientEvent::Sync { document_id, data } => {
-                let Some(doc) = self.docs.get_mut(&document_id) else {
-                    return Ok(());
-                };
-                match self.repo.receive(document_id, doc, &data) {
-                    Ok(Some(reply)) => self.send(&reply).await?,
-                    Ok(None) => {}
-                    Err(e) => self.notices.push(Notice::Error(e.to_string())),
+                match self.docs.receive(&mut self.repo, document_id, &data) {
+                    Some(Ok(Some(reply))) => self.send(&reply).await?,
+                    Some(Ok(None)) | None => {}
+                    Some(Err(e)) => self.notices.push(Notice::Error(e.to_string())),
                 }
             }
             ClientEvent::Unavailable { document_id } => {
@@ -343,9 +415,7 @@ impl SyncClient {
             let window =
                 Duration::from_secs(3).min(deadline.saturating_duration_since(Instant::now()));
             if self
-                .wait_for(window, |c| {
-                    c.docs.get(&id).is_some_and(|d| c.repo.is_in_sync(id, d))
-                })
+                .wait_for(window, |c| c.docs.in_sync(&c.repo, id))
                 .await?
             {
                 return Ok(true);

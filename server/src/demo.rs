@@ -3,11 +3,13 @@
 //! returned, approved — so a newcomer sees a living system at once.
 
 use crate::auth::hash_password;
+use crate::clock::now_ms;
 use crate::db::{Community, County, DocWrite, Facility, Store, User};
-use crate::docs::{Doc, now_ms};
+use crate::docs::Stored;
 use anyhow::Context;
+use zhigai_shared::Document;
 use zhigai_shared::access::Role;
-use zhigai_shared::sync::{DocKind, DocumentId};
+use zhigai_shared::sync::DocumentId;
 use zhigai_shared::{
     Author, Date, FacilityId, FacilityType, Inspection, NewProblem, Owner, ProblemChange,
     ProblemStatus, Review, Service, Stamp, Status, Template, Timestamp, UserId,
@@ -365,20 +367,26 @@ async fn fill(
             )?;
         }
     }
-    for (kind, mut doc) in [
-        (DocKind::Inspection, Doc::Inspection(doc)),
-        (DocKind::Review, Doc::Review(review)),
-    ] {
-        let write = DocWrite {
-            doc_id: DocumentId::for_doc(kind, &facility.id, year).to_string(),
-            kind: kind.code().into(),
-            facility_id: facility.id.clone(),
-            year: i64::from(year),
-            chunk: doc.save(),
-            derived: doc.derived(facility),
-            now: now_ms(),
-        };
-        store.append_document(&write).await?;
-    }
+    store_document(store, facility, year, doc).await?;
+    store_document(store, facility, year, review).await
+}
+
+/// Stores a whole document with its derived rows.
+async fn store_document<D: Stored>(
+    store: &dyn Store,
+    facility: &Facility,
+    year: zhigai_shared::Year,
+    mut doc: D,
+) -> anyhow::Result<()> {
+    let write = DocWrite {
+        doc_id: DocumentId::for_doc(D::KIND, &facility.id, year).to_string(),
+        kind: D::KIND.code().into(),
+        facility_id: facility.id.clone(),
+        year: i64::from(year),
+        chunk: doc.save(),
+        derived: doc.derived(facility),
+        now: now_ms(),
+    };
+    store.append_document(&write).await?;
     Ok(())
 }

@@ -4,9 +4,9 @@
 
 use crate::db::CountyProblem;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use zhigai_shared::Template;
 use zhigai_shared::api::{CountySummary, SummaryRow};
-use zhigai_shared::doc::{Date, ProblemStatus, ReviewState};
-use zhigai_shared::{FacilityType, Template};
+use zhigai_shared::doc::Date;
 
 /// One cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,16 +60,6 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-fn type_name(code: &str) -> String {
-    code.parse::<FacilityType>()
-        .map_or_else(|_| code.to_owned(), |t| t.name_zh().to_owned())
-}
-
-fn review_name(code: &str) -> String {
-    code.parse::<ReviewState>()
-        .map_or_else(|_| code.to_owned(), |s| s.label_zh().to_owned())
-}
-
 fn community_name(data: &CountySummary, row: &SummaryRow) -> String {
     row.community_id
         .as_ref()
@@ -98,9 +88,9 @@ pub fn facilities_table(data: &CountySummary) -> Table {
             };
             vec![
                 community_name(data, r).into(),
-                r.facility_id.clone().into(),
+                r.facility_id.to_string().into(),
                 r.facility_name.clone().into(),
-                type_name(&r.facility_type).into(),
+                r.facility_type.name_zh().into(),
                 i64::from(r.wave).into(),
                 r.applicable.into(),
                 r.answered.into(),
@@ -112,7 +102,7 @@ pub fn facilities_table(data: &CountySummary) -> Table {
                 r.open_problems.into(),
                 r.overdue_problems.into(),
                 (if r.submitted { "是" } else { "否" }).into(),
-                review_name(&r.review_state).into(),
+                r.review_state.label_zh().into(),
             ]
         })
         .collect();
@@ -142,7 +132,8 @@ pub fn facilities_table(data: &CountySummary) -> Table {
 
 /// One row per facility and area: the compliance heatmap as numbers.
 pub fn areas_table(data: &CountySummary) -> Table {
-    let template = Template::national();
+    // Area titles: areas are stable across checklist versions (the plan's nine work tasks).
+    let template = Template::current();
     let mut rows = Vec::new();
     for r in &data.facilities {
         for a in &r.areas {
@@ -154,7 +145,7 @@ pub fn areas_table(data: &CountySummary) -> Table {
                 .unwrap_or_else(|| a.area.clone());
             let judged = i64::from(a.answered) - i64::from(a.not_applicable);
             rows.push(vec![
-                r.facility_id.clone().into(),
+                r.facility_id.to_string().into(),
                 r.facility_name.clone().into(),
                 a.area.clone().into(),
                 title.into(),
@@ -192,26 +183,16 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
     let rows = problems
         .iter()
         .map(|p| {
-            let status = p.problem.status.parse::<ProblemStatus>().ok();
-            let overdue = p
-                .problem
-                .deadline
-                .as_deref()
-                .and_then(|d| d.parse::<Date>().ok())
-                .map(|d| today.days_since_epoch() - d.days_since_epoch())
-                .filter(|days| *days > 0 && status != Some(ProblemStatus::Rectified));
             vec![
-                p.facility_id.clone().into(),
+                p.facility_id.to_string().into(),
                 p.facility_name.clone().into(),
-                p.problem.item_id.clone().into(),
+                p.problem.item_id.as_ref().map(ToString::to_string).into(),
                 p.problem.description.clone().into(),
                 p.problem.measure.clone().into(),
                 p.problem.owner_name.clone().into(),
-                p.problem.deadline.clone().into(),
-                status
-                    .map_or_else(|| p.problem.status.clone(), |s| s.label_zh().to_owned())
-                    .into(),
-                overdue.into(),
+                p.problem.deadline.map(|d| d.to_string()).into(),
+                p.problem.status.label_zh().into(),
+                p.problem.days_overdue(today).into(),
             ]
         })
         .collect();
@@ -240,7 +221,7 @@ pub fn workbook(data: &CountySummary, problems: &[CountyProblem]) -> Result<Vec<
     let today: Date = data
         .today
         .parse()
-        .unwrap_or_else(|_| crate::http::today_cst());
+        .unwrap_or_else(|_| crate::clock::today_cst());
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let quoted = Format::new().set_quote_prefix();

@@ -6,12 +6,13 @@
 //! (must be 0), automerge panics that were contained, refusals, and the peak memory of the process.
 //! Inputs on which automerge panicked are written to `--crashes` so an ordinary test replays them.
 
-use crate::docs::{Doc, DocEngine, DocLimits, Handled, PeerRole};
+use crate::docs::{DocEngine, DocLimits, Handled, PeerRole};
 use clap::Args;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::Instant;
+use zhigai_shared::Document;
 use zhigai_shared::{
     Author, FacilityId, Inspection, ItemId, Stamp, Status, SyncState, Template, Timestamp, UserId,
     Writer,
@@ -97,8 +98,8 @@ pub fn execute(base: &Inspection, data: &[u8]) -> bool {
             writer: Some(fuzz_writer()),
         },
     ] {
-        let mut engine = DocEngine::new(Doc::Inspection(base.fork()), DocLimits::default(), 0);
-        let mut state = DocEngine::state_for(&role);
+        let mut engine = DocEngine::new(base.fork(), DocLimits::default(), 0);
+        let mut state = DocEngine::<Inspection>::state_for(&role);
         if engine.receive(&mut state, &role, data) == Handled::Panicked {
             contained = true;
             continue;

@@ -1,8 +1,9 @@
 //! The REST API's request and response bodies, shared by the server and the clinic app.
 
 use crate::access::{Role, Scope};
+use crate::doc::{Date, ReviewState};
 use crate::summary::AreaCounts;
-use crate::{FacilityId, FacilityProfile, FacilityType, Service, UserId};
+use crate::{FacilityId, FacilityProfile, FacilityType, ItemId, ProblemId, Service, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A county.
@@ -86,11 +87,11 @@ pub struct Session {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
     /// The facility.
-    pub facility_id: String,
+    pub facility_id: FacilityId,
     /// Its name.
     pub facility_name: String,
-    /// Its type code.
-    pub facility_type: String,
+    /// Its type.
+    pub facility_type: FacilityType,
     /// Beds actually open.
     pub open_beds: u32,
     /// Its medical community, if any.
@@ -112,8 +113,8 @@ pub struct SummaryRow {
     pub overdue_problems: i64,
     /// Whether submitted.
     pub submitted: bool,
-    /// The review state code.
-    pub review_state: String,
+    /// The review state.
+    pub review_state: ReviewState,
     /// Last edit (ms), if any.
     pub last_edit_at: Option<i64>,
     /// When the row was last written (ms): the last sync that changed it.
@@ -260,19 +261,19 @@ pub struct WaveCoverage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverdueRow {
     /// The facility.
-    pub facility_id: String,
+    pub facility_id: FacilityId,
     /// Its name.
     pub facility_name: String,
     /// The check item, if linked.
-    pub item_id: Option<String>,
+    pub item_id: Option<ItemId>,
     /// The problem.
-    pub problem_id: String,
+    pub problem_id: ProblemId,
     /// What is wrong.
     pub description: String,
     /// Who rectifies it.
     pub owner_name: Option<String>,
-    /// The deadline (YYYY-MM-DD).
-    pub deadline: String,
+    /// The deadline.
+    pub deadline: Date,
     /// Days past it.
     pub days_overdue: i64,
 }

@@ -9,6 +9,7 @@ mod common;
 use common::{new_inspection, stamp, sync_pair};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use zhigai_shared::Document;
 use zhigai_shared::{
     FieldValue, Inspection, InspectionField, ItemId, NewProblem, ProblemChange, ProblemField,
     ProblemId, ProblemStatus, Status,

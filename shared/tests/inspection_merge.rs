@@ -3,6 +3,7 @@
 mod common;
 
 use common::{li, new_inspection, stamp, sync_pair, wang};
+use zhigai_shared::Document;
 use zhigai_shared::{
     FacilityId, FieldValue, Inspection, InspectionField, ItemId, NewProblem, Op, Owner,
     ProblemChange, ProblemStatus, Status, Template,

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{new_inspection, stamp, sync_pair, wang};
+use zhigai_shared::Document;
 use zhigai_shared::{
     FacilityId, FieldValue, ItemId, ProblemId, Review, ReviewField, ReviewState, SyncState, Verdict,
 };

@@ -4,6 +4,7 @@ mod common;
 
 use common::{li, new_inspection, wang};
 use proptest::prelude::*;
+use zhigai_shared::Document;
 use zhigai_shared::{
     DocError, FacilityId, Inspection, ItemId, NewProblem, Review, Status, SyncState,
 };

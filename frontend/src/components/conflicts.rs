@@ -1,12 +1,10 @@
 //! The conflict banner: where colleagues set different values at the same time, both are shown with who
 //! wrote them, and one tap keeps one of them (on every device, once synced).
 
-use crate::app::{AppCtx, WsCtx};
+use crate::hooks::{WorkspaceHandle, use_session, use_workspace};
 use crate::i18n::{Lang, Msg};
-use crate::workspace::edit_inspection;
 use yew::prelude::*;
-use zhigai_shared::Template;
-use zhigai_shared::doc::{Conflict, FieldValue, Inspection, InspectionField, ProblemField};
+use zhigai_shared::doc::{Conflict, FieldValue, InspectionField, ProblemField};
 
 /// Props of [`ConflictBanner`].
 #[derive(Properties, PartialEq)]
@@ -16,33 +14,13 @@ pub struct ConflictProps {
     pub area: Option<String>,
 }
 
-/// Which conflicts of `doc` concern `area` (all for `None`).
-pub fn conflicts_in(doc: &Inspection, area: Option<&str>) -> Vec<Conflict<InspectionField>> {
-    let template = Template::national();
-    let in_area = |item: &zhigai_shared::ItemId| {
-        area.is_none_or(|a| template.area_of(item).is_some_and(|x| x.id.as_str() == a))
-    };
-    doc.conflicts()
-        .into_iter()
-        .filter(|c| match &c.field {
-            InspectionField::Status { item } | InspectionField::Metric { item } => in_area(item),
-            InspectionField::Problem { problem, .. } => area.is_none_or(|_| {
-                doc.problem(problem)
-                    .and_then(|p| p.item)
-                    .is_some_and(|i| in_area(&i))
-            }),
-            InspectionField::Submission => area.is_none(),
-        })
-        .collect()
-}
-
 /// The field's name as the banner says it.
-pub fn field_label(doc: &Inspection, field: &InspectionField, lang: Lang) -> String {
+pub fn field_label(ws: &WorkspaceHandle, field: &InspectionField, lang: Lang) -> String {
     match field {
         InspectionField::Status { item } => format!("{item} {}", lang.pick("状态", "status")),
         InspectionField::Metric { item } => format!("{item} {}", lang.t(Msg::Figure)),
         InspectionField::Problem { problem, part } => {
-            let what = doc
+            let what = ws
                 .problem(problem)
                 .map(|p| p.description)
                 .unwrap_or_default();
@@ -76,24 +54,23 @@ pub fn value_label(value: &FieldValue, lang: Lang) -> String {
 /// Shows the conflicts with one button per standing value.
 #[component]
 pub fn ConflictBanner(props: &ConflictProps) -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
-    let w = ctx.ws.borrow();
-    let conflicts = conflicts_in(&w.inspection, props.area.as_deref());
+    let lang = use_session().lang();
+    let ws = use_workspace();
+    let conflicts = ws.conflicts(props.area.as_deref());
     if conflicts.is_empty() {
         return html! {};
     }
-    let editable = w.editable();
+    let editable = ws.editable();
     html! {
         <section class="banner conflict" role="alert" data-conflicts={conflicts.len().to_string()}>
             <h3>{ format!("⚠ {}（{}）", lang.t(Msg::ConflictsTitle), conflicts.len()) }</h3>
             <p>{ lang.t(Msg::ConflictHint) }</p>
             { for conflicts.into_iter().map(|c| {
-                let label = field_label(&w.inspection, &c.field, lang);
-                let ws = ctx.ws.clone();
+                let label = field_label(&ws, &c.field, lang);
+                let ws = ws.clone();
+                // A refused resolution reaches the banner through the handle.
                 conflict_row(label, c, lang, editable, move |field, value| {
-                    let _ = edit_inspection(&ws, |d, s| d.resolve(&field, value, s));
+                    ws.resolve(field, value).ok();
                 })
             }) }
         </section>

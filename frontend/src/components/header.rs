@@ -1,9 +1,11 @@
 //! The top bar: the facility, the sync state with the count of unsynced changes, the language switch and
 //! logout; the tabs below it; and the banners for an expired session, a refusal or a storage failure.
 
-use crate::app::{AppCtx, Route, WsCtx};
+use crate::components::dialog::confirm;
+use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
-use crate::workspace::Net;
+use crate::route::Route;
+use crate::state::workspace::Net;
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::access::Role;
@@ -49,34 +51,34 @@ impl Badge {
 /// The top bar of a facility's pages.
 #[component]
 pub fn Header() -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
+    let session = use_session();
+    let ws = use_workspace();
+    let lang = session.lang();
     let route = use_route::<Route>();
-    let w = ctx.ws.borrow();
-    let unsynced = w.unsynced();
-    let badge = Badge::of(w.net, unsynced);
-    let fid = w.facility_id.to_string();
-    let title = w.facility_name.clone().unwrap_or_else(|| fid.clone());
+    let unsynced = ws.unsynced();
+    let net = ws.net();
+    let badge = Badge::of(net, unsynced);
+    let fid = ws.facility_id();
+    let title = ws.facility_name();
     let on_problems = matches!(
         route,
         Some(Route::Problems { .. } | Route::ProblemsForItem { .. })
     );
     let relogin = {
-        let set_session = app.set_session.clone();
-        Callback::from(move |_| set_session.emit(None))
+        let session = session.clone();
+        Callback::from(move |_| session.logout())
     };
     html! {
         <>
         <header class="top">
             <div class="top-title">
                 <h1>{ lang.t(Msg::AppTitle) }</h1>
-                <span class="facility-name">{ title }{ format!(" · {} {}", w.year, lang.t(Msg::Year)) }</span>
+                <span class="facility-name">{ title }{ format!(" · {} {}", ws.year(), lang.t(Msg::Year)) }</span>
             </div>
             <div class="top-actions">
                 <span class={classes!("sync", badge.code())} role="status" aria-live="polite"
                     data-net={badge.code()} data-unsynced={unsynced.to_string()}
-                    data-pending={w.pending_writes.to_string()}>
+                    data-pending={ws.pending_writes().to_string()}>
                     { lang.t(badge.msg()) }
                     if unsynced > 0 {
                         <span class="unsynced">{ format!(" · {unsynced} {}", lang.t(Msg::Unsynced)) }</span>
@@ -87,20 +89,20 @@ pub fn Header() -> Html {
             </div>
         </header>
         <nav class="tabs">
-            if matches!(w.user.role, Role::Reviewer | Role::Admin) {
+            if matches!(ws.user().role, Role::Reviewer | Role::Admin) {
                 <Link<Route> to={Route::County} classes="tab">{ format!("‹ {}", lang.t(Msg::Dashboard)) }</Link<Route>>
             }
             <Link<Route> to={Route::Facility { fid: fid.clone() }} classes={classes!("tab", (!on_problems).then_some("active"))}>{ lang.t(Msg::Home) }</Link<Route>>
             <Link<Route> to={Route::Problems { fid: fid.clone() }} classes={classes!("tab", on_problems.then_some("active"))}>{ lang.t(Msg::Problems) }</Link<Route>>
         </nav>
-        if w.net == Net::SessionExpired {
+        if net == Net::SessionExpired {
             <div class="banner warn" role="alert">
                 { lang.t(Msg::NetExpired) }
                 <button class="button" onclick={relogin}>{ lang.t(Msg::Relogin) }</button>
             </div>
         }
-        if let Some((msg, detail)) = w.error.clone() {
-            <div class="banner error" role="alert">{ lang.t(msg) }<span class="muted">{ format!(" （{detail}）") }</span></div>
+        if let Some((msg, detail)) = ws.error() {
+            <div class="banner error" role="alert">{ lang.t(msg) }if !detail.is_empty() { <span class="muted">{ format!(" （{detail}）") }</span> }</div>
         }
         </>
     }
@@ -109,10 +111,10 @@ pub fn Header() -> Html {
 /// English / 中文.
 #[component]
 pub fn LangButton() -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let lang = app.lang;
-    let onclick = Callback::from(move |_| app.set_lang.emit(lang.toggled()));
-    html! { <button class="lang" {onclick}>{ lang.t(Msg::SwitchLanguage) }</button> }
+    let session = use_session();
+    let label = session.t(Msg::SwitchLanguage);
+    let onclick = Callback::from(move |_| session.toggle_lang());
+    html! { <button class="lang" {onclick}>{ label }</button> }
 }
 
 /// Props of [`LogoutButton`].
@@ -126,27 +128,15 @@ pub struct LogoutProps {
 /// Ends the session on the server and forgets it here; the documents stay on the device.
 #[component]
 pub fn LogoutButton(props: &LogoutProps) -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let (lang, unsynced) = (app.lang, props.unsynced);
-    let token = app
-        .session
-        .as_ref()
-        .map(|s| s.token.clone())
-        .unwrap_or_default();
+    let session = use_session();
+    let (lang, unsynced) = (session.lang(), props.unsynced);
     let onclick = Callback::from(move |_| {
         if unsynced > 0 && !confirm(lang.t(Msg::LogoutUnsynced)) {
             return;
         }
-        let token = token.clone();
-        wasm_bindgen_futures::spawn_local(async move { crate::api::logout(&token).await });
-        app.set_session.emit(None);
+        session.logout();
     });
     html! { <button class="lang" {onclick}>{ lang.t(Msg::Logout) }</button> }
-}
-
-/// Asks the user to confirm; true when there is no window to ask in.
-pub fn confirm(text: &str) -> bool {
-    web_sys::window().is_none_or(|w| w.confirm_with_message(text).unwrap_or(true))
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! Who changed what and when: a fold-out list of an item's or a problem's history, including edits made
 //! offline on any device (they carry their author and time inside the change).
 
-use crate::app::{AppCtx, WsCtx};
-use crate::clock::short_time;
+use crate::hooks::{use_session, use_workspace};
 use crate::i18n::{Lang, Msg};
+use crate::state::time::short_time;
 use yew::prelude::*;
 use zhigai_shared::doc::{HistoryEntry, Op, Status};
 
@@ -51,8 +51,8 @@ fn value_text(entry: &HistoryEntry, lang: Lang) -> String {
 /// keystroke in a note, and a closed list costs nothing on a cheap phone.
 #[component]
 pub fn History(props: &HistoryProps) -> Html {
-    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
+    let lang = use_session().lang();
+    let ws = use_workspace();
     let open = use_state(|| false);
     let ontoggle = {
         let open = open.clone();
@@ -64,7 +64,7 @@ pub fn History(props: &HistoryProps) -> Html {
         })
     };
     let entries: Vec<HistoryEntry> = if *open {
-        ctx.ws.borrow().inspection.history(&props.subject)
+        ws.history(&props.subject)
     } else {
         Vec::new()
     };

@@ -2,11 +2,10 @@
 //! reason, approve (recording the inspection's heads), and what changed since an approval. Everything is
 //! written to the review document and reaches the facility's devices by sync.
 
-use crate::app::{AppCtx, WsCtx};
 use crate::components::conflicts::conflict_row;
-use crate::components::header::confirm;
+use crate::components::dialog::confirm;
+use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
-use crate::workspace::edit_review;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 use zhigai_shared::doc::{ReviewField, ReviewState, Submission};
@@ -14,42 +13,40 @@ use zhigai_shared::doc::{ReviewField, ReviewState, Submission};
 /// The review panel (shown to users who may write the review).
 #[component]
 pub fn ReviewPanel() -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
+    let lang = use_session().lang();
+    let ws = use_workspace();
     let reason = use_node_ref();
     let error = use_state(|| None::<String>);
-    let w = ctx.ws.borrow();
-    if !w.review_writable {
+    if !ws.review_writable() {
         return html! {};
     }
-    let state = w.review.state();
-    let submitted = w.inspection.submission().state == Submission::Submitted;
-    let since = (state.state == ReviewState::Approved)
-        .then(|| w.inspection.changes_since(&state.approved_heads));
+    let state = ws.review_state();
+    let submitted = ws.submission().state == Submission::Submitted;
+    let since = (state.state == ReviewState::Approved).then(|| ws.changes_since_approval());
     let give_back = {
-        let (ws, reason, error) = (ctx.ws.clone(), reason.clone(), error.clone());
+        let (ws, reason, error) = (ws.clone(), reason.clone(), error.clone());
         Callback::from(move |_| {
             let text = reason
                 .cast::<HtmlTextAreaElement>()
                 .map(|t| t.value())
                 .unwrap_or_default();
-            match edit_review(&ws, |r, _, s| r.return_for_changes(text.trim(), s)) {
+            match ws.return_for_changes(text) {
                 Ok(()) => error.set(None),
                 Err(_) => error.set(Some(lang.t(Msg::ReturnReasonPlaceholder).to_owned())),
             }
         })
     };
     let approve = {
-        let ws = ctx.ws.clone();
+        let ws = ws.clone();
         Callback::from(move |_| {
+            // A refused approval reaches the banner through the handle.
             if confirm(lang.t(Msg::ApproveConfirm)) {
-                let _ = edit_review(&ws, |r, inspection, s| r.approve(&inspection.heads(), s));
+                ws.approve().ok();
             }
         })
     };
     // Two reviewers who decided differently at the same time: both decisions show until one is kept.
-    let conflicts = w.review.conflicts();
+    let conflicts = ws.review_conflicts();
     html! {
         <section class="card review-panel" data-review={state.state.code()}>
             <h2>{ lang.t(Msg::ReviewPanel) }</h2>
@@ -62,12 +59,12 @@ pub fn ReviewPanel() -> Html {
                             ReviewField::Verification { problem } => format!(
                                 "{}「{}」",
                                 lang.t(Msg::Verification),
-                                w.inspection.problem(problem).map(|p| p.description).unwrap_or_default()
+                                ws.problem(problem).map(|p| p.description).unwrap_or_default()
                             ),
                         };
-                        let ws = ctx.ws.clone();
+                        let ws = ws.clone();
                         conflict_row(field, c, lang, true, move |field, value| {
-                            let _ = edit_review(&ws, |r, _, s| r.resolve(&field, value, s));
+                            ws.resolve_review(field, value).ok();
                         })
                     }) }
                 </div>

@@ -2,13 +2,13 @@
 //! a figure where the item asks for one, a note colleagues can type in together, guidance that unfolds,
 //! who changed it last, the reviewer's comments and the item's history.
 
-use crate::app::{AppCtx, Route, WsCtx};
-use crate::clock::short_time;
 use crate::components::conflicts::ConflictBanner;
 use crate::components::history::History;
 use crate::components::note::NoteBox;
+use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
-use crate::workspace::{edit_inspection, edit_review};
+use crate::route::Route;
+use crate::state::time::short_time;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -26,24 +26,25 @@ pub struct AreaProps {
 /// The area page.
 #[component]
 pub fn AreaPage(props: &AreaProps) -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
-    let w = ctx.ws.borrow();
-    let template = Template::national();
+    let lang = use_session().lang();
+    let ws = use_workspace();
+    let Ok(template) = ws.template() else {
+        return html! { <main class="page"><p class="banner error" role="alert">{ lang.t(Msg::UpdateApp) }</p></main> };
+    };
     let Some(area) = template.areas.iter().find(|a| a.id.as_str() == props.area) else {
         return html! { <main class="page"><p>{ lang.t(Msg::NotFound) }</p></main> };
     };
-    let fid = w.facility_id.to_string();
+    let fid = ws.facility_id();
+    let profile = ws.profile();
     let applicable: Vec<_> = area
         .items
         .iter()
-        .filter(|i| w.profile.as_ref().is_none_or(|p| i.applies_to.matches(p)))
+        .filter(|i| profile.as_ref().is_none_or(|p| i.applies_to.matches(p)))
         .collect();
     let hidden = area.items.len() - applicable.len();
-    let readonly_reason = if w.editable() {
+    let readonly_reason = if ws.editable() {
         None
-    } else if w.writable {
+    } else if ws.writable() {
         Some(lang.t(Msg::ReadOnlySubmitted))
     } else {
         Some(lang.t(Msg::ReadOnlyRole))
@@ -83,62 +84,55 @@ const STATUSES: [Status; 4] = [
 /// One check item.
 #[component]
 pub fn ItemCard(props: &ItemProps) -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
+    let lang = use_session().lang();
+    let ws = use_workspace();
     let comment_ref = use_node_ref();
-    let template = Template::national();
     let id = ItemId::from(props.item.as_str());
-    let Some(item) = template.item(&id) else {
+    let Some(item) = ws.template().ok().and_then(|t| t.item(&id)) else {
         return html! {};
     };
-    let w = ctx.ws.borrow();
-    let Some(view) = w.inspection.item_state(&id) else {
+    let Some(view) = ws.item(&id) else {
         return html! {};
     };
-    let editable = w.editable();
-    let fid = w.facility_id.to_string();
-    let comments = w.review.comments_on(&id);
-    let returned = w.review.state().state == ReviewState::Returned;
-    let guidance = match &w.profile {
+    let editable = ws.editable();
+    let fid = ws.facility_id();
+    let comments = ws.comments_on(&id);
+    let returned = ws.review_state().state == ReviewState::Returned;
+    let guidance = match &ws.profile() {
         Some(profile) => Template::guidance_for(item, profile),
         None => item.guidance_zh.clone(),
     };
+    // Every edit's refusal reaches the banner through the handle; the comment form also keeps its text.
     let set_status = |status: Status| {
-        let ws = ctx.ws.clone();
-        let id = id.clone();
+        let (ws, id) = (ws.clone(), id.clone());
         let current = view.status;
         Callback::from(move |_| {
             if current != Some(status) {
-                let _ = edit_inspection(&ws, |d, s| d.set_status(&id, Some(status), s));
+                ws.set_status(&id, Some(status)).ok();
             }
         })
     };
     let on_note = {
-        let ws = ctx.ws.clone();
-        let id = id.clone();
+        let (ws, id) = (ws.clone(), id.clone());
         Callback::from(move |text: String| {
-            let _ = edit_inspection(&ws, |d, s| d.set_note(&id, &text, s));
+            ws.set_note(&id, text).ok();
         })
     };
     let on_metric = {
-        let ws = ctx.ws.clone();
-        let id = id.clone();
+        let (ws, id) = (ws.clone(), id.clone());
         Callback::from(move |e: Event| {
             let raw = e.target_unchecked_into::<HtmlInputElement>().value();
-            let value = raw.trim().parse::<f64>().ok();
-            let _ = edit_inspection(&ws, |d, s| d.set_metric(&id, value, s));
+            ws.set_metric(&id, raw.trim().parse::<f64>().ok()).ok();
         })
     };
     let add_comment = {
-        let (ws, id, input) = (ctx.ws.clone(), id.clone(), comment_ref.clone());
+        let (ws, id, input) = (ws.clone(), id.clone(), comment_ref.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(field) = input.cast::<HtmlInputElement>() else {
                 return;
             };
-            let text = field.value();
-            if edit_review(&ws, |r, _, s| r.add_comment(&id, text.trim(), s)).is_ok() {
+            if ws.comment(&id, field.value()).is_ok() {
                 field.set_value("");
             }
         })
@@ -176,7 +170,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
                     <span class="muted">{ format!(" — {} {}", c.author.as_ref().map(|a| a.name.clone()).unwrap_or_default(), c.at.map(short_time).unwrap_or_default()) }</span>
                 </p>
             }) }
-            if w.review_writable {
+            if ws.review_writable() {
                 <form class="comment-form" onsubmit={add_comment}>
                     <input ref={comment_ref} name="comment" placeholder={lang.t(Msg::CommentPlaceholder)} />
                     <button class="button small" type="submit">{ lang.t(Msg::AddComment) }</button>
@@ -189,7 +183,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             </details>
             <div class="item-foot">
                 <span class="last-change">
-                { match &w.last_change(id.as_str()) {
+                { match &ws.last_change(id.as_str()) {
                     Some(c) => format!("{}：{} {}", lang.t(Msg::LastChanged), c.author.name, short_time(c.at)),
                     None => lang.t(Msg::NeverChanged).to_owned(),
                 } }

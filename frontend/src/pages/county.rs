@@ -2,12 +2,14 @@
 //! completion, compliance per area as a heatmap, open and overdue problems, review state and last sync —
 //! sortable and filterable — the overdue rectifications, and the exports. Served by the summary rows.
 
-use crate::api::{self, ApiFailure};
-use crate::app::{AppCtx, Route};
-use crate::clock::{short_time, today};
 use crate::components::header::{LangButton, LogoutButton};
+use crate::hooks::{Loaded, use_county, use_session};
 use crate::i18n::{Lang, Msg};
+use crate::pages::login::LoginPage;
+use crate::route::Route;
+use crate::services::api::ApiError;
 use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat};
+use crate::state::time::short_time;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -16,59 +18,24 @@ use zhigai_shared::calendar::phase;
 use zhigai_shared::doc::{ReviewState, Timestamp};
 use zhigai_shared::{FacilityType, Template};
 
-type Loaded<T> = Option<Result<T, (String, String)>>;
-
-fn say(lang: Lang, e: &(String, String)) -> String {
-    if lang == Lang::Zh {
-        e.0.clone()
-    } else {
-        e.1.clone()
-    }
+fn say(lang: Lang, e: &ApiError) -> String {
+    let (zh, en) = e.message();
+    if lang == Lang::Zh { zh } else { en }
 }
 
 /// The overview page.
 #[component]
 pub fn CountyPage() -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let lang = app.lang;
-    let year = use_state(|| today().year());
-    let data = use_state(|| None::<Result<CountySummary, (String, String)>>);
-    let overdue = use_state(|| None::<Result<Vec<OverdueRow>, (String, String)>>);
+    let session = use_session();
+    let lang = session.lang();
+    let today = session.today();
+    let year = use_state(|| today.year());
+    let county = use_county(*year);
     let filter = use_state(Filter::default);
-    let busy = use_state(|| false);
-    let session = app.session.clone();
-    let token = session
-        .as_ref()
-        .map(|s| s.token.clone())
-        .unwrap_or_default();
-    let county = session
-        .as_ref()
-        .map(|s| s.user.county_id.clone())
-        .unwrap_or_default();
-    {
-        let (data, overdue) = (data.clone(), overdue.clone());
-        let (token, county) = (token.clone(), county.clone());
-        use_effect_with(*year, move |year| {
-            let year = *year;
-            data.set(None);
-            wasm_bindgen_futures::spawn_local(async move {
-                let failed = |e: ApiFailure| e.message();
-                data.set(Some(
-                    api::county_summary(&token, &county, year)
-                        .await
-                        .map_err(failed),
-                ));
-                overdue.set(Some(
-                    api::county_overdue(&token, &county, year)
-                        .await
-                        .map_err(failed),
-                ));
-            });
-        });
-    }
-    let Some(session) = session else {
-        return html! { <crate::pages::login::LoginPage /> };
+    let Some(saved) = session.session() else {
+        return html! { <LoginPage /> };
     };
+    let county_id = saved.user.county_id.clone();
     let set_year = {
         let year = year.clone();
         Callback::from(move |e: Event| {
@@ -82,27 +49,21 @@ pub fn CountyPage() -> Html {
         })
     };
     let export = |path: String| {
-        let (token, busy) = (token.clone(), busy.clone());
-        Callback::from(move |_| {
-            let (token, path, busy) = (token.clone(), path.clone(), busy.clone());
-            busy.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = api::download(&token, &path).await;
-                busy.set(false);
-            });
-        })
+        let county = county.clone();
+        Callback::from(move |_| county.export(path.clone()))
     };
-    let base = format!("/api/counties/{county}");
+    let base = format!("/api/counties/{county_id}");
     let y = *year;
-    let phase = phase(y, today().month());
+    let phase = phase(y, today.month());
+    let busy = county.busy;
     html! {
         <>
         <header class="top">
             <div class="top-title">
                 <h1>{ lang.t(Msg::Dashboard) }</h1>
                 <span class="facility-name">
-                    { data.as_ref().and_then(|d| d.as_ref().ok()).map(|d| d.county_name.clone()).unwrap_or_default() }
-                    { format!(" · {} · {}", session.user.display_name, lang.pick(phase.name_zh(), phase.name_en())) }
+                    { county.summary.as_ref().and_then(|d| d.as_ref().ok()).map(|d| d.county_name.clone()).unwrap_or_default() }
+                    { format!(" · {} · {}", saved.user.display_name, lang.pick(phase.name_zh(), phase.name_en())) }
                 </span>
             </div>
             <div class="top-actions">
@@ -117,11 +78,17 @@ pub fn CountyPage() -> Html {
                         { for (2026..=2028u16).map(|v| html! { <option value={v.to_string()} selected={v == y}>{ v }</option> }) }
                     </select>
                 </label>
-                <button class="button small export-xlsx" disabled={*busy} onclick={export(format!("{base}/export.xlsx?year={y}"))}>{ lang.pick("导出 Excel", "Excel workbook") }</button>
-                <button class="button small" disabled={*busy} onclick={export(format!("{base}/export.csv?year={y}&table=facilities"))}>{ lang.pick("机构 CSV", "Facilities CSV") }</button>
-                <button class="button small" disabled={*busy} onclick={export(format!("{base}/export.csv?year={y}&table=problems"))}>{ lang.pick("问题 CSV", "Problems CSV") }</button>
+                <button class="button small export-xlsx" disabled={busy} onclick={export(format!("{base}/export.xlsx?year={y}"))}>{ lang.pick("导出 Excel", "Excel workbook") }</button>
+                <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=facilities"))}>{ lang.pick("机构 CSV", "Facilities CSV") }</button>
+                <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=problems"))}>{ lang.pick("问题 CSV", "Problems CSV") }</button>
             </div>
-            { match &*data {
+            if busy {
+                <p class="muted" role="status">{ lang.t(Msg::Loading) }</p>
+            }
+            if let Some(e) = &county.export_error {
+                <p class="banner error export-error" role="alert">{ format!("{}：{}", lang.t(Msg::DownloadFailed), say(lang, e)) }</p>
+            }
+            { match &county.summary {
                 None => html! { <p class="muted" role="status">{ lang.t(Msg::Loading) }</p> },
                 Some(Err(e)) => html! { <p class="banner error" role="alert">{ say(lang, e) }</p> },
                 Some(Ok(d)) => html! {
@@ -131,7 +98,7 @@ pub fn CountyPage() -> Html {
                     </>
                 },
             } }
-            <OverdueList rows={(*overdue).clone()} />
+            <OverdueList rows={county.overdue.clone()} />
         </main>
         </>
     }
@@ -147,7 +114,7 @@ pub struct CoverageProps {
 /// Coverage per wave as bars: approved, submitted, of the total.
 #[component]
 pub fn Coverage(props: &CoverageProps) -> Html {
-    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    let lang = use_session().lang();
     const W: u32 = 300;
     let height = 34 * props.waves.len() as u32 + 10;
     html! {
@@ -192,10 +159,11 @@ fn since(ms: Option<i64>) -> String {
 /// The facility table, grouped by medical community.
 #[component]
 pub fn Overview(props: &OverviewProps) -> Html {
-    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    let lang = use_session().lang();
     let filter = props.filter.clone();
     let rows = apply(&props.data.facilities, &filter);
-    let template = Template::national();
+    // The column heads: the checklist new inspections use (one template per county-year today).
+    let template = Template::current();
     let select = |f: fn(&mut Filter, Option<String>)| {
         let filter = filter.clone();
         Callback::from(move |e: Event| {
@@ -262,15 +230,15 @@ pub fn Overview(props: &OverviewProps) -> Html {
                     </select>
                 </label>
                 <label>{ lang.pick("机构类型", "Type") }
-                    <select onchange={select(|f, v| f.facility_type = v)}>
+                    <select onchange={select(|f, v| f.facility_type = v.and_then(|v| v.parse().ok()))}>
                         <option value="" selected={filter.facility_type.is_none()}>{ lang.t(Msg::All) }</option>
-                        { for types.iter().map(|t| html! { <option value={t.code()} selected={filter.facility_type.as_deref() == Some(t.code())}>{ lang.pick(t.name_zh(), t.name_en()) }</option> }) }
+                        { for types.iter().map(|t| html! { <option value={t.code()} selected={filter.facility_type == Some(*t)}>{ lang.pick(t.name_zh(), t.name_en()) }</option> }) }
                     </select>
                 </label>
                 <label>{ lang.t(Msg::ReviewState) }
-                    <select name="review-state" onchange={select(|f, v| f.review_state = v)}>
+                    <select name="review-state" onchange={select(|f, v| f.review_state = v.and_then(|v| v.parse().ok()))}>
                         <option value="" selected={filter.review_state.is_none()}>{ lang.t(Msg::All) }</option>
-                        { for ReviewState::ALL.iter().map(|s| html! { <option value={s.code()} selected={filter.review_state.as_deref() == Some(s.code())}>{ lang.pick(s.label_zh(), s.label_en()) }</option> }) }
+                        { for ReviewState::ALL.iter().map(|s| html! { <option value={s.code()} selected={filter.review_state == Some(*s)}>{ lang.pick(s.label_zh(), s.label_en()) }</option> }) }
                     </select>
                 </label>
                 <label class="check"><input type="checkbox" onchange={on_overdue} />{ lang.pick("只看有逾期问题的", "Only with overdue problems") }</label>
@@ -294,12 +262,11 @@ pub fn Overview(props: &OverviewProps) -> Html {
                         <tbody>
                             <tr class="group"><th colspan="17">{ format!("{name}（{}）", members.len()) }</th></tr>
                             { for members.into_iter().map(|r| {
-                                let state = r.review_state.parse::<ReviewState>().ok();
-                                let kind = r.facility_type.parse::<FacilityType>().ok();
+                                let (state, kind) = (r.review_state, r.facility_type);
                                 html! {
-                                    <tr data-facility={r.facility_id.clone()} data-review={r.review_state.clone()}>
-                                        <td><Link<Route> to={Route::Facility { fid: r.facility_id.clone() }}>{ r.facility_name.clone() }</Link<Route>></td>
-                                        <td>{ kind.map(|k| lang.pick(k.name_zh(), k.name_en()).to_owned()).unwrap_or_default() }</td>
+                                    <tr data-facility={r.facility_id.to_string()} data-review={state.code()}>
+                                        <td><Link<Route> to={Route::Facility { fid: r.facility_id.to_string() }}>{ r.facility_name.clone() }</Link<Route>></td>
+                                        <td>{ lang.pick(kind.name_zh(), kind.name_en()) }</td>
                                         <td>{ r.wave }</td>
                                         <td class="num">{ format!("{}%（{}/{}）", completion(r), r.answered, r.applicable) }</td>
                                         { for r.areas.iter().map(|a| {
@@ -310,7 +277,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
                                         }) }
                                         <td class="num">{ r.areas.iter().map(|a| a.non_compliant).sum::<u32>() }</td>
                                         <td class={classes!("num", (r.overdue_problems > 0).then_some("bad"))}>{ format!("{}/{}", r.overdue_problems, r.open_problems) }</td>
-                                        <td class={classes!("review-state", r.review_state.clone())}>{ state.map(|s| lang.pick(s.label_zh(), s.label_en()).to_owned()).unwrap_or_default() }</td>
+                                        <td class={classes!("review-state", state.code())}>{ lang.pick(state.label_zh(), state.label_en()) }</td>
                                         <td>{ since(r.updated_at) }</td>
                                     </tr>
                                 }
@@ -335,7 +302,7 @@ pub struct OverdueProps {
 /// Overdue rectifications across the county.
 #[component]
 pub fn OverdueList(props: &OverdueProps) -> Html {
-    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
+    let lang = use_session().lang();
     html! {
         <section class="card overdue-list">
             <h2>{ lang.pick("逾期未整改问题", "Overdue rectifications") }</h2>
@@ -352,11 +319,11 @@ pub fn OverdueList(props: &OverdueProps) -> Html {
                         <tbody>
                         { for rows.iter().map(|o| html! {
                             <tr class="overdue-row">
-                                <td><Link<Route> to={Route::Problems { fid: o.facility_id.clone() }}>{ o.facility_name.clone() }</Link<Route>></td>
-                                <td>{ o.item_id.clone().unwrap_or_default() }</td>
+                                <td><Link<Route> to={Route::Problems { fid: o.facility_id.to_string() }}>{ o.facility_name.clone() }</Link<Route>></td>
+                                <td>{ o.item_id.as_ref().map(ToString::to_string).unwrap_or_default() }</td>
                                 <td>{ o.description.clone() }</td>
                                 <td>{ o.owner_name.clone().unwrap_or_default() }</td>
-                                <td>{ o.deadline.clone() }</td>
+                                <td>{ o.deadline.to_string() }</td>
                                 <td class="num bad">{ o.days_overdue }</td>
                             </tr>
                         }) }

@@ -1,65 +1,61 @@
 //! The facility's home: the phase of the year, progress per area, problems due soon or overdue, the review
 //! state with the latest comments, and submission.
 
-use crate::app::{AppCtx, Route, WsCtx};
-use crate::clock::{short_time, today};
+use crate::components::badges::{DueBadge, Meter};
 use crate::components::conflicts::ConflictBanner;
-use crate::components::header::confirm;
+use crate::components::dialog::confirm;
 use crate::components::review::ReviewPanel;
-use crate::i18n::{Lang, Msg};
+use crate::hooks::{use_session, use_workspace};
+use crate::i18n::Msg;
+use crate::route::Route;
 use crate::state::problems::due_soon;
-use crate::workspace::edit_inspection;
+use crate::state::time::short_time;
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::access::Role;
 use zhigai_shared::calendar::phase;
 use zhigai_shared::doc::{ReviewState, Submission};
-use zhigai_shared::summary::summarize;
-use zhigai_shared::{FacilityProfile, FacilityType, Template};
 
 /// The home page.
 #[component]
 pub fn HomePage() -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
-    let w = ctx.ws.borrow();
-    if !w.loaded {
-        return html! { <main class="page"><p>{ lang.t(Msg::Loading) }</p></main> };
+    let session = use_session();
+    let ws = use_workspace();
+    let lang = session.lang();
+    if !ws.loaded() {
+        return html! { <main class="page"><p role="status">{ lang.t(Msg::Loading) }</p></main> };
     }
-    let template = Template::national();
-    let today = today();
-    let fid = w.facility_id.to_string();
-    let profile = w.profile.clone().unwrap_or(FacilityProfile {
-        facility_type: FacilityType::VillageClinic,
-        open_beds: 0,
-        services: Vec::new(),
-    });
-    let summary = summarize(&w.inspection, template, &profile);
-    let problems = w.inspection.problems();
+    let (Ok(template), Some(summary)) = (ws.template(), ws.summary()) else {
+        return html! { <main class="page"><p class="banner error" role="alert">{ lang.t(Msg::UpdateApp) }</p></main> };
+    };
+    let today = session.today();
+    let fid = ws.facility_id();
+    let problems = ws.problems();
     let due = due_soon(&problems, today);
-    let submission = w.inspection.submission();
-    let review = w.review.state();
-    let mut comments = w.review.comments();
+    let submission = ws.submission();
+    let review = ws.review_state();
+    let mut comments = ws.comments();
     comments.sort_by_key(|c| std::cmp::Reverse(c.at.map(|t| t.0)));
     comments.truncate(3);
-    let phase = phase(w.year, today.month());
-    let is_head = w.user.role == Role::Head;
-    let editable = w.editable();
+    let phase = phase(ws.year(), today.month());
+    let is_head = ws.user().role == Role::Head;
+    let editable = ws.editable();
+    let writable = ws.writable();
     let draft = submission.state == Submission::Draft;
     let returned = review.state == ReviewState::Returned;
+    // Refusals of these edits reach the banner through the handle.
     let submit = {
-        let ws = ctx.ws.clone();
+        let ws = ws.clone();
         Callback::from(move |_| {
             if confirm(lang.t(Msg::SubmitConfirm)) {
-                let _ = edit_inspection(&ws, |d, s| d.submit(s));
+                ws.submit().ok();
             }
         })
     };
     let withdraw = {
-        let ws = ctx.ws.clone();
+        let ws = ws.clone();
         Callback::from(move |_| {
-            let _ = edit_inspection(&ws, |d, s| d.withdraw(s));
+            ws.withdraw().ok();
         })
     };
     html! {
@@ -108,7 +104,7 @@ pub fn HomePage() -> Html {
                     </li>
                 }) }
                 </ul>
-                if is_head && w.writable {
+                if is_head && writable {
                     if draft || (returned && editable) {
                         <button class="button primary submit" onclick={submit}>
                             { if draft { lang.t(Msg::Submit) } else { lang.t(Msg::Resubmit) } }
@@ -153,48 +149,5 @@ pub fn HomePage() -> Html {
             }) }
             </ol>
         </main>
-    }
-}
-
-/// Props of [`Meter`].
-#[derive(Properties, PartialEq)]
-pub struct MeterProps {
-    /// Done.
-    pub value: u32,
-    /// Of.
-    pub max: u32,
-}
-
-/// A progress bar.
-#[component]
-pub fn Meter(props: &MeterProps) -> Html {
-    let pct = (props.value * 100).checked_div(props.max).unwrap_or(100);
-    html! {
-        <span class="meter" role="progressbar" aria-valuemin="0" aria-valuemax={props.max.to_string()} aria-valuenow={props.value.to_string()}>
-            <span class="meter-fill" style={format!("width:{pct}%")}></span>
-        </span>
-    }
-}
-
-/// Props of [`DueBadge`].
-#[derive(Properties, PartialEq)]
-pub struct DueProps {
-    /// Days left (negative: overdue).
-    pub left: i64,
-}
-
-/// "逾期 3 天" or "剩余 4 天".
-#[component]
-pub fn DueBadge(props: &DueProps) -> Html {
-    let lang = use_context::<AppCtx>().expect("AppCtx").lang;
-    html! { <span class={classes!("due-badge", (props.left < 0).then_some("overdue"))}>{ due_text(props.left, lang) }</span> }
-}
-
-/// The words of a [`DueBadge`].
-pub fn due_text(left: i64, lang: Lang) -> String {
-    if left < 0 {
-        format!("{} {} {}", lang.t(Msg::Overdue), -left, lang.t(Msg::Days))
-    } else {
-        format!("{} {} {}", lang.t(Msg::DueIn), left, lang.t(Msg::Days))
     }
 }

@@ -1,40 +1,17 @@
 //! The one online login: checks the password with the server, then fetches the user's facilities and their
 //! staff so the app can work offline from then on.
 
-use crate::api::{self, ApiFailure};
-use crate::app::AppCtx;
 use crate::components::header::LangButton;
+use crate::hooks::use_session;
 use crate::i18n::{Lang, Msg};
-use crate::session::SavedSession;
-use crate::store::request_persistence;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-async fn log_in(username: String, password: String) -> Result<SavedSession, ApiFailure> {
-    let login = api::login(&username, &password).await?;
-    let directory = api::facilities(&login.token).await?;
-    let mut staff = Vec::new();
-    // Facility staff need their colleagues as problem owners offline; reviewers do not.
-    if let Some(own) = &login.user.facility_id {
-        staff.push((
-            own.to_string(),
-            api::staff(&login.token, own.as_str()).await?,
-        ));
-    }
-    Ok(SavedSession {
-        token: login.token,
-        user: login.user,
-        facilities: directory.facilities,
-        communities: directory.communities,
-        staff,
-    })
-}
 
 /// The login form.
 #[component]
 pub fn LoginPage() -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let lang = app.lang;
+    let session = use_session();
+    let lang = session.lang();
     let username = use_node_ref();
     let password = use_node_ref();
     let busy = use_state(|| false);
@@ -42,7 +19,7 @@ pub fn LoginPage() -> Html {
     let onsubmit = {
         let (username, password) = (username.clone(), password.clone());
         let (busy, error) = (busy.clone(), error.clone());
-        let set_session = app.set_session.clone();
+        let session = session.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let value = |r: &NodeRef| {
@@ -51,16 +28,12 @@ pub fn LoginPage() -> Html {
                     .unwrap_or_default()
             };
             let (u, p) = (value(&username).trim().to_owned(), value(&password));
-            let (busy, error, set_session) = (busy.clone(), error.clone(), set_session.clone());
+            let (busy, error, session) = (busy.clone(), error.clone(), session.clone());
             busy.set(true);
             error.set(None);
             wasm_bindgen_futures::spawn_local(async move {
-                match log_in(u, p).await {
-                    Ok(session) => {
-                        request_persistence();
-                        set_session.emit(Some(session));
-                    }
-                    Err(e) => error.set(Some(e.message())),
+                if let Err(e) = session.login(&u, &p).await {
+                    error.set(Some(e.message()));
                 }
                 busy.set(false);
             });

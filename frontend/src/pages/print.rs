@@ -2,39 +2,37 @@
 //! note, the problem list with measures, owners and deadlines, and a signature line for the head. The print
 //! style sheet hides the app's chrome.
 
-use crate::app::{AppCtx, WsCtx};
-use crate::clock::today;
+use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
 use yew::prelude::*;
-use zhigai_shared::Template;
 
 /// The print page.
 #[component]
 pub fn PrintPage() -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
-    let w = ctx.ws.borrow();
-    let template = Template::national();
-    let name = w
-        .facility_name
-        .clone()
-        .unwrap_or_else(|| w.facility_id.to_string());
+    let session = use_session();
+    let lang = session.lang();
+    let ws = use_workspace();
+    let Ok(template) = ws.template() else {
+        return html! { <main class="page"><p class="banner error" role="alert">{ lang.t(Msg::UpdateApp) }</p></main> };
+    };
+    let name = ws.facility_name();
+    let profile = ws.profile();
     let print = Callback::from(|_| {
         if let Some(window) = web_sys::window() {
-            let _ = window.print();
+            // A browser without printing has no dialog to show; the page itself stays readable.
+            window.print().ok();
         }
     });
     let status_of = |s: Option<zhigai_shared::Status>| {
         s.map(|s| lang.pick(s.label_zh(), s.label_en()).to_owned())
             .unwrap_or_else(|| "—".to_owned())
     };
-    let problems = w.inspection.problems();
+    let problems = ws.problems();
     html! {
         <main class="page print-page">
             <button class="button primary no-print" onclick={print}>{ lang.t(Msg::Print) }</button>
-            <h2 class="print-title">{ format!("{name} {} 年度医疗质量自查整改表", w.year) }</h2>
-            <p class="muted">{ format!("{}：{}", lang.pick("打印日期", "Printed"), today()) }</p>
+            <h2 class="print-title">{ format!("{name} {} 年度医疗质量自查整改表", ws.year()) }</h2>
+            <p class="muted">{ format!("{}：{}", lang.pick("打印日期", "Printed"), session.today()) }</p>
             <table class="print-table">
                 <thead><tr>
                     <th>{ lang.pick("编号", "No.") }</th><th>{ lang.pick("检查内容", "Check item") }</th>
@@ -44,9 +42,9 @@ pub fn PrintPage() -> Html {
                     <tbody>
                         <tr class="group"><th colspan="4">{ format!("{} {}", area.number_zh, lang.pick(&area.title_zh, &area.title_en)) }</th></tr>
                         { for area.items.iter()
-                            .filter(|i| w.profile.as_ref().is_none_or(|p| i.applies_to.matches(p)))
+                            .filter(|i| profile.as_ref().is_none_or(|p| i.applies_to.matches(p)))
                             .map(|item| {
-                                let view = w.inspection.item_state(&item.id);
+                                let view = ws.item(&item.id);
                                 html! {
                                     <tr data-item={item.id.to_string()}>
                                         <td>{ item.id.to_string() }</td>

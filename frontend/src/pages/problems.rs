@@ -2,22 +2,21 @@
 //! owner (from the facility's staff), deadline; move it 待整改 → 整改中 → 已整改; overdue highlighted;
 //! filter by area, owner and status; each problem's history and the county's verification.
 
-use crate::app::{AppCtx, WsCtx};
-use crate::clock::today;
+use crate::components::badges::DueBadge;
 use crate::components::conflicts::ConflictBanner;
-use crate::components::header::confirm;
+use crate::components::dialog::confirm;
 use crate::components::history::History;
+use crate::hooks::{WorkspaceHandle, use_session, use_workspace};
 use crate::i18n::{Lang, Msg};
-use crate::pages::home::DueBadge;
-use crate::state::problems::{ProblemFilter, days_left, sort_for_list};
-use crate::workspace::{Shared, edit_inspection, edit_review};
+use crate::state::problems::{DUE_SOON_DAYS, ProblemFilter, days_left, sort_for_list};
+use crate::state::workspace::UiError;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use zhigai_shared::api::User;
 use zhigai_shared::doc::{
-    Date, DocError, NewProblem, Owner, ProblemChange, ProblemStatus, ProblemView, Verdict,
+    Date, NewProblem, Owner, ProblemChange, ProblemStatus, ProblemView, Verdict,
 };
-use zhigai_shared::{ItemId, ProblemId, Template};
+use zhigai_shared::{ItemId, ProblemId};
 
 /// Props of [`ProblemsPage`].
 #[derive(Properties, PartialEq)]
@@ -38,35 +37,38 @@ fn select_value(e: &Event) -> String {
     e.target_unchecked_into::<HtmlSelectElement>().value()
 }
 
-fn error_text(e: &DocError, lang: Lang) -> String {
+fn error_text(e: &UiError, lang: Lang) -> String {
+    let detail = e.detail();
     match e {
-        DocError::Empty(_) => lang.t(Msg::DescriptionRequired).to_owned(),
-        other => other.to_string(),
+        UiError::Refused(zhigai_shared::DocError::Empty(_)) | UiError::ReadOnly => {
+            lang.t(e.msg()).to_owned()
+        }
+        UiError::Refused(_) => format!("{}（{detail}）", lang.t(e.msg())),
     }
 }
 
 /// The problem list.
 #[component]
 pub fn ProblemsPage(props: &ProblemsProps) -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
+    let lang = use_session().lang();
+    let ws = use_workspace();
     let filter = use_state(|| ProblemFilter {
         item: props.item.clone(),
         ..ProblemFilter::default()
     });
     let adding = use_state(|| props.item.is_some());
-    let w = ctx.ws.borrow();
-    let template = Template::national();
-    let editable = w.editable();
-    let all = w.inspection.problems();
+    let Ok(template) = ws.template() else {
+        return html! { <main class="page"><p class="banner error" role="alert">{ lang.t(Msg::UpdateApp) }</p></main> };
+    };
+    let editable = ws.editable();
+    let all = ws.problems();
     let mut shown: Vec<ProblemView> = all
         .iter()
         .filter(|p| filter.accepts(p, template))
         .cloned()
         .collect();
     sort_for_list(&mut shown);
-    let staff = w.staff.clone();
+    let staff = ws.staff();
     let set = |f: fn(&mut ProblemFilter, String)| {
         let filter = filter.clone();
         Callback::from(move |e: Event| {
@@ -158,9 +160,8 @@ pub struct FormProps {
 /// The form to record a problem.
 #[component]
 pub fn ProblemForm(props: &FormProps) -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
+    let lang = use_session().lang();
+    let ws = use_workspace();
     let error = use_state(|| None::<String>);
     let (description, measure, owner, deadline, item) = (
         use_node_ref(),
@@ -169,10 +170,12 @@ pub fn ProblemForm(props: &FormProps) -> Html {
         use_node_ref(),
         use_node_ref(),
     );
-    let template = Template::national();
-    let staff = ctx.ws.borrow().staff.clone();
+    let Ok(template) = ws.template() else {
+        return html! {};
+    };
+    let staff = ws.staff();
     let onsubmit = {
-        let ws = ctx.ws.clone();
+        let ws = ws.clone();
         let error = error.clone();
         let on_done = props.on_done.clone();
         let refs = (
@@ -209,7 +212,7 @@ pub fn ProblemForm(props: &FormProps) -> Html {
                 owner: owner_of(&staff, &select(&refs.2)),
                 deadline: input(&refs.3).parse::<Date>().ok(),
             };
-            match edit_inspection(&ws, |d, s| d.add_problem(problem, s)) {
+            match ws.add_problem(problem) {
                 Ok(_) => on_done.emit(()),
                 Err(e) => error.set(Some(error_text(&e, lang))),
             }
@@ -273,28 +276,27 @@ pub struct CardProps {
     pub id: String,
 }
 
-fn change(ws: &Shared, id: &ProblemId, change: ProblemChange) {
-    let id = id.clone();
-    let _ = edit_inspection(ws, |d, s| d.update_problem(&id, change, s));
+/// A change to a problem from a field that has no form of its own: a refusal reaches the banner.
+fn change(ws: &WorkspaceHandle, id: &ProblemId, change: ProblemChange) {
+    ws.update_problem(id, change).ok();
 }
 
 /// One problem, editable in place.
 #[component]
 pub fn ProblemCard(props: &CardProps) -> Html {
-    let app = use_context::<AppCtx>().expect("AppCtx");
-    let ctx = use_context::<WsCtx>().expect("WsCtx");
-    let lang = app.lang;
+    let session = use_session();
+    let lang = session.lang();
+    let ws = use_workspace();
     let id = ProblemId::from(props.id.as_str());
-    let w = ctx.ws.borrow();
-    let Some(p) = w.inspection.problem(&id) else {
+    let Some(p) = ws.problem(&id) else {
         return html! {};
     };
-    let editable = w.editable();
-    let staff = w.staff.clone();
-    let left = days_left(&p, today());
-    let verification = w.review.verifications().get(&id).cloned();
-    let template = Template::national();
-    let item_text = p.item.as_ref().and_then(|i| template.item(i)).map(|i| {
+    let editable = ws.editable();
+    let staff = ws.staff();
+    let left = days_left(&p, session.today());
+    let verification = ws.verification(&id);
+    let template = ws.template().ok();
+    let item_text = p.item.as_ref().and_then(|i| template?.item(i)).map(|i| {
         format!(
             "{} {}",
             i.id,
@@ -302,14 +304,14 @@ pub fn ProblemCard(props: &CardProps) -> Html {
         )
     });
     let on_text = |make: fn(String) -> ProblemChange| {
-        let (ws, id) = (ctx.ws.clone(), id.clone());
+        let (ws, id) = (ws.clone(), id.clone());
         Callback::from(move |e: Event| {
             let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
             change(&ws, &id, make(value.trim().to_owned()));
         })
     };
     let on_owner = {
-        let (ws, id, staff) = (ctx.ws.clone(), id.clone(), staff.clone());
+        let (ws, id, staff) = (ws.clone(), id.clone(), staff.clone());
         Callback::from(move |e: Event| {
             change(
                 &ws,
@@ -319,14 +321,14 @@ pub fn ProblemCard(props: &CardProps) -> Html {
         })
     };
     let on_deadline = {
-        let (ws, id) = (ctx.ws.clone(), id.clone());
+        let (ws, id) = (ws.clone(), id.clone());
         Callback::from(move |e: Event| {
             let raw = e.target_unchecked_into::<HtmlInputElement>().value();
             change(&ws, &id, ProblemChange::Deadline(raw.parse().ok()));
         })
     };
     let set_status = |status: ProblemStatus| {
-        let (ws, id) = (ctx.ws.clone(), id.clone());
+        let (ws, id) = (ws.clone(), id.clone());
         let current = p.status;
         Callback::from(move |_| {
             if current != status {
@@ -335,27 +337,27 @@ pub fn ProblemCard(props: &CardProps) -> Html {
         })
     };
     let delete = {
-        let (ws, id) = (ctx.ws.clone(), id.clone());
+        let (ws, id) = (ws.clone(), id.clone());
         Callback::from(move |_| {
             if confirm(lang.t(Msg::DeleteConfirm)) {
-                let _ = edit_inspection(&ws, |d, s| d.delete_problem(&id, s));
+                ws.delete_problem(&id).ok();
             }
         })
     };
     let verify = |verdict: Verdict| {
-        let (ws, id) = (ctx.ws.clone(), id.clone());
+        let (ws, id) = (ws.clone(), id.clone());
         Callback::from(move |_| {
-            let _ = edit_review(&ws, |r, _, s| r.verify(&id, verdict, s));
+            ws.verify(&id, verdict).ok();
         })
     };
-    let can_verify = w.review_writable && p.status == ProblemStatus::Rectified;
+    let can_verify = ws.review_writable() && p.status == ProblemStatus::Rectified;
     let overdue = left.is_some_and(|l| l < 0);
     html! {
         <li class={classes!("problem", "card", overdue.then_some("overdue"))} data-problem={id.to_string()} data-status={p.status.code()}>
             <div class="problem-head">
                 <span class="problem-item">{ item_text.unwrap_or_else(|| lang.t(Msg::NoItem).to_owned()) }</span>
                 if let Some(left) = left {
-                    if left <= crate::state::problems::DUE_SOON_DAYS { <DueBadge {left} /> }
+                    if left <= DUE_SOON_DAYS { <DueBadge {left} /> }
                 }
             </div>
             <label>{ lang.t(Msg::Description) }

@@ -1,6 +1,8 @@
 //! The county overview's view logic: compliance per area as a heatmap level, filters and sorting.
 
+use zhigai_shared::FacilityType;
 use zhigai_shared::api::SummaryRow;
+use zhigai_shared::doc::ReviewState;
 use zhigai_shared::summary::AreaCounts;
 
 /// Compliance of an area in per cent: 符合 of the items judged (answered and applicable), if any.
@@ -49,10 +51,10 @@ pub enum SortBy {
 pub struct Filter {
     /// One medical community, or all.
     pub community: Option<String>,
-    /// One facility type code, or all.
-    pub facility_type: Option<String>,
-    /// One review state code, or all.
-    pub review_state: Option<String>,
+    /// One facility type, or all.
+    pub facility_type: Option<FacilityType>,
+    /// One review state, or all.
+    pub review_state: Option<ReviewState>,
     /// Only facilities with overdue problems.
     pub overdue_only: bool,
     /// The sort column and whether descending.
@@ -84,14 +86,8 @@ pub fn apply(rows: &[SummaryRow], filter: &Filter) -> Vec<SummaryRow> {
                 .community
                 .as_ref()
                 .is_none_or(|c| r.community_id.as_ref() == Some(c))
-                && filter
-                    .facility_type
-                    .as_ref()
-                    .is_none_or(|t| &r.facility_type == t)
-                && filter
-                    .review_state
-                    .as_ref()
-                    .is_none_or(|s| &r.review_state == s)
+                && filter.facility_type.is_none_or(|t| r.facility_type == t)
+                && filter.review_state.is_none_or(|s| r.review_state == s)
                 && (!filter.overdue_only || r.overdue_problems > 0)
         })
         .cloned()
@@ -119,7 +115,7 @@ mod tests {
         SummaryRow {
             facility_id: id.into(),
             facility_name: id.into(),
-            facility_type: "village_clinic".into(),
+            facility_type: FacilityType::VillageClinic,
             open_beds: 0,
             community_id: Some(community.into()),
             wave: 2028,
@@ -138,7 +134,7 @@ mod tests {
             open_problems: overdue,
             overdue_problems: overdue,
             submitted: false,
-            review_state: "not_submitted".into(),
+            review_state: ReviewState::NotSubmitted,
             last_edit_at: None,
             updated_at: None,
         }
@@ -181,7 +177,7 @@ mod tests {
             },
         );
         assert_eq!(c1.len(), 1);
-        assert_eq!(c1[0].facility_id, "c");
+        assert_eq!(c1[0].facility_id.as_str(), "c");
         assert_eq!(completion(&rows[1]), 75);
     }
 }

@@ -1,7 +1,7 @@
 //! The problem list's filters and the home page's "due soon or overdue" list, as plain functions.
 
-use zhigai_shared::doc::{Date, ProblemStatus, ProblemView};
-use zhigai_shared::{Template, UserId};
+use zhigai_shared::doc::{Conflict, Date, Inspection, InspectionField, ProblemStatus, ProblemView};
+use zhigai_shared::{ItemId, Template, UserId};
 
 /// Days ahead a deadline counts as "due soon".
 pub const DUE_SOON_DAYS: i64 = 7;
@@ -72,6 +72,29 @@ pub fn sort_for_list(problems: &mut [ProblemView]) {
             p.created_at.0,
         )
     });
+}
+
+/// Which conflicts of `doc` concern `area` (all for `None`).
+pub fn conflicts_in(
+    doc: &Inspection,
+    template: &Template,
+    area: Option<&str>,
+) -> Vec<Conflict<InspectionField>> {
+    let in_area = |item: &ItemId| {
+        area.is_none_or(|a| template.area_of(item).is_some_and(|x| x.id.as_str() == a))
+    };
+    doc.conflicts()
+        .into_iter()
+        .filter(|c| match &c.field {
+            InspectionField::Status { item } | InspectionField::Metric { item } => in_area(item),
+            InspectionField::Problem { problem, .. } => area.is_none_or(|_| {
+                doc.problem(problem)
+                    .and_then(|p| p.item)
+                    .is_some_and(|i| in_area(&i))
+            }),
+            InspectionField::Submission => area.is_none(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use thiserror::Error;
 
-use zhigai_shared::{FacilityId, UserId};
+use zhigai_shared::doc::{Date, ProblemStatus, ProblemView, ReviewState};
+use zhigai_shared::{FacilityId, ItemId, ProblemId, UserId};
 
 pub use sql::{PgStore, SqliteStore};
 /// The rows the API hands out are the shared crate's API types.
@@ -42,26 +43,47 @@ pub enum DbError {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProblemRow {
     /// The problem.
-    pub problem_id: String,
+    pub problem_id: ProblemId,
     /// Its item.
-    pub item_id: Option<String>,
+    pub item_id: Option<ItemId>,
     /// What is wrong.
     pub description: String,
     /// Its owner's name.
     pub owner_name: Option<String>,
-    /// Its deadline (YYYY-MM-DD).
-    pub deadline: Option<String>,
-    /// Its status code.
-    pub status: String,
+    /// Its deadline.
+    pub deadline: Option<Date>,
+    /// Where it stands.
+    pub status: ProblemStatus,
     /// The improvement measure.
     pub measure: String,
+}
+
+impl ProblemRow {
+    /// Days past the deadline on `today` ([`zhigai_shared::doc::days_overdue`]).
+    pub fn days_overdue(&self, today: Date) -> Option<i64> {
+        zhigai_shared::doc::days_overdue(self.status, self.deadline, today)
+    }
+}
+
+impl From<&ProblemView> for ProblemRow {
+    fn from(p: &ProblemView) -> Self {
+        Self {
+            problem_id: p.id.clone(),
+            item_id: p.item.clone(),
+            description: p.description.clone(),
+            owner_name: p.owner.as_ref().map(|o| o.name.clone()),
+            deadline: p.deadline,
+            status: p.status,
+            measure: p.measure.clone(),
+        }
+    }
 }
 
 /// A problem row with its facility, for the county's lists and exports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CountyProblem {
     /// The facility.
-    pub facility_id: String,
+    pub facility_id: FacilityId,
     /// Its name.
     pub facility_name: String,
     /// The problem.
@@ -82,8 +104,8 @@ pub struct InspectionRows {
 pub enum DerivedRows {
     /// An inspection changed.
     Inspection(InspectionRows),
-    /// A review changed: its state code.
-    Review(String),
+    /// A review changed: its state.
+    Review(ReviewState),
 }
 
 /// A change to store durably: the chunk and its derived rows, in one transaction.

@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use sqlx::Row;
 use std::str::FromStr;
 use std::time::Duration;
+use zhigai_shared::doc::ReviewState;
 use zhigai_shared::summary::AreaCounts;
-use zhigai_shared::{FacilityId, FacilityType, Service, UserId};
+use zhigai_shared::{FacilityId, FacilityType, ItemId, ProblemId, Service, UserId};
 
 /// SQLite: the default, one file next to the binary.
 pub struct SqliteStore {
@@ -118,7 +119,12 @@ impl SqliteStore {
     #[allow(clippy::unused_async)] // one shape with PgStore::release for the shared impl macro
     async fn release(&self) {
         // Closing the descriptor drops the flock at once.
-        drop(self.instance.lock().unwrap_or_else(|p| p.into_inner()).take());
+        drop(
+            self.instance
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
     }
 }
 
@@ -165,6 +171,15 @@ impl PgStore {
         }
         let _ = conn.close().await;
     }
+}
+
+/// A stored code or date read back as its domain type.
+fn parse<T: FromStr>(text: &str) -> Result<T, DbError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse()
+        .map_err(|e: T::Err| DbError::Corrupt(format!("{text:?}: {e}")))
 }
 
 fn duplicate(what: &str, e: sqlx::Error) -> DbError {
@@ -576,12 +591,13 @@ macro_rules! sql_store {
                             )
                             .bind(w.facility_id.as_str())
                             .bind(w.year)
-                            .bind(&p.problem_id)
-                            .bind(&p.item_id)
+                            .bind(p.problem_id.as_str())
+                            .bind(p.item_id.as_ref().map(ItemId::as_str))
                             .bind(&p.description)
                             .bind(&p.owner_name)
-                            .bind(&p.deadline)
-                            .bind(&p.status)
+                            // ISO dates compare as text, which the overdue queries rely on.
+                            .bind(p.deadline.map(|d| d.to_string()))
+                            .bind(p.status.code())
                             .bind(&p.measure)
                             .execute(&mut *tx)
                             .await?;
@@ -595,7 +611,7 @@ macro_rules! sql_store {
                         )
                         .bind(w.facility_id.as_str())
                         .bind(w.year)
-                        .bind(state)
+                        .bind(state.code())
                         .bind(w.now)
                         .execute(&mut *tx)
                         .await?;
@@ -718,6 +734,8 @@ macro_rules! sql_store {
             }
 
             async fn fetch_county_summary(&self, county_id: &str, year: i64, today: &str) -> Result<Vec<SummaryRow>, DbError> {
+                // The overdue count is `zhigai_shared::doc::days_overdue` in SQL: not rectified, deadline
+                // before today (ISO dates compare as text).
                 let rows = sqlx::query(
                     "SELECT f.id, f.name, f.facility_type, f.open_beds, f.community_id, \
                      s.applicable, s.answered, s.areas, s.open_problems, s.submitted, s.review_state, s.last_edit_at, s.updated_at, \
@@ -739,9 +757,9 @@ macro_rules! sql_store {
                             None => Vec::new(),
                         };
                         Ok(SummaryRow {
-                            facility_id: r.try_get("id")?,
+                            facility_id: FacilityId::new(r.try_get::<String, _>("id")?),
                             facility_name: r.try_get("name")?,
-                            facility_type: r.try_get("facility_type")?,
+                            facility_type: parse(&r.try_get::<String, _>("facility_type")?)?,
                             open_beds: u32::try_from(r.try_get::<i64, _>("open_beds")?).unwrap_or(0),
                             community_id: r.try_get("community_id")?,
                             // The API fills the wave in from the facility's profile.
@@ -753,9 +771,10 @@ macro_rules! sql_store {
                             open_problems: r.try_get::<Option<i64>, _>("open_problems")?.unwrap_or(0),
                             overdue_problems: r.try_get::<i64, _>("overdue")?,
                             submitted: r.try_get::<Option<i64>, _>("submitted")?.unwrap_or(0) != 0,
-                            review_state: r
-                                .try_get::<Option<String>, _>("review_state")?
-                                .unwrap_or_else(|| "not_submitted".to_owned()),
+                            review_state: match r.try_get::<Option<String>, _>("review_state")? {
+                                Some(code) => parse(&code)?,
+                                None => ReviewState::NotSubmitted,
+                            },
                             last_edit_at: r.try_get("last_edit_at")?,
                             updated_at: r.try_get("updated_at")?,
                         })
@@ -777,6 +796,7 @@ macro_rules! sql_store {
                 .bind(year)
                 .fetch_all(&self.pool)
                 .await?;
+                // `zhigai_shared::doc::days_overdue` in SQL, as in fetch_county_summary.
                 let overdue = sqlx::query(
                     "SELECT f.county_id, COUNT(*) AS overdue FROM problems p JOIN facilities f ON f.id = p.facility_id \
                      WHERE p.year = $1 AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $2 \
@@ -820,16 +840,17 @@ macro_rules! sql_store {
                 .await?;
                 rows.iter()
                     .map(|r| {
+                        let deadline: Option<String> = r.try_get("deadline")?;
                         Ok(CountyProblem {
-                            facility_id: r.try_get("id")?,
+                            facility_id: FacilityId::new(r.try_get::<String, _>("id")?),
                             facility_name: r.try_get("name")?,
                             problem: ProblemRow {
-                                problem_id: r.try_get("problem_id")?,
-                                item_id: r.try_get("item_id")?,
+                                problem_id: ProblemId::new(r.try_get::<String, _>("problem_id")?),
+                                item_id: r.try_get::<Option<String>, _>("item_id")?.map(ItemId::new),
                                 description: r.try_get("description")?,
                                 owner_name: r.try_get("owner_name")?,
-                                deadline: r.try_get("deadline")?,
-                                status: r.try_get("status")?,
+                                deadline: deadline.as_deref().map(parse).transpose()?,
+                                status: parse(&r.try_get::<String, _>("status")?)?,
                                 measure: r.try_get("measure")?,
                             },
                         })

@@ -5,9 +5,7 @@
 mod document;
 mod task;
 
-pub use task::now_ms;
-
-pub use document::Doc;
+pub use document::Stored;
 pub use task::{DocEngine, Handled};
 
 use crate::db::{Facility, Store};
@@ -244,13 +242,23 @@ impl Hub {
         // Tasks that went idle have ended: drop their entries before adding one.
         docs.retain(|_, (sender, _)| !sender.is_closed());
         let (tx, rx) = mpsc::channel(1024);
-        let handle = tokio::spawn(task::run(
-            meta.clone(),
-            self.inner.store.clone(),
-            rx,
-            self.inner.idle,
-            self.inner.limits,
-        ));
+        let (store, idle, limits) = (self.inner.store.clone(), self.inner.idle, self.inner.limits);
+        let handle = match meta.kind {
+            DocKind::Inspection => tokio::spawn(task::run::<zhigai_shared::Inspection>(
+                meta.clone(),
+                store,
+                rx,
+                idle,
+                limits,
+            )),
+            DocKind::Review => tokio::spawn(task::run::<zhigai_shared::Review>(
+                meta.clone(),
+                store,
+                rx,
+                idle,
+                limits,
+            )),
+        };
         docs.insert(meta.id, (tx.clone(), handle));
         Some(tx)
     }

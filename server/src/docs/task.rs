@@ -4,7 +4,8 @@
 //! every call into automerge runs under `catch_unwind`, so a panic costs the offending peer its connection
 //! and the document a reload from the database, never the server.
 
-use super::{ConnId, Doc, DocCmd, DocLimits, DocMeta, Outbound, PeerLink, PeerRole};
+use super::{ConnId, DocCmd, DocLimits, DocMeta, Outbound, PeerLink, PeerRole, Stored};
+use crate::clock::now_ms;
 use crate::db::{DocWrite, Store};
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use zhigai_shared::sync::guard;
-use zhigai_shared::{AcceptedChange, SyncDoc, SyncState, UserId, Writer};
+use zhigai_shared::{AcceptedChange, SyncState, UserId, Writer};
 
 /// How many commands one batch takes at most.
 const BATCH: usize = 64;
@@ -22,6 +23,9 @@ const COMPACT_AFTER: usize = 100;
 const READ_ONLY: &str = "你对此文档只有查看权限，修改未被接受。You may only read this document; the changes were refused.";
 const MISSING_DEPS: &str = "修改缺少其依赖的修改，未被接受；请重新同步。Changes arrived without the changes they depend on; refused, sync again.";
 const PANICKED: &str = "服务器无法处理这条同步消息，连接已断开。The server could not process this sync message; the connection was closed.";
+const UNREADABLE: &str = "服务器暂时无法打开此文档，请稍后重试；如持续出现请联系县级管理员。The server cannot open this document right now; try again later, and tell the county administrator if it persists.";
+const STORE_FAILED: &str =
+    "服务器暂时无法保存，请稍后重试。The server could not store the change; it will be retried.";
 const ACTOR_TAKEN: &str = "此设备标识属于另一位用户，修改未被接受。This device id belongs to another user; the changes were refused.";
 
 /// What became of one peer message.
@@ -50,17 +54,17 @@ pub enum Handled {
 
 /// One open document with the checks around automerge, without I/O: the task drives it, and the fuzz
 /// harness and tests call it directly.
-pub struct DocEngine {
+pub struct DocEngine<D> {
     /// The document.
-    pub doc: Doc,
+    pub doc: D,
     limits: DocLimits,
     /// Bytes the document takes in storage (plus what this batch adds).
     pub stored_bytes: usize,
 }
 
-impl DocEngine {
+impl<D: Stored> DocEngine<D> {
     /// An engine around `doc`, which takes `stored_bytes` in storage.
-    pub fn new(doc: Doc, limits: DocLimits, stored_bytes: usize) -> Self {
+    pub fn new(doc: D, limits: DocLimits, stored_bytes: usize) -> Self {
         Self {
             doc,
             limits,
@@ -233,12 +237,12 @@ struct Peer {
 }
 
 /// An opened document: the engine, the chunk ids merged into it, and the stored bytes.
-struct Opened {
-    engine: DocEngine,
+struct Opened<D> {
+    engine: DocEngine<D>,
     merged: Vec<i64>,
 }
 
-pub(super) async fn run(
+pub(super) async fn run<D: Stored>(
     meta: DocMeta,
     store: Arc<dyn Store>,
     mut rx: mpsc::Receiver<DocCmd>,
@@ -249,15 +253,16 @@ pub(super) async fn run(
     let Opened {
         mut engine,
         mut merged,
-    } = match open(&meta, store.as_ref(), limits).await {
+    } = match open::<D>(&meta, store.as_ref(), limits).await {
         Ok(opened) => opened,
-        Err(message) => {
-            tracing::error!(doc = %doc_id, %message, "document cannot be opened");
+        Err(error) => {
+            // The detail stays in the log; peers get a fixed message.
+            tracing::error!(doc = %doc_id, error = format!("{error:#}"), "document cannot be opened");
             while let Some(cmd) = rx.recv().await {
                 if let DocCmd::Sync { link, .. } = cmd {
                     link.offer(Outbound::Error {
                         doc: meta.id,
-                        message: message.clone(),
+                        message: UNREADABLE.to_owned(),
                     });
                 }
             }
@@ -302,14 +307,14 @@ pub(super) async fn run(
             if poisoned {
                 // The document is being reloaded: this peer resyncs from the reset state.
                 peers.entry(conn).or_insert_with(|| Peer {
-                    state: DocEngine::state_for(&role),
+                    state: DocEngine::<D>::state_for(&role),
                     role,
                     link,
                 });
                 continue;
             }
             let peer = peers.entry(conn).or_insert_with(|| Peer {
-                state: DocEngine::state_for(&role),
+                state: DocEngine::<D>::state_for(&role),
                 role: role.clone(),
                 link: link.clone(),
             });
@@ -347,13 +352,13 @@ pub(super) async fn run(
         }
 
         if poisoned {
-            match open(&meta, store.as_ref(), limits).await {
+            match open::<D>(&meta, store.as_ref(), limits).await {
                 Ok(fresh) => {
                     engine = fresh.engine;
                     merged = fresh.merged;
                 }
                 Err(message) => {
-                    tracing::error!(doc = %doc_id, %message, "reload failed; the task ends");
+                    tracing::error!(doc = %doc_id, error = format!("{message:#}"), "reload failed; the task ends");
                     break;
                 }
             }
@@ -381,16 +386,21 @@ pub(super) async fn run(
                     tracing::error!(doc = %doc_id, error = %e, "storing a change failed; reloading the document");
                     // Nothing unstored may be acknowledged: return to what the database holds and let every
                     // peer resend what the server lost.
-                    match open(&meta, store.as_ref(), limits).await {
+                    match open::<D>(&meta, store.as_ref(), limits).await {
                         Ok(fresh) => {
                             engine = fresh.engine;
                             merged = fresh.merged;
                         }
-                        Err(message) => tracing::error!(doc = %doc_id, %message, "reload failed"),
+                        Err(message) => {
+                            tracing::error!(doc = %doc_id, error = format!("{message:#}"), "reload failed")
+                        }
                     }
                     for peer in peers.values_mut() {
                         peer.state = SyncState::reset();
-                        peer.link.offer(Outbound::Error { doc: meta.id, message: "服务器暂时无法保存，请稍后重试。The server could not store the change; it will be retried.".to_owned() });
+                        peer.link.offer(Outbound::Error {
+                            doc: meta.id,
+                            message: STORE_FAILED.to_owned(),
+                        });
                     }
                     continue;
                 }
@@ -449,9 +459,9 @@ fn refuse(meta: &DocMeta, link: &PeerLink, message: String, close: bool) {
 
 /// Binds each new change's actor to its writer: an actor belongs to the first user who wrote with it (as
 /// the document's history and the database say) and to no one else.
-async fn bind_actors(
+async fn bind_actors<D: Stored>(
     store: &dyn Store,
-    engine: &DocEngine,
+    engine: &DocEngine<D>,
     new: &[AcceptedChange],
     user: &UserId,
     known: &mut HashMap<Vec<u8>, UserId>,
@@ -474,7 +484,10 @@ async fn bind_actors(
         let owner = store
             .bind_actor(&hex::encode(&change.actor), user, now_ms())
             .await
-            .map_err(|e| format!("服务器暂时无法保存，请稍后重试。{e}"))?;
+            .map_err(|e| {
+                tracing::error!(error = format!("{e:#}"), "binding an actor failed");
+                STORE_FAILED.to_owned()
+            })?;
         if &owner != user {
             return Err(ACTOR_TAKEN.to_owned());
         }
@@ -484,34 +497,33 @@ async fn bind_actors(
 }
 
 /// Loads the document from the database, or builds its deterministic skeleton if it was never stored.
-async fn open(meta: &DocMeta, store: &dyn Store, limits: DocLimits) -> Result<Opened, String> {
+async fn open<D: Stored>(
+    meta: &DocMeta,
+    store: &dyn Store,
+    limits: DocLimits,
+) -> anyhow::Result<Opened<D>> {
+    use anyhow::Context;
     let stored = store
         .fetch_document_chunks(&meta.id.to_string())
         .await
-        .map_err(|e| format!("服务器读取文档失败。The server could not read the document: {e}"))?;
-    match stored {
+        .context("reading the document's chunks")?;
+    Ok(match stored {
         Some(stored) => {
             let bytes = stored.parts.iter().map(Vec::len).sum();
-            let doc = Doc::load(meta.kind, &stored.parts).map_err(|e| e.to_string())?;
-            Ok(Opened {
+            let doc = D::load_parts(&stored.parts).context("loading the stored document")?;
+            Opened {
                 engine: DocEngine::new(doc, limits, bytes),
                 merged: stored.chunk_ids,
-            })
+            }
         }
         // Never stored: the first chunk will carry the genesis change along with the first edits.
-        None => Doc::genesis(meta.kind, &meta.facility, meta.year)
-            .map(|doc| Opened {
-                engine: DocEngine::new(doc, limits, 0),
-                merged: Vec::new(),
-            })
-            .map_err(|e| e.to_string()),
-    }
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+        None => Opened {
+            engine: DocEngine::new(
+                D::genesis(&meta.facility.id, meta.year).context("building the genesis")?,
+                limits,
+                0,
+            ),
+            merged: Vec::new(),
+        },
+    })
 }

@@ -1,12 +1,12 @@
-//! What county reviewers follow: the overview of every facility (from the summary rows, by SQL, never by
-//! loading documents), coverage per wave, overdue rectifications, and the exports (Excel workbook, CSV with
-//! a BOM for Excel on Chinese Windows). Only that county's reviewers and admins get any of it.
+//! The county endpoints: the overview, the overdue rectifications and the exports (Excel workbook, CSV
+//! with a BOM for Excel on Chinese Windows), computed by `crate::county` and `crate::export`. Only that
+//! county's reviewers and admins get any of it (the [`CountyScope`] extractor).
 
+use super::AppState;
 use super::error::ApiError;
 use super::extract::AuthUser;
-use super::{AppState, today_cst};
-use crate::db::{CountyProblem, Facility};
-use crate::export;
+use crate::clock::today_cst;
+use crate::{county, export};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -14,12 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use std::collections::HashMap;
 use zhigai_shared::access::Role;
-use zhigai_shared::api::{CountySummary, OverdueRow, SummaryRow, WaveCoverage};
-use zhigai_shared::doc::{Date, ProblemStatus, ReviewState};
-use zhigai_shared::summary::AreaCounts;
-use zhigai_shared::{Template, Wave};
+use zhigai_shared::api::{CountySummary, OverdueRow};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -56,123 +52,14 @@ impl FromRequestParts<AppState> for CountyScope {
     }
 }
 
-/// Fills a never-synced facility's row from the template: what applies to it, nothing answered.
-fn fill_from_template(row: &mut SummaryRow, facility: &Facility) {
-    let template = Template::national();
-    let profile = facility.profile();
-    row.wave = profile.wave().deadline_year();
-    if row.updated_at.is_some() {
-        return;
-    }
-    row.areas = template
-        .areas
-        .iter()
-        .map(|area| AreaCounts {
-            area: area.id.to_string(),
-            applicable: area
-                .items
-                .iter()
-                .filter(|i| i.applies_to.matches(&profile))
-                .count() as u32,
-            ..AreaCounts::default()
-        })
-        .collect();
-    row.applicable = row.areas.iter().map(|a| i64::from(a.applicable)).sum();
-}
-
-/// Coverage per wave from the rows.
-pub fn coverage(rows: &[SummaryRow]) -> Vec<WaveCoverage> {
-    [Wave::W2026, Wave::W2027, Wave::W2028]
-        .into_iter()
-        .map(|wave| {
-            let year = wave.deadline_year();
-            let of_wave: Vec<_> = rows.iter().filter(|r| r.wave == year).collect();
-            let state = |r: &&SummaryRow| r.review_state.parse::<ReviewState>().ok();
-            WaveCoverage {
-                wave: year,
-                total: of_wave.len() as u32,
-                submitted: of_wave
-                    .iter()
-                    .filter(|r| {
-                        r.submitted || state(r).is_some_and(|s| s != ReviewState::NotSubmitted)
-                    })
-                    .count() as u32,
-                approved: of_wave
-                    .iter()
-                    .filter(|r| state(r) == Some(ReviewState::Approved))
-                    .count() as u32,
-            }
-        })
-        .collect()
-}
-
-/// The overview of `county` for `year`.
-pub async fn county_summary(
-    state: &AppState,
-    county: &str,
-    year: Option<i64>,
-) -> Result<CountySummary, ApiError> {
-    let today = today_cst();
-    let year = year.unwrap_or(i64::from(today.year()));
-    let today_text = today.to_string();
-    let (rows, facilities, communities, name) = tokio::try_join!(
-        state.store.fetch_county_summary(county, year, &today_text),
-        state.store.fetch_facilities(county),
-        state.store.fetch_communities(county),
-        state.store.fetch_county(county),
-    )?;
-    let by_id: HashMap<&str, &Facility> = facilities.iter().map(|f| (f.id.as_str(), f)).collect();
-    let mut rows = rows;
-    for row in &mut rows {
-        if let Some(facility) = by_id.get(row.facility_id.as_str()) {
-            fill_from_template(row, facility);
-        }
-    }
-    Ok(CountySummary {
-        county_id: county.to_owned(),
-        county_name: name.map(|c| c.name).unwrap_or_default(),
-        year,
-        today: today_text,
-        coverage: coverage(&rows),
-        facilities: rows,
-        communities,
-    })
-}
-
 async fn summary(
     State(state): State<AppState>,
     CountyScope(county): CountyScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<CountySummary>, ApiError> {
-    Ok(Json(county_summary(&state, &county, q.year).await?))
-}
-
-/// Problems not rectified and past their deadline on `today`, most overdue first.
-pub fn overdue_rows(problems: &[CountyProblem], today: Date) -> Vec<OverdueRow> {
-    let mut rows: Vec<OverdueRow> = problems
-        .iter()
-        .filter(|p| p.problem.status != ProblemStatus::Rectified.code())
-        .filter_map(|p| {
-            let deadline: Date = p.problem.deadline.as_deref()?.parse().ok()?;
-            let days = today.days_since_epoch() - deadline.days_since_epoch();
-            (days > 0).then(|| OverdueRow {
-                facility_id: p.facility_id.clone(),
-                facility_name: p.facility_name.clone(),
-                item_id: p.problem.item_id.clone(),
-                problem_id: p.problem.problem_id.clone(),
-                description: p.problem.description.clone(),
-                owner_name: p.problem.owner_name.clone(),
-                deadline: deadline.to_string(),
-                days_overdue: days,
-            })
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.days_overdue
-            .cmp(&a.days_overdue)
-            .then(a.facility_id.cmp(&b.facility_id))
-    });
-    rows
+    Ok(Json(
+        county::county_summary(state.store.as_ref(), &county, q.year).await?,
+    ))
 }
 
 async fn overdue(
@@ -180,10 +67,9 @@ async fn overdue(
     CountyScope(county): CountyScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Vec<OverdueRow>>, ApiError> {
-    let today = today_cst();
-    let year = q.year.unwrap_or(i64::from(today.year()));
-    let problems = state.store.fetch_county_problems(&county, year).await?;
-    Ok(Json(overdue_rows(&problems, today)))
+    Ok(Json(
+        county::county_overdue(state.store.as_ref(), &county, q.year).await?,
+    ))
 }
 
 /// A download with a Chinese file name (RFC 6266 `filename*`) and an ASCII fallback.
@@ -210,7 +96,7 @@ async fn export_xlsx(
     CountyScope(county): CountyScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
-    let data = county_summary(&state, &county, q.year).await?;
+    let data = county::county_summary(state.store.as_ref(), &county, q.year).await?;
     let problems = state
         .store
         .fetch_county_problems(&county, data.year)
@@ -232,7 +118,7 @@ async fn export_csv(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
     let table = q.table.as_deref().unwrap_or("facilities");
-    let data = county_summary(&state, &county, q.year).await?;
+    let data = county::county_summary(state.store.as_ref(), &county, q.year).await?;
     let table = match table {
         "facilities" => export::facilities_table(&data),
         "areas" => export::areas_table(&data),

@@ -8,6 +8,7 @@ mod session;
 mod sync_ws;
 
 use crate::auth::secret_hash;
+use crate::clock::now_ms;
 use crate::config::Settings;
 use crate::db::{Facility, Store, User};
 use crate::docs::Hub;
@@ -83,19 +84,7 @@ pub fn scope_of(user: &User) -> Scope {
 
 /// The years the action's documents exist for: 2026 to 2028, and each later year of routine work.
 pub fn action_years() -> std::ops::RangeInclusive<u16> {
-    2026..=today_cst().year().max(2028)
-}
-
-/// Today in China Standard Time (UTC+8): deadlines fall due by the clinic's calendar.
-pub fn today_cst() -> zhigai_shared::Date {
-    let now = time::OffsetDateTime::now_utc() + time::Duration::hours(8);
-    zhigai_shared::Date::new(now.year() as u16, now.month() as u8, now.day())
-        .unwrap_or_else(|_| zhigai_shared::Date::new(2026, 1, 1).expect("a valid date"))
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    crate::docs::now_ms()
+    2026..=crate::clock::today_cst().year().max(2028)
 }
 
 /// The whole API.

@@ -5,6 +5,7 @@ use crate::both;
 use crate::helpers::*;
 use tokio_tungstenite::tungstenite::Message;
 use zhigai_server::client::{Notice, SyncClient};
+use zhigai_shared::Document;
 use zhigai_shared::sync::{self, DocumentId, RepoMessage};
 use zhigai_shared::{Author, ItemId, Stamp, Status, Timestamp};
 

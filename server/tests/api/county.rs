@@ -7,6 +7,7 @@ use calamine::{Data, DataType, Reader, Xlsx};
 use serde_json::Value;
 use std::io::Cursor;
 use zhigai_server::client::SyncClient;
+use zhigai_shared::Document;
 use zhigai_shared::doc::{Date, NewProblem, ProblemChange, ProblemStatus};
 use zhigai_shared::summary::summarize;
 use zhigai_shared::{Author, FacilityId, ItemId, Stamp, Status, Template, Timestamp};
@@ -55,7 +56,7 @@ impl Lcg {
 /// returns the typed documents as the facility holds them.
 async fn generate(app: &TestApp, seed: u64) -> Vec<(String, zhigai_shared::Inspection)> {
     let mut rng = Lcg(seed);
-    let today = zhigai_server::http::today_cst();
+    let today = zhigai_server::clock::today_cst();
     let statuses = [
         Status::Compliant,
         Status::Partial,
@@ -123,7 +124,7 @@ async fn summary_rows_equal_the_typed_documents(backend: Backend) {
         &format!("/api/counties/demo-county/summary?year={YEAR}"),
     )
     .await;
-    let today = zhigai_server::http::today_cst();
+    let today = zhigai_server::clock::today_cst();
     for (facility, doc) in &docs {
         let profile = app
             .store

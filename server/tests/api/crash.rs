@@ -4,7 +4,7 @@
 use crate::both;
 use crate::helpers::*;
 use zhigai_server::client::SyncClient;
-use zhigai_server::docs::Doc;
+use zhigai_shared::Document;
 use zhigai_shared::{Author, Inspection, ItemId, Stamp, Status, Template, Timestamp};
 
 async fn start(url: &str) -> (tokio::process::Child, String) {
@@ -63,10 +63,7 @@ async fn acknowledged_changes_survive_sigkill(backend: Backend) {
         .await
         .unwrap();
     reader.connect().await.unwrap();
-    reader
-        .open(id, Doc::Inspection(Inspection::empty()))
-        .await
-        .unwrap();
+    reader.open(id, Inspection::empty()).await.unwrap();
     let complete = reader
         .wait_for(WAIT, |c| {
             items

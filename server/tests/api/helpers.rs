@@ -8,6 +8,7 @@ use zhigai_server::client::SyncClient;
 use zhigai_server::config::Settings;
 use zhigai_server::db::{County, Facility, Store, User};
 use zhigai_server::startup::Application;
+use zhigai_shared::Document;
 use zhigai_shared::access::Role;
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{FacilityId, FacilityType, Inspection, Review, Template, UserId};
@@ -270,14 +271,12 @@ pub fn review_id(facility: &str, year: u16) -> DocumentId {
     DocumentId::for_doc(DocKind::Review, &FacilityId::from(facility), year)
 }
 
-pub fn genesis_inspection(facility: &str, year: u16) -> zhigai_server::docs::Doc {
-    zhigai_server::docs::Doc::Inspection(
-        Inspection::create(&FacilityId::from(facility), year, Template::national()).unwrap(),
-    )
+pub fn genesis_inspection(facility: &str, year: u16) -> Inspection {
+    Inspection::create(&FacilityId::from(facility), year, Template::national()).unwrap()
 }
 
-pub fn genesis_review(facility: &str, year: u16) -> zhigai_server::docs::Doc {
-    zhigai_server::docs::Doc::Review(Review::create(&FacilityId::from(facility), year).unwrap())
+pub fn genesis_review(facility: &str, year: u16) -> Review {
+    Review::create(&FacilityId::from(facility), year).unwrap()
 }
 
 pub const WAIT: Duration = Duration::from_secs(15);

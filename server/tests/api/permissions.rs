@@ -4,7 +4,7 @@
 use crate::both;
 use crate::helpers::*;
 use zhigai_server::client::{Notice, SyncClient};
-use zhigai_server::docs::Doc;
+use zhigai_shared::Document;
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{Author, Inspection, ItemId, Review, Stamp, Status, Timestamp};
 
@@ -36,11 +36,10 @@ fn stamp(user: &str) -> Stamp {
 async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
     let id = DocumentId::for_doc(kind, &zhigai_shared::FacilityId::from("liuhe"), 2026);
     let mut client: SyncClient = app.client(user).await;
-    let empty = match kind {
-        DocKind::Inspection => Doc::Inspection(Inspection::empty()),
-        DocKind::Review => Doc::Review(Review::empty()),
-    };
-    client.open(id, empty).await.unwrap();
+    match kind {
+        DocKind::Inspection => client.open(id, Inspection::empty()).await.unwrap(),
+        DocKind::Review => client.open(id, Review::empty()).await.unwrap(),
+    }
     let readable = client
         .wait_for(WAIT, |c| {
             c.notices.contains(&Notice::Unavailable(id))
@@ -63,11 +62,11 @@ async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
     let marker = format!("{user} 写入");
     let item = ItemId::from("T2.02");
     if !can_read {
-        let doc = match kind {
-            DocKind::Inspection => genesis_inspection("liuhe", 2026),
-            DocKind::Review => genesis_review("liuhe", 2026),
-        };
-        client.open(id, doc).await.unwrap();
+        match kind {
+            DocKind::Inspection => client.open(id, genesis_inspection("liuhe", 2026)).await,
+            DocKind::Review => client.open(id, genesis_review("liuhe", 2026)).await,
+        }
+        .unwrap();
     }
     match kind {
         DocKind::Inspection => client
@@ -157,10 +156,7 @@ async fn a_refused_write_is_not_forwarded_to_other_peers(backend: Backend) {
     let app = spawn_app(backend).await;
     let id = inspection_id("liuhe", 2026);
     let mut staff = app.client("liuhe-member").await;
-    staff
-        .open(id, Doc::Inspection(Inspection::empty()))
-        .await
-        .unwrap();
+    staff.open(id, Inspection::empty()).await.unwrap();
     assert!(
         staff
             .wait_for(WAIT, |c| c.inspection(id).facility().is_some())
@@ -168,10 +164,7 @@ async fn a_refused_write_is_not_forwarded_to_other_peers(backend: Backend) {
             .unwrap()
     );
     let mut reviewer = app.client("reviewer").await;
-    reviewer
-        .open(id, Doc::Inspection(Inspection::empty()))
-        .await
-        .unwrap();
+    reviewer.open(id, Inspection::empty()).await.unwrap();
     assert!(
         reviewer
             .wait_for(WAIT, |c| c.inspection(id).facility().is_some())

@@ -9,7 +9,8 @@ use zhigai_server::auth::account_delay_ms;
 use zhigai_server::client::{Notice, SyncClient};
 use zhigai_server::config::Settings;
 use zhigai_server::db::{DerivedRows, DocWrite, InspectionRows, ProblemRow};
-use zhigai_server::docs::Doc;
+use zhigai_server::docs::Stored;
+use zhigai_shared::Document;
 use zhigai_shared::sync::{self, DocumentId, RepoMessage};
 use zhigai_shared::{Author, Inspection, ItemId, Stamp, Status, Timestamp};
 
@@ -189,9 +190,7 @@ async fn withheld_dependencies_never_enter_the_document_3(backend: Backend) {
     assert_eq!(stored.heads(), heads, "an orphan was stored");
     // A fresh device gets the document without any of it.
     let mut head = app.client("liuhe-head").await;
-    head.open(id, Doc::Inspection(Inspection::empty()))
-        .await
-        .unwrap();
+    head.open(id, Inspection::empty()).await.unwrap();
     let want = heads.clone();
     assert!(
         head.wait_for(WAIT, |c| c.inspection(id).heads() == want)
@@ -310,7 +309,7 @@ async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_
         facility_id: "liuhe".into(),
         year: 2026,
         chunk: first,
-        derived: Doc::Inspection(stored).derived(
+        derived: stored.derived(
             &app.store
                 .fetch_facility(&"liuhe".into())
                 .await
@@ -400,7 +399,7 @@ async fn login_attempts_are_reserved_before_they_are_checked_8(backend: Backend)
         s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]
     })
     .await;
-    let started = zhigai_server::docs::now_ms();
+    let started = zhigai_server::clock::now_ms();
     let guesses = (0..40).map(|n| {
         let base = app.base.clone();
         tokio::spawn(async move {
@@ -495,7 +494,7 @@ async fn exports_neutralise_formulas_and_fit_excel_9(backend: Backend) {
         .unwrap()
         .unwrap();
     let stored = app.stored_inspection("liuhe", 2026).await.unwrap();
-    let DerivedRows::Inspection(rows) = Doc::Inspection(stored).derived(&facility) else {
+    let DerivedRows::Inspection(rows) = stored.derived(&facility) else {
         unreachable!()
     };
     let mut problems = rows.problems.clone();
@@ -508,12 +507,12 @@ async fn exports_neutralise_formulas_and_fit_excel_9(backend: Backend) {
     .enumerate()
     {
         problems.push(ProblemRow {
-            problem_id: format!("evil{n}"),
+            problem_id: zhigai_shared::ProblemId::new(format!("evil{n}")),
             item_id: None,
             description,
             owner_name: Some("@SUM(1+1)".into()),
             deadline: None,
-            status: "open".into(),
+            status: zhigai_shared::ProblemStatus::Open,
             measure: "-1+1".into(),
         });
     }

@@ -37,7 +37,7 @@ pub(crate) fn put_fresh(
 
 /// An Automerge document with zhigai's conventions.
 #[derive(Debug)]
-pub(crate) struct DocCore {
+pub struct DocCore {
     doc: Automerge,
     saved_heads: Vec<ChangeHash>,
 }

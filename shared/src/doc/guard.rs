@@ -59,11 +59,11 @@ pub enum Refusal {
 }
 
 /// Where a document kind lets writers write: the rule for a key at a path (keys from the root).
-pub(crate) type FieldRule = fn(path: &[String], key: Option<&str>) -> Rule;
+pub type FieldRule = fn(path: &[String], key: Option<&str>) -> Rule;
 
 /// What a rule says about one operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Rule {
+pub enum Rule {
     /// Any writer of the document.
     Writer,
     /// Only a head.

@@ -4,9 +4,9 @@
 use super::core::{DocCore, RawConflict, put_fresh};
 use super::stamp::Target;
 use super::{
-    Author, Conflict, ConflictValue, Date, DocError, FieldValue, HistoryEntry, MAX_TEXT_CHARS,
-    Migration, Op, Owner, ProblemStatus, SCHEMA_VERSION, Stamp, Status, Submission, Timestamp,
-    check_text, document_common, migrate,
+    Author, Conflict, ConflictValue, Date, DocError, Document, FieldValue, HistoryEntry,
+    MAX_TEXT_CHARS, Migration, Op, Owner, ProblemStatus, SCHEMA_VERSION, Stamp, Status, Submission,
+    Timestamp, check_text, migrate, typed_document,
 };
 use crate::ids::{FacilityId, ItemId, ProblemId, TemplateId, Year};
 use crate::template::Template;
@@ -36,10 +36,25 @@ pub struct Inspection {
     core: DocCore,
 }
 
-document_common!(Inspection, INSPECTION_KIND, inspection_rule);
+typed_document!(Inspection, INSPECTION_KIND, inspection_rule);
 
 /// Where staff may write in an inspection: items' status, figure and note; problems; the submission (heads
 /// only). The skeleton and identity fields are written once, by the genesis change.
+impl Document for Inspection {
+    const KIND: crate::sync::DocKind = crate::sync::DocKind::Inspection;
+
+    /// The inspection on the checklist new inspections start on ([`Template::current`]).
+    fn genesis(facility: &FacilityId, year: Year) -> Result<Self, DocError> {
+        Self::create(facility, year, Template::current())
+    }
+
+    fn load(bytes: &[u8]) -> Result<Self, DocError> {
+        let mut core = DocCore::load(bytes, INSPECTION_KIND)?;
+        migrate(&mut core, MIGRATIONS, SCHEMA_VERSION)?;
+        Ok(Self { core })
+    }
+}
+
 fn inspection_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
     use super::guard::Rule;
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -175,9 +190,7 @@ pub struct ProblemView {
 impl ProblemView {
     /// Days past the deadline on `today` for a problem not yet rectified, else `None`.
     pub fn days_overdue(&self, today: Date) -> Option<i64> {
-        let deadline = self.deadline?;
-        let days = today.days_since_epoch() - deadline.days_since_epoch();
-        (self.status != ProblemStatus::Rectified && days > 0).then_some(days)
+        super::days_overdue(self.status, self.deadline, today)
     }
 }
 
@@ -293,17 +306,6 @@ impl Inspection {
         Ok(Self { core })
     }
 
-    /// Loads a saved inspection and migrates it to the current schema.
-    ///
-    /// # Errors
-    /// [`DocError::Corrupt`] for damaged bytes, [`DocError::WrongKind`] for another kind of document,
-    /// [`DocError::NewerSchema`] for a document written by a newer zhigai.
-    pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
-        let mut core = DocCore::load(bytes, INSPECTION_KIND)?;
-        migrate(&mut core, MIGRATIONS, SCHEMA_VERSION)?;
-        Ok(Self { core })
-    }
-
     // ───────────── reads ─────────────
 
     fn items_obj(&self) -> Option<ObjId> {
@@ -340,6 +342,21 @@ impl Inspection {
         let id = self.core.get_str(&ROOT, "template")?;
         let version = self.core.get_f64(&ROOT, "template_version")?;
         Some((TemplateId::new(id), version as u32))
+    }
+
+    /// The checklist this inspection is pinned to, from the template registry.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownTemplate`] for a pin this build does not know, [`DocError::Corrupt`] for a
+    /// document without one.
+    pub fn checklist(&self) -> Result<&'static Template, DocError> {
+        let (id, version) = self
+            .template()
+            .ok_or_else(|| DocError::Corrupt("the inspection names no checklist".to_owned()))?;
+        Template::find(id.as_str(), version).ok_or_else(|| DocError::UnknownTemplate {
+            id: id.to_string(),
+            version,
+        })
     }
 
     /// An item's status alone (cheaper than [`Self::item`], which also reads the history).

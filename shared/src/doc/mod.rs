@@ -7,7 +7,7 @@
 //! every object (Automerge would otherwise keep only one of two maps created concurrently under one key).
 
 mod core;
-mod guard;
+pub(crate) mod guard;
 mod inspection;
 mod review;
 mod stamp;
@@ -22,9 +22,12 @@ pub use review::{
     CommentView, REVIEW_KIND, Review, ReviewField, ReviewView, StateView, VerificationView,
 };
 pub use stamp::{Author, HistoryEntry, Op, Stamp, Timestamp};
-pub use values::{BadValue, Date, Owner, ProblemStatus, ReviewState, Status, Submission, Verdict};
+pub use values::{
+    BadValue, Date, Owner, ProblemStatus, ReviewState, Status, Submission, Verdict, days_overdue,
+};
 
-use crate::ids::{ItemId, ProblemId};
+use crate::ids::{FacilityId, ItemId, ProblemId, UserId, Year};
+use crate::sync::DocKind;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -64,6 +67,16 @@ pub enum DocError {
     /// A sync state that cannot be decoded.
     #[error("bad sync state: {0}")]
     BadSyncState(String),
+    /// The inspection is pinned to a checklist this build does not know (a newer zhigai made it).
+    #[error(
+        "checklist {id} version {version} is unknown to this version of zhigai: please update the app"
+    )]
+    UnknownTemplate {
+        /// The pinned template's id.
+        id: String,
+        /// Its version.
+        version: u32,
+    },
     /// The item is not in this document's template.
     #[error("item {0} is not in this checklist")]
     UnknownItem(ItemId),
@@ -137,22 +150,6 @@ impl SyncState {
             .map(Self)
             .map_err(|e| DocError::BadSyncState(e.to_string()))
     }
-}
-
-/// What the sync protocol needs of a document; both document kinds implement it.
-pub trait SyncDoc {
-    /// The next sync message for a peer, or `None` when the peer is known to be up to date.
-    fn generate_sync_message(&self, state: &mut SyncState) -> Option<Vec<u8>>;
-    /// Applies a sync message from a peer.
-    ///
-    /// # Errors
-    /// [`DocError::BadSyncMessage`] for bytes that do not decode or changes that do not apply.
-    fn receive_sync_message(&mut self, state: &mut SyncState, bytes: &[u8])
-    -> Result<(), DocError>;
-    /// Whether the peer is known to hold every change this document holds.
-    fn peer_has_all(&self, state: &SyncState) -> bool;
-    /// How many changes the peer is not known to hold.
-    fn unsynced_changes(&self, state: &SyncState) -> usize;
 }
 
 /// A value written to a field, as shown in a conflict and chosen to resolve one.
@@ -279,173 +276,187 @@ pub(crate) fn migrate(
     Ok(changed)
 }
 
-/// Storage, merge and sync, the same for both document kinds.
-macro_rules! document_common {
-    ($doc:ident, $kind:expr, $rule:expr) => {
-        impl $doc {
-            /// Whether the document holds the change with this hash.
-            pub fn has_change(&self, hash: &[u8; 32]) -> bool {
-                self.core.has_change(hash)
-            }
+/// A typed document of either kind ([`Inspection`], [`Review`]): how it starts, loads, stores, merges and
+/// syncs, and how a peer's changes to it are checked. The server's hub, the sync client and the app are
+/// generic over it; the kinds differ only in their schema, their write rule and their reads and writes.
+pub trait Document: sealed::Typed + Sized {
+    /// Which kind of document this is.
+    const KIND: DocKind;
 
-            /// Checks the changes after `since` (the heads before a peer's message was applied) against
-            /// the connected writer: stamps, fields, head-only acts, text lengths, change size.
-            ///
-            /// # Errors
-            /// The first [`Refusal`](crate::doc::Refusal) met.
-            pub fn check_changes_since(
-                &self,
-                since: &[String],
-                writer: &$crate::doc::Writer,
-            ) -> Result<Vec<$crate::doc::AcceptedChange>, $crate::doc::Refusal> {
-                self.core.check_changes_since(since, writer, $rule)
-            }
+    /// The deterministic skeleton for `facility` and `year`: the same genesis on every replica.
+    ///
+    /// # Errors
+    /// [`DocError::Automerge`] only if Automerge itself fails.
+    fn genesis(facility: &FacilityId, year: Year) -> Result<Self, DocError>;
 
-            /// Returns the document to `heads`, dropping every change after them.
-            ///
-            /// # Errors
-            /// [`DocError::Automerge`] if a head is not in the document.
-            pub fn rollback(&mut self, heads: &[String]) -> Result<(), $crate::doc::DocError> {
-                self.core.rollback(heads)
-            }
+    /// Loads a saved document (snapshot, optionally followed by chunks) and migrates it.
+    ///
+    /// # Errors
+    /// [`DocError::Corrupt`] for damaged bytes, [`DocError::WrongKind`] for another kind of document,
+    /// [`DocError::NewerSchema`] for one written by a newer zhigai.
+    fn load(bytes: &[u8]) -> Result<Self, DocError>;
 
-            /// The account that stamped the first change written with `actor`, if there is one.
-            pub fn first_author_of(&self, actor: &[u8]) -> Option<$crate::ids::UserId> {
-                self.core.first_author_of(actor)
-            }
+    /// A document with no changes, to be filled by sync.
+    fn empty() -> Self {
+        Self::from_core(core::DocCore::empty())
+    }
 
-            /// A document with no changes, to be filled by sync (a server that has never seen it, a
-            /// device opening a document it will receive).
-            pub fn empty() -> Self {
-                Self {
-                    core: $crate::doc::core::DocCore::empty(),
-                }
-            }
+    /// An independent copy (with its own actor) to try changes on.
+    fn fork(&self) -> Self {
+        Self::from_core(self.core().fork())
+    }
 
-            /// An independent copy (with its own actor) to try changes on.
-            pub fn fork(&self) -> Self {
-                Self {
-                    core: self.core.fork(),
-                }
-            }
+    /// Everything, compacted: the snapshot to store.
+    fn save(&mut self) -> Vec<u8> {
+        self.core_mut().save()
+    }
 
-            /// Everything, compacted: the snapshot to store.
-            pub fn save(&mut self) -> Vec<u8> {
-                self.core.save()
-            }
+    /// The changes since the last save or incremental save: a small chunk to append to storage.
+    fn save_incremental(&mut self) -> Vec<u8> {
+        self.core_mut().save_incremental()
+    }
 
-            /// The changes since the last save or incremental save: a small chunk to append to storage.
-            pub fn save_incremental(&mut self) -> Vec<u8> {
-                self.core.save_incremental()
-            }
+    /// Adds a chunk written by [`Self::save_incremental`] (or a whole save) to this document.
+    ///
+    /// # Errors
+    /// [`DocError::Corrupt`] for damaged bytes, [`DocError::WrongKind`] for another kind's data.
+    fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, DocError> {
+        self.core_mut().load_incremental(bytes, Self::NAME)
+    }
 
-            /// Adds a chunk written by [`Self::save_incremental`] (or a whole save) to this document.
-            ///
-            /// # Errors
-            /// [`DocError::Corrupt`] for damaged bytes, [`DocError::WrongKind`] for another kind's data.
-            pub fn load_incremental(
-                &mut self,
-                bytes: &[u8],
-            ) -> Result<usize, $crate::doc::DocError> {
-                self.core.load_incremental(bytes, $kind)
-            }
+    /// Takes in every change `other` has that this document lacks.
+    ///
+    /// # Errors
+    /// [`DocError::Automerge`] if the two documents cannot be merged.
+    fn merge(&mut self, other: &mut Self) -> Result<(), DocError> {
+        self.core_mut().merge(other.core_mut())
+    }
 
-            /// Takes in every change `other` has that this document lacks.
-            ///
-            /// # Errors
-            /// [`DocError::Automerge`] if the two documents cannot be merged.
-            pub fn merge(&mut self, other: &mut Self) -> Result<(), $crate::doc::DocError> {
-                self.core.merge(&mut other.core)
-            }
+    /// The current heads (hex change hashes): what a reviewer approves, what a peer has.
+    fn heads(&self) -> Vec<String> {
+        self.core().heads()
+    }
 
-            /// The current heads (hex change hashes): what a reviewer approves, what a peer has.
-            pub fn heads(&self) -> Vec<String> {
-                self.core.heads()
-            }
+    /// How many changes the document holds.
+    fn change_count(&self) -> usize {
+        self.core().change_count()
+    }
 
-            /// How many changes the document holds.
-            pub fn change_count(&self) -> usize {
-                self.core.change_count()
-            }
+    /// Whether the document holds the change with this hash.
+    fn has_change(&self, hash: &[u8; 32]) -> bool {
+        self.core().has_change(hash)
+    }
 
-            /// The next sync message for a peer, or `None` when the peer is known to be up to date.
-            pub fn generate_sync_message(
-                &self,
-                state: &mut $crate::doc::SyncState,
-            ) -> Option<Vec<u8>> {
-                self.core.generate_sync_message(state)
-            }
+    /// Checks the changes after `since` (the heads before a peer's message was applied) against the
+    /// connected writer: stamps, fields, head-only acts, text lengths, change size.
+    ///
+    /// # Errors
+    /// The first [`Refusal`] met.
+    fn check_changes_since(
+        &self,
+        since: &[String],
+        writer: &Writer,
+    ) -> Result<Vec<AcceptedChange>, Refusal> {
+        self.core().check_changes_since(since, writer, Self::RULE)
+    }
 
-            /// Applies a sync message from a peer.
-            ///
-            /// # Errors
-            /// [`DocError::BadSyncMessage`] for bytes that are not a valid sync message or carry changes
-            /// that cannot be applied; the document is unchanged then.
-            pub fn receive_sync_message(
-                &mut self,
-                state: &mut $crate::doc::SyncState,
-                bytes: &[u8],
-            ) -> Result<(), $crate::doc::DocError> {
-                self.core.receive_sync_message(state, bytes)
-            }
+    /// Returns the document to `heads`, dropping every change after them.
+    ///
+    /// # Errors
+    /// [`DocError::Automerge`] if a head is not in the document.
+    fn rollback(&mut self, heads: &[String]) -> Result<(), DocError> {
+        self.core_mut().rollback(heads)
+    }
 
-            /// Whether the peer is known to hold every change this document holds.
-            pub fn peer_has_all(&self, state: &$crate::doc::SyncState) -> bool {
-                self.core.peer_has_all(state)
-            }
+    /// The account that stamped the first change written with `actor`, if there is one.
+    fn first_author_of(&self, actor: &[u8]) -> Option<UserId> {
+        self.core().first_author_of(actor)
+    }
 
-            /// How many changes this document holds that the peer is not known to have: what a device shows
-            /// as "not yet synced".
-            pub fn unsynced_changes(&self, state: &$crate::doc::SyncState) -> usize {
-                self.core.unsynced_changes(state)
-            }
+    /// Sets this device's actor id (16 bytes kept by the device, so its changes have one origin).
+    fn set_actor(&mut self, actor: &[u8]) {
+        self.core_mut().set_actor(actor);
+    }
 
-            /// Sets this device's actor id (16 bytes kept by the device, so its changes have one origin).
-            pub fn set_actor(&mut self, actor: &[u8]) {
-                self.core.set_actor(actor);
-            }
+    /// This device's actor id.
+    fn actor(&self) -> Vec<u8> {
+        self.core().actor()
+    }
 
-            /// This device's actor id.
-            pub fn actor(&self) -> Vec<u8> {
-                self.core.actor()
-            }
+    /// The document's schema version, if it has one yet.
+    fn schema(&self) -> Option<u64> {
+        self.core().schema()
+    }
 
-            /// The document's schema version, if it has one yet.
-            pub fn schema(&self) -> Option<u64> {
-                self.core.schema()
+    /// The next sync message for a peer, or `None` when the peer is known to be up to date.
+    fn generate_sync_message(&self, state: &mut SyncState) -> Option<Vec<u8>> {
+        self.core().generate_sync_message(state)
+    }
+
+    /// Applies a sync message from a peer.
+    ///
+    /// # Errors
+    /// [`DocError::BadSyncMessage`] for bytes that are not a valid sync message or carry changes that
+    /// cannot be applied; the document is unchanged then.
+    fn receive_sync_message(
+        &mut self,
+        state: &mut SyncState,
+        bytes: &[u8],
+    ) -> Result<(), DocError> {
+        self.core_mut().receive_sync_message(state, bytes)
+    }
+
+    /// Whether the peer is known to hold every change this document holds.
+    fn peer_has_all(&self, state: &SyncState) -> bool {
+        self.core().peer_has_all(state)
+    }
+
+    /// How many changes this document holds that the peer is not known to have: what a device shows as
+    /// "not yet synced".
+    fn unsynced_changes(&self, state: &SyncState) -> usize {
+        self.core().unsynced_changes(state)
+    }
+}
+
+/// The part of [`Document`] only this module implements: the Automerge core and the kind's write rule.
+pub(crate) mod sealed {
+    use super::core::DocCore;
+    use super::guard::FieldRule;
+
+    /// A document kind built on a [`DocCore`].
+    pub trait Typed {
+        /// The kind's name inside the document (`zhigai.inspection`).
+        const NAME: &'static str;
+        /// Where writers may write.
+        const RULE: FieldRule;
+        /// The core.
+        fn core(&self) -> &DocCore;
+        /// The core, to change.
+        fn core_mut(&mut self) -> &mut DocCore;
+        /// Wraps a core.
+        fn from_core(core: DocCore) -> Self;
+    }
+}
+
+/// Implements [`sealed::Typed`] for a document struct with a `core` field.
+macro_rules! typed_document {
+    ($doc:ident, $name:expr, $rule:expr) => {
+        impl $crate::doc::sealed::Typed for $doc {
+            const NAME: &'static str = $name;
+            const RULE: $crate::doc::guard::FieldRule = $rule;
+            fn core(&self) -> &$crate::doc::core::DocCore {
+                &self.core
+            }
+            fn core_mut(&mut self) -> &mut $crate::doc::core::DocCore {
+                &mut self.core
+            }
+            fn from_core(core: $crate::doc::core::DocCore) -> Self {
+                Self { core }
             }
         }
     };
 }
-pub(crate) use document_common;
-
-macro_rules! sync_doc {
-    ($doc:ident) => {
-        impl SyncDoc for $doc {
-            fn generate_sync_message(&self, state: &mut SyncState) -> Option<Vec<u8>> {
-                $doc::generate_sync_message(self, state)
-            }
-
-            fn receive_sync_message(
-                &mut self,
-                state: &mut SyncState,
-                bytes: &[u8],
-            ) -> Result<(), DocError> {
-                $doc::receive_sync_message(self, state, bytes)
-            }
-
-            fn peer_has_all(&self, state: &SyncState) -> bool {
-                $doc::peer_has_all(self, state)
-            }
-
-            fn unsynced_changes(&self, state: &SyncState) -> usize {
-                $doc::unsynced_changes(self, state)
-            }
-        }
-    };
-}
-sync_doc!(Inspection);
-sync_doc!(Review);
+pub(crate) use typed_document;
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,8 @@ use super::core::{DocCore, put_fresh};
 use super::inspection::{encode, push_conflict};
 use super::stamp::Target;
 use super::{
-    Author, Conflict, DocError, FieldValue, HistoryEntry, Migration, Op, ReviewState,
-    SCHEMA_VERSION, Stamp, Timestamp, Verdict, check_text, document_common, migrate,
+    Author, Conflict, DocError, Document, FieldValue, HistoryEntry, Migration, Op, ReviewState,
+    SCHEMA_VERSION, Stamp, Timestamp, Verdict, check_text, migrate, typed_document,
 };
 use crate::ids::{CommentId, FacilityId, ItemId, ProblemId, Year};
 use automerge::transaction::Transactable;
@@ -33,10 +33,24 @@ pub struct Review {
     core: DocCore,
 }
 
-document_common!(Review, REVIEW_KIND, review_rule);
+typed_document!(Review, REVIEW_KIND, review_rule);
 
 /// Where reviewers may write in a review: the state with its reason and approved heads, comments (added
 /// to the list), verifications. The skeleton and identity fields are written once, by the genesis change.
+impl Document for Review {
+    const KIND: crate::sync::DocKind = crate::sync::DocKind::Review;
+
+    fn genesis(facility: &FacilityId, year: Year) -> Result<Self, DocError> {
+        Self::create(facility, year)
+    }
+
+    fn load(bytes: &[u8]) -> Result<Self, DocError> {
+        let mut core = DocCore::load(bytes, REVIEW_KIND)?;
+        migrate(&mut core, MIGRATIONS, SCHEMA_VERSION)?;
+        Ok(Self { core })
+    }
+}
+
 fn review_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
     use super::guard::Rule;
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -137,16 +151,6 @@ impl Review {
             tx.put_object(ROOT, VERIFICATIONS, ObjType::Map)?;
             Ok(())
         })?;
-        Ok(Self { core })
-    }
-
-    /// Loads a saved review and migrates it to the current schema.
-    ///
-    /// # Errors
-    /// As [`super::Inspection::load`].
-    pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
-        let mut core = DocCore::load(bytes, REVIEW_KIND)?;
-        migrate(&mut core, MIGRATIONS, SCHEMA_VERSION)?;
         Ok(Self { core })
     }
 

@@ -89,6 +89,21 @@ coded_enum!(
     }
 );
 
+impl ProblemStatus {
+    /// Whether the problem still counts against its deadline (not yet rectified).
+    pub fn is_open(self) -> bool {
+        self != ProblemStatus::Rectified
+    }
+}
+
+/// The one rule of "overdue": a problem not yet rectified whose deadline has passed on `today`; the days
+/// past it. Every overdue count, list, badge and export goes through this function (SQL that must filter
+/// by it says so and names it).
+pub fn days_overdue(status: ProblemStatus, deadline: Option<Date>, today: Date) -> Option<i64> {
+    let days = today.days_since_epoch() - deadline?.days_since_epoch();
+    (status.is_open() && days > 0).then_some(days)
+}
+
 coded_enum!(
     /// Whether the facility has submitted its self-inspection.
     Submission, "submission state", {

@@ -2,7 +2,7 @@
 //! state per document. It produces and consumes messages; the caller owns the socket and the documents.
 
 use super::{DocumentId, PROTOCOL_VERSION, PeerMetadata, RepoMessage};
-use crate::doc::{DocError, SyncDoc, SyncState};
+use crate::doc::{DocError, Document, SyncState};
 use std::collections::HashMap;
 
 /// What an incoming message means for the caller.
@@ -104,7 +104,7 @@ impl RepoClient {
     pub fn sync_message(
         &mut self,
         document_id: DocumentId,
-        doc: &impl SyncDoc,
+        doc: &impl Document,
     ) -> Option<RepoMessage> {
         let server = self.server_id.clone()?;
         let state = self.states.entry(document_id).or_default();
@@ -135,7 +135,7 @@ impl RepoClient {
     pub fn receive(
         &mut self,
         document_id: DocumentId,
-        doc: &mut impl SyncDoc,
+        doc: &mut impl Document,
         data: &[u8],
     ) -> Result<Option<RepoMessage>, DocError> {
         let state = self.states.entry(document_id).or_default();
@@ -145,7 +145,7 @@ impl RepoClient {
     }
 
     /// Whether the server has acknowledged every change `doc` holds (it told us its heads include ours).
-    pub fn is_in_sync(&self, document_id: DocumentId, doc: &impl SyncDoc) -> bool {
+    pub fn is_in_sync(&self, document_id: DocumentId, doc: &impl Document) -> bool {
         self.states
             .get(&document_id)
             .is_some_and(|state| doc.peer_has_all(state))
@@ -162,7 +162,7 @@ impl RepoClient {
     }
 
     /// How many changes of `doc` the server is not known to have.
-    pub fn unsynced_changes(&self, document_id: DocumentId, doc: &impl SyncDoc) -> usize {
+    pub fn unsynced_changes(&self, document_id: DocumentId, doc: &impl Document) -> usize {
         match self.states.get(&document_id) {
             Some(state) => doc.unsynced_changes(state),
             None => doc.unsynced_changes(&SyncState::new()),

@@ -157,7 +157,9 @@ pub struct Template {
 }
 
 impl Template {
-    /// The national baseline `national-2026`, version 1.
+    /// The national baseline `national-2026`, version 1. Production code looks templates up through the
+    /// [registry](Self::find) or an inspection's pin ([`crate::Inspection::checklist`]); this one is for
+    /// tests and tools that want that baseline by name.
     ///
     /// # Panics
     /// Never in a tested build: the embedded file is parsed and validated by the crate's tests.
@@ -169,10 +171,27 @@ impl Template {
         })
     }
 
+    /// Every checklist this build knows, oldest first: the registry a second checklist version is added to.
+    pub fn registry() -> &'static [&'static Template] {
+        static REGISTRY: OnceLock<Vec<&'static Template>> = OnceLock::new();
+        REGISTRY.get_or_init(|| vec![Template::national()])
+    }
+
     /// The template with `id` and `version`, among those this build knows.
     pub fn find(id: &str, version: u32) -> Option<&'static Template> {
-        let national = Template::national();
-        (national.id.as_str() == id && national.version == version).then_some(national)
+        Self::registry()
+            .iter()
+            .copied()
+            .find(|t| t.id.as_str() == id && t.version == version)
+    }
+
+    /// The template a new inspection starts on: the newest in the [registry](Self::registry). An
+    /// inspection keeps the template it started on (its pin) when a newer one is registered.
+    pub fn current() -> &'static Template {
+        Self::registry()
+            .last()
+            .copied()
+            .unwrap_or_else(Template::national)
     }
 
     /// Parses and validates a template file.

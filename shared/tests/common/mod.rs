@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use zhigai_shared::Document;
 use zhigai_shared::{Author, FacilityId, Inspection, Stamp, SyncState, Template, Timestamp};
 
 pub fn stamp(user: &str, name: &str, at: i64) -> Stamp {

@@ -8,13 +8,15 @@ use js_sys::Uint8Array;
 use std::cell::Cell;
 use wasm_bindgen::{JsCast, JsValue};
 
+pub use crate::state::workspace::StoredDoc as Stored;
+
+/// The IndexedDB database the app keeps its documents in.
+pub const DB_NAME: &str = "zhigai";
+
 const VERSION: u32 = 1;
 const SNAPSHOTS: &str = "snapshots";
 const CHUNKS: &str = "chunks";
 const SYNC: &str = "sync";
-
-/// Chunks beyond which loading compacts a document into one snapshot.
-pub const COMPACT_AFTER: usize = 32;
 
 /// A storage failure, as text for the status line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,17 +26,6 @@ impl From<idb::Error> for StoreError {
     fn from(e: idb::Error) -> Self {
         Self(e.to_string())
     }
-}
-
-/// What the device holds of one document.
-#[derive(Debug, Default)]
-pub struct Stored {
-    /// The last compacted snapshot.
-    pub snapshot: Option<Vec<u8>>,
-    /// Incremental chunks written since, with their keys.
-    pub chunks: Vec<(String, Vec<u8>)>,
-    /// The sync state kept for the server.
-    pub sync_state: Option<Vec<u8>>,
 }
 
 /// The IndexedDB database of documents.
@@ -197,7 +188,7 @@ pub fn request_persistence() {
 mod browser_tests {
     use super::*;
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-    use zhigai_shared::doc::{Author, Inspection, Stamp, Status, Timestamp};
+    use zhigai_shared::doc::{Author, Document, Inspection, Stamp, Status, Timestamp};
     use zhigai_shared::{FacilityId, ItemId, Template};
 
     wasm_bindgen_test_configure!(run_in_browser);

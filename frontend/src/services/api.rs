@@ -1,5 +1,6 @@
 //! The REST API as the app calls it: JSON over fetch with the session's bearer token. Every failure becomes
-//! an [`ApiFailure`] that says what happened and what to do, in both languages.
+//! an [`ApiError`] that says what happened and what to do, in both languages, and keeps which kind of
+//! failure it was: no answer, an HTTP error status, or a success reply that could not be read.
 
 use gloo_net::http::{Request, Response};
 use serde::Serialize;
@@ -11,16 +12,20 @@ use zhigai_shared::api::{
 
 /// Why an API call failed.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ApiFailure {
+pub enum ApiError {
     /// No answer: the device is offline or the server is down.
     Network,
     /// The session is no longer valid: log in again.
     SessionExpired(ApiErrorBody),
-    /// The server answered with an error.
+    /// The server answered with an error status.
     Refused(u16, ApiErrorBody),
+    /// The server said yes, but its reply could not be read (an app older than the server).
+    Decode(String),
+    /// The browser could not do its part (saving a download).
+    Browser(String),
 }
 
-impl ApiFailure {
+impl ApiError {
     /// What to tell the user, in Chinese and English.
     pub fn message(&self) -> (String, String) {
         match self {
@@ -31,14 +36,27 @@ impl ApiFailure {
             Self::SessionExpired(body) | Self::Refused(_, body) => {
                 (body.message.clone(), body.message_en.clone())
             }
+            Self::Decode(detail) => (
+                format!("无法读取服务器的回答，请刷新页面以更新应用（{detail}）。"),
+                format!(
+                    "The server's reply could not be read; reload the page to update the app ({detail})."
+                ),
+            ),
+            Self::Browser(detail) => (
+                format!("浏览器无法保存文件，请换用其他浏览器重试（{detail}）。"),
+                format!("The browser could not save the file; try another browser ({detail})."),
+            ),
         }
     }
 }
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     let status = response.status();
     if (200..300).contains(&status) {
-        return response.json::<T>().await.map_err(|_| ApiFailure::Network);
+        return response
+            .json::<T>()
+            .await
+            .map_err(|e| ApiError::Decode(e.to_string()));
     }
     let body = response
         .json::<ApiErrorBody>()
@@ -49,18 +67,18 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> 
             message_en: format!("The server answered {status}; please try again later."),
         });
     if status == 401 {
-        Err(ApiFailure::SessionExpired(body))
+        Err(ApiError::SessionExpired(body))
     } else {
-        Err(ApiFailure::Refused(status, body))
+        Err(ApiError::Refused(status, body))
     }
 }
 
-async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiFailure> {
+async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiError> {
     let response = Request::get(path)
         .header("Authorization", &format!("Bearer {token}"))
         .send()
         .await
-        .map_err(|_| ApiFailure::Network)?;
+        .map_err(|_| ApiError::Network)?;
     read(response).await
 }
 
@@ -68,22 +86,22 @@ async fn post<B: Serialize, T: DeserializeOwned>(
     path: &str,
     token: Option<&str>,
     body: &B,
-) -> Result<T, ApiFailure> {
+) -> Result<T, ApiError> {
     let mut request = Request::post(path);
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let response = request
         .json(body)
-        .map_err(|_| ApiFailure::Network)?
+        .map_err(|e| ApiError::Browser(e.to_string()))?
         .send()
         .await
-        .map_err(|_| ApiFailure::Network)?;
+        .map_err(|_| ApiError::Network)?;
     read(response).await
 }
 
 /// `POST /api/login`.
-pub async fn login(username: &str, password: &str) -> Result<LoginResponse, ApiFailure> {
+pub async fn login(username: &str, password: &str) -> Result<LoginResponse, ApiError> {
     let body = LoginRequest {
         username: username.to_owned(),
         password: password.to_owned(),
@@ -92,17 +110,17 @@ pub async fn login(username: &str, password: &str) -> Result<LoginResponse, ApiF
 }
 
 /// `GET /api/facilities`: the caller's facilities with their documents.
-pub async fn facilities(token: &str) -> Result<FacilitiesResponse, ApiFailure> {
+pub async fn facilities(token: &str) -> Result<FacilitiesResponse, ApiError> {
     get("/api/facilities", token).await
 }
 
 /// `GET /api/facilities/{id}/staff`.
-pub async fn staff(token: &str, facility: &str) -> Result<Vec<User>, ApiFailure> {
+pub async fn staff(token: &str, facility: &str) -> Result<Vec<User>, ApiError> {
     get(&format!("/api/facilities/{facility}/staff"), token).await
 }
 
 /// `POST /api/sync-ticket`: a one-time ticket for the sync WebSocket.
-pub async fn sync_ticket(token: &str) -> Result<TicketResponse, ApiFailure> {
+pub async fn sync_ticket(token: &str) -> Result<TicketResponse, ApiError> {
     post("/api/sync-ticket", Some(token), &serde_json::json!({})).await
 }
 
@@ -119,7 +137,7 @@ pub async fn county_summary(
     token: &str,
     county: &str,
     year: u16,
-) -> Result<CountySummary, ApiFailure> {
+) -> Result<CountySummary, ApiError> {
     get(
         &format!("/api/counties/{county}/summary?year={year}"),
         token,
@@ -132,7 +150,7 @@ pub async fn county_overdue(
     token: &str,
     county: &str,
     year: u16,
-) -> Result<Vec<OverdueRow>, ApiFailure> {
+) -> Result<Vec<OverdueRow>, ApiError> {
     get(
         &format!("/api/counties/{county}/overdue?year={year}"),
         token,
@@ -141,13 +159,13 @@ pub async fn county_overdue(
 }
 
 /// Downloads an export with the session's token and hands it to the browser under the server's file name.
-pub async fn download(token: &str, path: &str) -> Result<(), ApiFailure> {
+pub async fn download(token: &str, path: &str) -> Result<(), ApiError> {
     use wasm_bindgen::JsCast;
     let response = Request::get(path)
         .header("Authorization", &format!("Bearer {token}"))
         .send()
         .await
-        .map_err(|_| ApiFailure::Network)?;
+        .map_err(|_| ApiError::Network)?;
     if !response.ok() {
         return read::<()>(response).await;
     }
@@ -157,20 +175,22 @@ pub async fn download(token: &str, path: &str) -> Result<(), ApiFailure> {
         .and_then(|d| d.split("UTF-8''").nth(1).map(str::to_owned))
         .and_then(|n| js_sys::decode_uri_component(&n).ok())
         .map_or_else(|| "zhigai-export".to_owned(), String::from);
-    let bytes = response.binary().await.map_err(|_| ApiFailure::Network)?;
+    let bytes = response.binary().await.map_err(|_| ApiError::Network)?;
+    let browser = |e: wasm_bindgen::JsValue| ApiError::Browser(format!("{e:?}"));
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-    let blob =
-        web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| ApiFailure::Network)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| ApiFailure::Network)?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(browser)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(browser)?;
     let anchor = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("a").ok())
         .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-    if let Some(anchor) = anchor {
-        anchor.set_href(&url);
-        anchor.set_download(&name);
-        anchor.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
+    let Some(anchor) = anchor else {
+        return Err(ApiError::Browser("no document to download into".to_owned()));
+    };
+    anchor.set_href(&url);
+    anchor.set_download(&name);
+    anchor.click();
+    // The click has handed the file to the browser; a URL left unrevoked only costs memory.
+    web_sys::Url::revoke_object_url(&url).ok();
     Ok(())
 }

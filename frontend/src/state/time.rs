@@ -1,32 +1,14 @@
-//! Dates and times as a clinic reads them: China Standard Time, whatever the device's zone.
+//! Dates and times as a clinic reads them: China Standard Time, whatever the device's zone. Pure: the
+//! current time comes in as milliseconds from `services::clock`.
 
 use zhigai_shared::doc::{Date, Timestamp};
 
 const CST_OFFSET_MS: i64 = 8 * 3600 * 1000;
 
-/// Now, in milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64)
-    }
-}
-
 /// The civil date of `ms` in China Standard Time.
 pub fn date_of(ms: i64) -> Date {
     let days = (ms + CST_OFFSET_MS).div_euclid(86_400_000);
     civil(days)
-}
-
-/// Today in China Standard Time.
-pub fn today() -> Date {
-    date_of(now_ms())
 }
 
 /// `MM-DD HH:MM` of a stamp, in China Standard Time.

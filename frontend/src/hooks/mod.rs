@@ -1,0 +1,10 @@
+//! Providers and the hooks that hand their state to views as handles with domain methods. The only place
+//! where views' wishes meet services.
+
+pub mod use_county;
+pub mod use_session;
+pub mod use_workspace;
+
+pub use use_county::{Loaded, use_county};
+pub use use_session::{SessionProvider, use_session};
+pub use use_workspace::{WorkspaceHandle, WorkspaceProvider, use_workspace};

@@ -1,0 +1,135 @@
+//! The language and the session, for every page: [`SessionProvider`] holds them, [`use_session`] hands
+//! out a [`SessionHandle`] that logs in (the one online login, fetching what the app needs offline), logs
+//! out and switches the language.
+
+use crate::i18n::{Lang, Msg};
+use crate::services::api::{self, ApiError};
+use crate::services::clock::today;
+use crate::services::{session, store};
+use crate::state::session::SavedSession;
+use yew::prelude::*;
+use zhigai_shared::doc::Date;
+
+/// The language and the session as the pages see them.
+#[derive(Clone, PartialEq)]
+pub struct SessionHandle {
+    lang: Lang,
+    session: Option<SavedSession>,
+    set_lang: Callback<Lang>,
+    set_session: Callback<Option<SavedSession>>,
+}
+
+impl SessionHandle {
+    /// The UI language.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The text of `msg` in the UI language.
+    pub fn t(&self, msg: Msg) -> &'static str {
+        self.lang.t(msg)
+    }
+
+    /// The session kept on the device, if logged in.
+    pub fn session(&self) -> Option<&SavedSession> {
+        self.session.as_ref()
+    }
+
+    /// Switches between Chinese and English.
+    pub fn toggle_lang(&self) {
+        self.set_lang.emit(self.lang.toggled());
+    }
+
+    /// Logs in with the server, then fetches the user's facilities and (for facility staff) their
+    /// colleagues, so the app works offline from then on.
+    ///
+    /// # Errors
+    /// Why the login failed, in words for the user.
+    pub async fn login(&self, username: &str, password: &str) -> Result<(), ApiError> {
+        let login = api::login(username, password).await?;
+        let directory = api::facilities(&login.token).await?;
+        let mut staff = Vec::new();
+        // Facility staff need their colleagues as problem owners offline; reviewers do not.
+        if let Some(own) = &login.user.facility_id {
+            staff.push((
+                own.to_string(),
+                api::staff(&login.token, own.as_str()).await?,
+            ));
+        }
+        store::request_persistence();
+        self.set_session.emit(Some(SavedSession {
+            token: login.token,
+            user: login.user,
+            facilities: directory.facilities,
+            communities: directory.communities,
+            staff,
+        }));
+        Ok(())
+    }
+
+    /// Forgets the session on this device (the documents stay) and ends it on the server when reachable.
+    pub fn logout(&self) {
+        if let Some(token) = self.session.as_ref().map(|s| s.token.clone()) {
+            wasm_bindgen_futures::spawn_local(async move { api::logout(&token).await });
+        }
+        self.set_session.emit(None);
+    }
+
+    /// Today, in China Standard Time.
+    pub fn today(&self) -> Date {
+        today()
+    }
+}
+
+/// Props of [`SessionProvider`].
+#[derive(Properties, PartialEq)]
+pub struct SessionProviderProps {
+    /// The app.
+    pub children: Html,
+}
+
+/// Holds the language and the session, kept in localStorage across visits.
+#[component]
+pub fn SessionProvider(props: &SessionProviderProps) -> Html {
+    let lang = use_state(session::lang);
+    let saved = use_state(session::load);
+    let set_lang = {
+        let lang = lang.clone();
+        Callback::from(move |l: Lang| {
+            session::set_lang(l);
+            lang.set(l);
+        })
+    };
+    let set_session = {
+        let saved = saved.clone();
+        Callback::from(move |s: Option<SavedSession>| {
+            match &s {
+                Some(s) => session::save(s),
+                None => session::clear(),
+            }
+            saved.set(s);
+        })
+    };
+    let handle = SessionHandle {
+        lang: *lang,
+        session: (*saved).clone(),
+        set_lang,
+        set_session,
+    };
+    html! {
+        <ContextProvider<SessionHandle> context={handle}>
+            { props.children.clone() }
+        </ContextProvider<SessionHandle>>
+    }
+}
+
+/// The session handle. Outside a [`SessionProvider`] (never in the app) it is a logged-out Chinese one.
+#[hook]
+pub fn use_session() -> SessionHandle {
+    use_context::<SessionHandle>().unwrap_or_else(|| SessionHandle {
+        lang: Lang::Zh,
+        session: None,
+        set_lang: Callback::noop(),
+        set_session: Callback::noop(),
+    })
+}

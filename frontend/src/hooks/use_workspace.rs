@@ -1,0 +1,510 @@
+//! The open facility-year for the pages of one facility: [`WorkspaceProvider`] runs the
+//! [`WorkspaceState`] machine and carries out its effects (IndexedDB writes, the sync socket); pages call
+//! [`use_workspace`] for a [`WorkspaceHandle`] with reads that return plain values and edits by name. The
+//! state lives in one `RefCell` owned here, borrowed only inside this module and never across a call out,
+//! so no view can hold a borrow or trip over one.
+
+use crate::hooks::use_session::use_session;
+use crate::i18n::Msg;
+use crate::services::clock::now_ms;
+use crate::services::network::NetworkListener;
+use crate::services::session::{device_actor, to_hex};
+use crate::services::socket::{self, SocketCmd, SocketEvent};
+use crate::services::store::{DB_NAME, DocStore};
+use crate::state::problems::conflicts_in;
+use crate::state::workspace::{Action, Edit, Effect, Net, UiError, WorkspaceState};
+use futures::channel::mpsc::UnboundedSender;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+use zhigai_shared::api::User;
+use zhigai_shared::doc::{
+    CommentView, Conflict, DocError, FieldValue, HistoryEntry, InspectionField, ItemView,
+    NewProblem, ProblemChange, ProblemView, ReviewField, StateView, SubmissionView,
+    VerificationView,
+};
+use zhigai_shared::summary::{InspectionSummary, summarize};
+use zhigai_shared::sync::encode;
+use zhigai_shared::{
+    FacilityProfile, FacilityType, ItemId, ProblemId, Status, Template, Verdict, Year,
+};
+
+/// The running workspace: the state and the services it drives.
+struct Runtime {
+    state: RefCell<WorkspaceState>,
+    store: RefCell<Option<Rc<DocStore>>>,
+    socket: RefCell<Option<UnboundedSender<SocketCmd>>>,
+    revision: Cell<u64>,
+    closed: Cell<bool>,
+    notify: Callback<()>,
+}
+
+impl Runtime {
+    /// Applies an action and carries out its effects; views re-render.
+    fn dispatch(self: &Rc<Self>, action: Action) -> Result<(), UiError> {
+        if self.closed.get() {
+            return Ok(());
+        }
+        let result = self.state.borrow_mut().reduce(action);
+        self.revision.set(self.revision.get() + 1);
+        self.notify.emit(());
+        for effect in result? {
+            self.run(effect);
+        }
+        Ok(())
+    }
+
+    fn run(self: &Rc<Self>, effect: Effect) {
+        match effect {
+            Effect::Persist { key, chunk, sync } => {
+                let store = self.store.borrow().clone();
+                let Some(store) = store else { return };
+                let rt = self.clone();
+                spawn_local(async move {
+                    let mut result = store.append(&key, &chunk).await;
+                    if let Some(sync) = sync {
+                        result = result.and(store.save_sync_state(&key, &sync).await);
+                    }
+                    // Stored is never refused: reduce answers every action but an edit with Ok.
+                    rt.dispatch(Action::Stored(result.map_err(|e| e.0))).ok();
+                });
+            }
+            Effect::Compact {
+                key,
+                snapshot,
+                upto,
+            } => {
+                let store = self.store.borrow().clone();
+                let Some(store) = store else { return };
+                spawn_local(async move {
+                    // A failed compaction loses nothing: the chunks stay and the next load tries again.
+                    store.compact(&key, &snapshot, &upto).await.ok();
+                });
+            }
+            Effect::Send(messages) => {
+                for message in messages {
+                    self.command(SocketCmd::Send(encode(&message)));
+                }
+            }
+            Effect::Reconnect => self.command(SocketCmd::Reconnect),
+        }
+    }
+
+    fn command(&self, cmd: SocketCmd) {
+        if let Some(socket) = self.socket.borrow().as_ref() {
+            // A closed channel means the socket task ended (stopped or session expired): nothing to tell.
+            socket.unbounded_send(cmd).ok();
+        }
+    }
+
+    fn socket_event(self: &Rc<Self>, event: SocketEvent) {
+        let at = now_ms();
+        let action = match event {
+            SocketEvent::Opened => Action::SocketOpened(at),
+            SocketEvent::Frame(bytes) => Action::Frame(bytes, at),
+            SocketEvent::Closed => Action::SocketClosed,
+            SocketEvent::SessionExpired => Action::SessionExpired,
+            SocketEvent::Tick => Action::Tick(at),
+        };
+        // Only edits are ever refused.
+        self.dispatch(action).ok();
+    }
+
+    /// Reads the stored documents, then connects.
+    async fn start(self: Rc<Self>, token: String, actor: Vec<u8>) {
+        let (inspection_id, review_id) = {
+            let state = self.state.borrow();
+            (state.inspection_key(), state.review_key())
+        };
+        let action = match DocStore::open(DB_NAME).await {
+            Ok(store) => {
+                let inspection = store.load(&inspection_id).await.map_err(|e| e.0);
+                let review = store.load(&review_id).await.map_err(|e| e.0);
+                *self.store.borrow_mut() = Some(Rc::new(store));
+                Action::Loaded {
+                    inspection,
+                    review,
+                    actor,
+                }
+            }
+            Err(e) => Action::StorageUnavailable { why: e.0, actor },
+        };
+        self.dispatch(action).ok();
+        if self.closed.get() {
+            return;
+        }
+        let rt = Rc::downgrade(&self);
+        let events = Callback::from(move |event| {
+            if let Some(rt) = rt.upgrade() {
+                rt.socket_event(event);
+            }
+        });
+        *self.socket.borrow_mut() = Some(socket::start(token, events));
+    }
+
+    fn close(&self) {
+        self.closed.set(true);
+        self.command(SocketCmd::Stop);
+    }
+}
+
+/// The workspace as the pages see it: reads return plain values, edits are named.
+#[derive(Clone)]
+pub struct WorkspaceHandle {
+    rt: Rc<Runtime>,
+    revision: u64,
+}
+
+impl PartialEq for WorkspaceHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.rt, &other.rt) && self.revision == other.revision
+    }
+}
+
+impl WorkspaceHandle {
+    fn read<T>(&self, f: impl FnOnce(&WorkspaceState) -> T) -> T {
+        f(&self.rt.state.borrow())
+    }
+
+    // ───────────── reads ─────────────
+
+    /// The facility id.
+    pub fn facility_id(&self) -> String {
+        self.read(|s| s.facility_id().to_string())
+    }
+
+    /// The facility's name.
+    pub fn facility_name(&self) -> String {
+        self.read(WorkspaceState::facility_name)
+    }
+
+    /// The facility's profile, when the user's directory has it.
+    pub fn profile(&self) -> Option<FacilityProfile> {
+        self.read(|s| s.profile().cloned())
+    }
+
+    /// The year.
+    pub fn year(&self) -> Year {
+        self.read(WorkspaceState::year)
+    }
+
+    /// The user.
+    pub fn user(&self) -> User {
+        self.read(|s| s.user().clone())
+    }
+
+    /// The facility's staff.
+    pub fn staff(&self) -> Vec<User> {
+        self.read(|s| s.staff().to_vec())
+    }
+
+    /// The checklist the inspection is pinned to.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownTemplate`] when the app must be updated to open it.
+    pub fn template(&self) -> Result<&'static Template, DocError> {
+        self.read(WorkspaceState::template)
+    }
+
+    /// Whether both documents were read from the device.
+    pub fn loaded(&self) -> bool {
+        self.read(WorkspaceState::loaded)
+    }
+
+    /// Whether the server refused the facility to this user.
+    pub fn refused(&self) -> bool {
+        self.read(WorkspaceState::refused)
+    }
+
+    /// Whether the user may edit the inspection's content now.
+    pub fn editable(&self) -> bool {
+        self.read(WorkspaceState::editable)
+    }
+
+    /// Whether the user may write the inspection at all.
+    pub fn writable(&self) -> bool {
+        self.read(WorkspaceState::writable)
+    }
+
+    /// Whether the user may write the review.
+    pub fn review_writable(&self) -> bool {
+        self.read(WorkspaceState::review_writable)
+    }
+
+    /// The connection.
+    pub fn net(&self) -> Net {
+        self.read(WorkspaceState::net)
+    }
+
+    /// Changes the server has not acknowledged.
+    pub fn unsynced(&self) -> usize {
+        self.read(WorkspaceState::unsynced)
+    }
+
+    /// Writes to the device not yet finished.
+    pub fn pending_writes(&self) -> u32 {
+        self.read(WorkspaceState::pending_writes)
+    }
+
+    /// The last problem worth showing.
+    pub fn error(&self) -> Option<(Msg, String)> {
+        self.read(|s| s.error().cloned())
+    }
+
+    /// One item's state.
+    pub fn item(&self, id: &ItemId) -> Option<ItemView> {
+        self.read(|s| s.inspection().item_state(id))
+    }
+
+    /// The problems, oldest first.
+    pub fn problems(&self) -> Vec<ProblemView> {
+        self.read(|s| s.inspection().problems())
+    }
+
+    /// One problem.
+    pub fn problem(&self, id: &ProblemId) -> Option<ProblemView> {
+        self.read(|s| s.inspection().problem(id))
+    }
+
+    /// The submission.
+    pub fn submission(&self) -> SubmissionView {
+        self.read(|s| s.inspection().submission())
+    }
+
+    /// Progress per area for the facility (every item counted when its profile is unknown).
+    pub fn summary(&self) -> Option<InspectionSummary> {
+        self.read(|s| {
+            let template = s.template().ok()?;
+            // Outside the user's directory the profile is unknown: count as the smallest facility does.
+            let profile = s.profile().cloned().unwrap_or(FacilityProfile {
+                facility_type: FacilityType::VillageClinic,
+                open_beds: 0,
+                services: Vec::new(),
+            });
+            Some(summarize(s.inspection(), template, &profile))
+        })
+    }
+
+    /// The conflicts of the inspection, of one area's items or all.
+    pub fn conflicts(&self, area: Option<&str>) -> Vec<Conflict<InspectionField>> {
+        self.read(|s| match s.template() {
+            Ok(template) => conflicts_in(s.inspection(), template, area),
+            Err(_) => Vec::new(),
+        })
+    }
+
+    /// Who changed `subject` last.
+    pub fn last_change(&self, subject: &str) -> Option<HistoryEntry> {
+        self.read(|s| s.last_change(subject))
+    }
+
+    /// The history of an item or problem.
+    pub fn history(&self, subject: &str) -> Vec<HistoryEntry> {
+        self.read(|s| s.inspection().history(subject))
+    }
+
+    /// The review's state.
+    pub fn review_state(&self) -> StateView {
+        self.read(|s| s.review().state())
+    }
+
+    /// Every review comment.
+    pub fn comments(&self) -> Vec<CommentView> {
+        self.read(|s| s.review().comments())
+    }
+
+    /// The comments on one item.
+    pub fn comments_on(&self, item: &ItemId) -> Vec<CommentView> {
+        self.read(|s| s.review().comments_on(item))
+    }
+
+    /// The verdict on a problem, if any.
+    pub fn verification(&self, problem: &ProblemId) -> Option<VerificationView> {
+        self.read(|s| s.review().verifications().get(problem).cloned())
+    }
+
+    /// Conflicting review decisions.
+    pub fn review_conflicts(&self) -> Vec<Conflict<ReviewField>> {
+        self.read(|s| s.review().conflicts())
+    }
+
+    /// What changed in the inspection since the review approved it (`None` when this device lacks the
+    /// approved version); only meaningful once approved.
+    pub fn changes_since_approval(&self) -> Option<Vec<HistoryEntry>> {
+        self.read(|s| {
+            s.inspection()
+                .changes_since(&s.review().state().approved_heads)
+        })
+    }
+
+    // ───────────── edits ─────────────
+    // Each edit is stamped with the user and the time, written to the device, then sent. A refused edit
+    // changes nothing; the refusal is returned for a form to show and also reaches the banner.
+
+    fn edit(&self, edit: Edit) -> Result<(), UiError> {
+        let result = self.rt.dispatch(Action::Edit(edit, now_ms()));
+        if let Err(e) = &result {
+            self.rt.state.borrow_mut().report(e);
+            self.rt.revision.set(self.rt.revision.get() + 1);
+            self.rt.notify.emit(());
+        }
+        result
+    }
+
+    /// Sets an item's status.
+    pub fn set_status(&self, item: &ItemId, status: Option<Status>) -> Result<(), UiError> {
+        self.edit(Edit::SetStatus(item.clone(), status))
+    }
+
+    /// Sets an item's note.
+    pub fn set_note(&self, item: &ItemId, text: String) -> Result<(), UiError> {
+        self.edit(Edit::SetNote(item.clone(), text))
+    }
+
+    /// Sets an item's figure.
+    pub fn set_metric(&self, item: &ItemId, value: Option<f64>) -> Result<(), UiError> {
+        self.edit(Edit::SetMetric(item.clone(), value))
+    }
+
+    /// Records a problem.
+    pub fn add_problem(&self, problem: NewProblem) -> Result<(), UiError> {
+        self.edit(Edit::AddProblem(problem))
+    }
+
+    /// Changes a problem.
+    pub fn update_problem(&self, id: &ProblemId, change: ProblemChange) -> Result<(), UiError> {
+        self.edit(Edit::UpdateProblem(id.clone(), change))
+    }
+
+    /// Deletes a problem.
+    pub fn delete_problem(&self, id: &ProblemId) -> Result<(), UiError> {
+        self.edit(Edit::DeleteProblem(id.clone()))
+    }
+
+    /// Submits the inspection for review.
+    pub fn submit(&self) -> Result<(), UiError> {
+        self.edit(Edit::Submit)
+    }
+
+    /// Withdraws the submission.
+    pub fn withdraw(&self) -> Result<(), UiError> {
+        self.edit(Edit::Withdraw)
+    }
+
+    /// Keeps one value of a conflicting inspection field.
+    pub fn resolve(&self, field: InspectionField, value: FieldValue) -> Result<(), UiError> {
+        self.edit(Edit::Resolve(field, value))
+    }
+
+    /// Adds a reviewer's comment on an item.
+    pub fn comment(&self, item: &ItemId, text: String) -> Result<(), UiError> {
+        self.edit(Edit::Comment(item.clone(), text))
+    }
+
+    /// Records a verdict on a rectified problem.
+    pub fn verify(&self, problem: &ProblemId, verdict: Verdict) -> Result<(), UiError> {
+        self.edit(Edit::Verify(problem.clone(), verdict))
+    }
+
+    /// Returns the inspection for changes.
+    pub fn return_for_changes(&self, reason: String) -> Result<(), UiError> {
+        self.edit(Edit::ReturnForChanges(reason))
+    }
+
+    /// Approves the inspection as it stands.
+    pub fn approve(&self) -> Result<(), UiError> {
+        self.edit(Edit::Approve)
+    }
+
+    /// Keeps one value of a conflicting review field.
+    pub fn resolve_review(&self, field: ReviewField, value: FieldValue) -> Result<(), UiError> {
+        self.edit(Edit::ResolveReview(field, value))
+    }
+}
+
+/// Props of [`WorkspaceProvider`].
+#[derive(Properties, PartialEq)]
+pub struct WorkspaceProviderProps {
+    /// The facility id.
+    pub fid: AttrValue,
+    /// The year.
+    pub year: Year,
+    /// The facility's pages.
+    pub children: Html,
+}
+
+/// Opens the facility-year (documents from IndexedDB, the sync socket) while mounted and provides it.
+#[component]
+pub fn WorkspaceProvider(props: &WorkspaceProviderProps) -> Html {
+    let session = use_session();
+    let force = use_force_update();
+    let runtime = use_state(|| None::<Rc<Runtime>>);
+    let saved = session.session().cloned();
+    {
+        let runtime = runtime.clone();
+        let token = saved.as_ref().map(|s| s.token.clone());
+        use_effect_with(
+            (props.fid.clone(), props.year, token),
+            move |(fid, year, _)| {
+                let started = saved.and_then(|saved| {
+                    let actor = device_actor(saved.user.id.as_str());
+                    let device = to_hex(&actor[..6]);
+                    let state = WorkspaceState::new(&saved, fid, *year, &device).ok()?;
+                    let rt = Rc::new(Runtime {
+                        state: RefCell::new(state),
+                        store: RefCell::new(None),
+                        socket: RefCell::new(None),
+                        revision: Cell::new(0),
+                        closed: Cell::new(false),
+                        notify: Callback::from(move |()| force.force_update()),
+                    });
+                    spawn_local(rt.clone().start(saved.token.clone(), actor));
+                    Some(rt)
+                });
+                let network = started.as_ref().map(|rt| {
+                    let rt = Rc::downgrade(rt);
+                    NetworkListener::new(Callback::from(move |online: bool| {
+                        if let Some(rt) = rt.upgrade() {
+                            rt.command(if online {
+                                SocketCmd::Online
+                            } else {
+                                SocketCmd::Offline
+                            });
+                        }
+                    }))
+                });
+                runtime.set(started.clone());
+                move || {
+                    drop(network);
+                    if let Some(rt) = started {
+                        rt.close();
+                    }
+                }
+            },
+        );
+    }
+    let Some(rt) = (*runtime).clone() else {
+        return html! { <main class="page"><p role="status">{ session.t(Msg::Loading) }</p></main> };
+    };
+    let handle = WorkspaceHandle {
+        revision: rt.revision.get(),
+        rt,
+    };
+    html! {
+        <ContextProvider<WorkspaceHandle> context={handle}>
+            { props.children.clone() }
+        </ContextProvider<WorkspaceHandle>>
+    }
+}
+
+/// The open workspace.
+///
+/// # Panics
+/// Outside a [`WorkspaceProvider`]: the app renders facility pages only inside one (see `app.rs`), so
+/// this is a programming error caught by the browser tests, not a user's.
+#[hook]
+pub fn use_workspace() -> WorkspaceHandle {
+    use_context::<WorkspaceHandle>()
+        .expect("facility pages are rendered inside a WorkspaceProvider")
+}

@@ -1,0 +1,53 @@
+//! The app's paths, for links in every view (the shell in `app.rs` decides what each one shows).
+
+use yew_router::prelude::*;
+
+/// The app's paths. The server answers every one of them with `index.html`, and so does the service worker
+/// offline.
+#[derive(Clone, Debug, PartialEq, Routable)]
+pub enum Route {
+    /// Sends the user to their facility.
+    #[at("/")]
+    Root,
+    /// A facility's home page.
+    #[at("/f/:fid")]
+    Facility {
+        /// The facility id.
+        fid: String,
+    },
+    /// One area's items.
+    #[at("/f/:fid/area/:area")]
+    Area {
+        /// The facility id.
+        fid: String,
+        /// `T1` … `T9`.
+        area: String,
+    },
+    /// The problem list.
+    #[at("/f/:fid/problems")]
+    Problems {
+        /// The facility id.
+        fid: String,
+    },
+    /// The problem list of one item, with the form to add one open.
+    #[at("/f/:fid/problems/item/:item")]
+    ProblemsForItem {
+        /// The facility id.
+        fid: String,
+        /// The item id.
+        item: String,
+    },
+    /// The county overview (reviewers and admins).
+    #[at("/county")]
+    County,
+    /// A facility's printable self-inspection table.
+    #[at("/f/:fid/print")]
+    Print {
+        /// The facility id.
+        fid: String,
+    },
+    /// Anything else.
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}

@@ -1,0 +1,9 @@
+//! I/O at the edge: the REST API, IndexedDB, the sync socket, localStorage, the clock and the browser's
+//! network events. Services carry out what the state asks for; they hold no domain rules.
+
+pub mod api;
+pub mod clock;
+pub mod network;
+pub mod session;
+pub mod socket;
+pub mod store;

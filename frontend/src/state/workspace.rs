@@ -1,0 +1,671 @@
+//! One facility-year open on the device, as a pure state machine: its inspection and review documents, the
+//! sync session with the server, the connection and what the user must be told. [`WorkspaceState::reduce`]
+//! takes an [`Action`] (an edit, a socket frame, a finished write, a clock tick) and returns the
+//! [`Effect`]s for the services to carry out (store a chunk, send messages, reconnect). No I/O happens here,
+//! so the whole offline-first behaviour is tested natively (see the tests below).
+
+use crate::i18n::Msg;
+use crate::state::session::SavedSession;
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+use zhigai_shared::api::User;
+use zhigai_shared::doc::{
+    Author, DocError, Document, FieldValue, HistoryEntry, Inspection, InspectionField, NewProblem,
+    ProblemChange, Review, ReviewField, ReviewState, Stamp, Submission, SyncState, Timestamp,
+    Verdict,
+};
+use zhigai_shared::sync::{ClientEvent, DocKind, DocumentId, RepoClient, RepoMessage, decode};
+use zhigai_shared::{FacilityId, FacilityProfile, ItemId, ProblemId, Status, Template, Year};
+
+/// Chunks beyond which loading compacts a document into one snapshot.
+pub const COMPACT_AFTER: usize = 32;
+
+/// Changes sent this long ago (ms) with nothing heard from the server since: reconnect.
+pub const STALL_MS: i64 = 5_000;
+
+/// The connection to the server as the status line shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Net {
+    /// No connection (offline, or the server cannot be reached); edits stay on the device.
+    Offline,
+    /// Connecting or exchanging changes.
+    Connecting,
+    /// Connected.
+    Online,
+    /// The session is no longer valid: log in again (nothing on the device is lost).
+    SessionExpired,
+}
+
+/// What the device holds of one document, as the store reads it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredDoc {
+    /// The last compacted snapshot.
+    pub snapshot: Option<Vec<u8>>,
+    /// Incremental chunks written since, with their keys, oldest first.
+    pub chunks: Vec<(String, Vec<u8>)>,
+    /// The sync state kept for the server.
+    pub sync_state: Option<Vec<u8>>,
+}
+
+/// A user's change, as the pages ask for it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// An item's status.
+    SetStatus(ItemId, Option<Status>),
+    /// An item's note (the whole new text).
+    SetNote(ItemId, String),
+    /// An item's figure.
+    SetMetric(ItemId, Option<f64>),
+    /// Records a problem.
+    AddProblem(NewProblem),
+    /// Changes one field of a problem.
+    UpdateProblem(ProblemId, ProblemChange),
+    /// Deletes a problem.
+    DeleteProblem(ProblemId),
+    /// Submits the inspection (the head).
+    Submit,
+    /// Withdraws the submission (the head).
+    Withdraw,
+    /// Keeps one value of a conflicting inspection field.
+    Resolve(InspectionField, FieldValue),
+    /// A reviewer's comment on an item.
+    Comment(ItemId, String),
+    /// A reviewer's verdict on a rectified problem.
+    Verify(ProblemId, Verdict),
+    /// Returns the inspection for changes, with a reason.
+    ReturnForChanges(String),
+    /// Approves the inspection as it stands.
+    Approve,
+    /// Keeps one value of a conflicting review field.
+    ResolveReview(ReviewField, FieldValue),
+}
+
+impl Edit {
+    fn document(&self) -> DocKind {
+        match self {
+            Edit::Comment(..)
+            | Edit::Verify(..)
+            | Edit::ReturnForChanges(_)
+            | Edit::Approve
+            | Edit::ResolveReview(..) => DocKind::Review,
+            _ => DocKind::Inspection,
+        }
+    }
+
+    /// Submitting and withdrawing stay possible once the content is locked for review.
+    fn is_submission(&self) -> bool {
+        matches!(self, Edit::Submit | Edit::Withdraw)
+    }
+}
+
+/// Why an edit was not made.
+#[derive(Debug)]
+pub enum UiError {
+    /// The user may not change this now (another role, submitted, refused by the server, not loaded).
+    ReadOnly,
+    /// The document refused the value (an empty description, a text too long).
+    Refused(DocError),
+}
+
+impl UiError {
+    /// The message for the user.
+    pub fn msg(&self) -> Msg {
+        match self {
+            UiError::ReadOnly => Msg::ReadOnlyRole,
+            UiError::Refused(DocError::Empty(_)) => Msg::DescriptionRequired,
+            UiError::Refused(_) => Msg::EditRefused,
+        }
+    }
+
+    /// The detail, for the muted part of a banner.
+    pub fn detail(&self) -> String {
+        match self {
+            UiError::ReadOnly => String::new(),
+            UiError::Refused(e) => e.to_string(),
+        }
+    }
+}
+
+/// Something that happened to the workspace.
+#[derive(Debug)]
+pub enum Action {
+    /// The device's copies of both documents were read (or could not be).
+    Loaded {
+        /// The inspection as stored, or why it could not be read.
+        inspection: Result<StoredDoc, String>,
+        /// The review as stored, or why it could not be read.
+        review: Result<StoredDoc, String>,
+        /// This device's actor id for the user.
+        actor: Vec<u8>,
+    },
+    /// The device has no usable storage: the app runs online only.
+    StorageUnavailable {
+        /// Why.
+        why: String,
+        /// This device's actor id for the user.
+        actor: Vec<u8>,
+    },
+    /// The user changed something, at this time (ms).
+    Edit(Edit, i64),
+    /// A socket to the server opened, at this time.
+    SocketOpened(i64),
+    /// A frame arrived from the server, at this time.
+    Frame(Vec<u8>, i64),
+    /// The socket closed.
+    SocketClosed,
+    /// The server no longer accepts the session.
+    SessionExpired,
+    /// A second passed (the stall check).
+    Tick(i64),
+    /// A write to the device's storage finished.
+    Stored(Result<(), String>),
+}
+
+/// What the services must do.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    /// Append `chunk` to document `key` in storage, then keep `sync` as its sync state.
+    Persist {
+        /// The document's storage key.
+        key: String,
+        /// The changes since the last write.
+        chunk: Vec<u8>,
+        /// The sync state to keep, if there is one.
+        sync: Option<Vec<u8>>,
+    },
+    /// Replace the stored chunks of `key` up to `upto` with `snapshot`.
+    Compact {
+        /// The document's storage key.
+        key: String,
+        /// The whole document.
+        snapshot: Vec<u8>,
+        /// The last chunk folded into it.
+        upto: String,
+    },
+    /// Send these messages to the server.
+    Send(Vec<RepoMessage>),
+    /// Close the socket and connect again.
+    Reconnect,
+}
+
+/// One facility-year on the device.
+pub struct WorkspaceState {
+    facility_id: FacilityId,
+    facility_name: Option<String>,
+    profile: Option<FacilityProfile>,
+    year: Year,
+    writable: bool,
+    review_writable: bool,
+    user: User,
+    staff: Vec<User>,
+    inspection: Inspection,
+    review: Review,
+    inspection_id: DocumentId,
+    review_id: DocumentId,
+    client: RepoClient,
+    net: Net,
+    loaded: bool,
+    refused: bool,
+    storage: bool,
+    error: Option<(Msg, String)>,
+    pending_writes: u32,
+    /// When the oldest message not yet answered by any frame was sent.
+    awaiting_since: Option<i64>,
+    /// The latest change per item and problem, computed once per document change (one pass over the log).
+    last_changes: OnceCell<BTreeMap<String, HistoryEntry>>,
+}
+
+impl WorkspaceState {
+    /// A workspace for `facility` in `year` for the session's user on a device whose actor is `actor`;
+    /// its documents arrive with [`Action::Loaded`].
+    ///
+    /// # Errors
+    /// Only if Automerge fails to build the starting documents.
+    pub fn new(
+        session: &SavedSession,
+        facility: &str,
+        year: Year,
+        device: &str,
+    ) -> Result<Self, DocError> {
+        let facility_id = FacilityId::from(facility);
+        let entry = session.facility(facility);
+        let docs = entry.and_then(|e| e.documents.iter().find(|d| d.year == year));
+        Ok(Self {
+            facility_name: entry.map(|e| e.facility.name.clone()),
+            profile: entry.map(|e| e.facility.profile()),
+            year,
+            writable: docs.is_some_and(|d| d.inspection.writable),
+            review_writable: docs.is_some_and(|d| d.review.writable),
+            user: session.user.clone(),
+            staff: session.staff_of(facility).to_vec(),
+            inspection: Inspection::genesis(&facility_id, year)?,
+            review: Review::genesis(&facility_id, year)?,
+            inspection_id: DocumentId::for_doc(DocKind::Inspection, &facility_id, year),
+            review_id: DocumentId::for_doc(DocKind::Review, &facility_id, year),
+            facility_id,
+            client: RepoClient::new(format!("zhigai-app-{device}")),
+            net: Net::Offline,
+            loaded: false,
+            refused: false,
+            storage: false,
+            error: None,
+            pending_writes: 0,
+            awaiting_since: None,
+            last_changes: OnceCell::new(),
+        })
+    }
+
+    // ───────────── reads ─────────────
+
+    /// The facility.
+    pub fn facility_id(&self) -> &FacilityId {
+        &self.facility_id
+    }
+
+    /// Its name, or its id when the user's directory does not have it.
+    pub fn facility_name(&self) -> String {
+        self.facility_name
+            .clone()
+            .unwrap_or_else(|| self.facility_id.to_string())
+    }
+
+    /// What the template needs to know of the facility (unknown outside the user's directory).
+    pub fn profile(&self) -> Option<&FacilityProfile> {
+        self.profile.as_ref()
+    }
+
+    /// The year.
+    pub fn year(&self) -> Year {
+        self.year
+    }
+
+    /// The user.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    /// The facility's staff, for choosing owners.
+    pub fn staff(&self) -> &[User] {
+        &self.staff
+    }
+
+    /// The inspection.
+    pub fn inspection(&self) -> &Inspection {
+        &self.inspection
+    }
+
+    /// The county's review.
+    pub fn review(&self) -> &Review {
+        &self.review
+    }
+
+    /// The checklist the inspection is pinned to, if this build knows it.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownTemplate`] when a newer zhigai made the inspection: the app must be updated.
+    pub fn template(&self) -> Result<&'static Template, DocError> {
+        self.inspection.checklist()
+    }
+
+    /// The connection.
+    pub fn net(&self) -> Net {
+        self.net
+    }
+
+    /// Whether both documents were read from the device.
+    pub fn loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// Whether the server refused (or does not have) the inspection for this user.
+    pub fn refused(&self) -> bool {
+        self.refused
+    }
+
+    /// The last problem worth showing, and its detail.
+    pub fn error(&self) -> Option<&(Msg, String)> {
+        self.error.as_ref()
+    }
+
+    /// Writes to the device's storage not yet finished.
+    pub fn pending_writes(&self) -> u32 {
+        self.pending_writes
+    }
+
+    /// Whether the user may write the inspection at all (their role).
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
+    /// Whether the user may write the review (the county's reviewers).
+    pub fn review_writable(&self) -> bool {
+        self.review_writable && self.loaded
+    }
+
+    /// Changes not yet acknowledged by the server, over both documents.
+    pub fn unsynced(&self) -> usize {
+        self.client
+            .unsynced_changes(self.inspection_id, &self.inspection)
+            + self.client.unsynced_changes(self.review_id, &self.review)
+    }
+
+    /// Whether the user may edit the inspection's content now: allowed to write, and it is a draft or was
+    /// returned after it was last submitted.
+    pub fn editable(&self) -> bool {
+        if !self.writable || !self.loaded || self.refused {
+            return false;
+        }
+        let submission = self.inspection.submission();
+        if submission.state == Submission::Draft {
+            return true;
+        }
+        let review = self.review.state();
+        review.state == ReviewState::Returned && review.at >= submission.at
+    }
+
+    /// The inspection's key in the device's storage.
+    pub fn inspection_key(&self) -> String {
+        self.inspection_id.to_string()
+    }
+
+    /// The review's key in the device's storage.
+    pub fn review_key(&self) -> String {
+        self.review_id.to_string()
+    }
+
+    /// Puts a refused edit on the banner (a form shows it beside its fields too).
+    pub fn report(&mut self, error: &UiError) {
+        self.error = Some((error.msg(), error.detail()));
+    }
+
+    /// Who changed `subject` (an item or problem id) last, and when.
+    pub fn last_change(&self, subject: &str) -> Option<HistoryEntry> {
+        self.last_changes
+            .get_or_init(|| self.inspection.last_changes())
+            .get(subject)
+            .cloned()
+    }
+
+    // ───────────── the state machine ─────────────
+
+    /// Applies `action` and returns what the services must do, in order.
+    ///
+    /// # Errors
+    /// For [`Action::Edit`] only: why the edit was not made; nothing changed then.
+    pub fn reduce(&mut self, action: Action) -> Result<Vec<Effect>, UiError> {
+        let sent_at = match &action {
+            Action::Edit(_, at) | Action::SocketOpened(at) | Action::Frame(_, at) => Some(*at),
+            _ => None,
+        };
+        let effects = self.apply(action)?;
+        if let Some(at) = sent_at
+            && self.awaiting_since.is_none()
+            && effects.iter().any(|e| matches!(e, Effect::Send(_)))
+        {
+            self.awaiting_since = Some(at);
+        }
+        Ok(effects)
+    }
+
+    fn apply(&mut self, action: Action) -> Result<Vec<Effect>, UiError> {
+        Ok(match action {
+            Action::Loaded {
+                inspection,
+                review,
+                actor,
+            } => {
+                self.storage = true;
+                let mut effects = Vec::new();
+                self.adopt_inspection(inspection, &mut effects);
+                self.adopt_review(review, &mut effects);
+                self.finish_loading(&actor);
+                effects
+            }
+            Action::StorageUnavailable { why, actor } => {
+                self.error = Some((Msg::StorageUnavailable, why));
+                self.finish_loading(&actor);
+                Vec::new()
+            }
+            Action::Edit(edit, at) => self.edit(edit, at)?,
+            Action::SocketOpened(_) => {
+                self.awaiting_since = None;
+                if self.net != Net::SessionExpired {
+                    self.net = Net::Connecting;
+                }
+                vec![Effect::Send(vec![self.client.join()])]
+            }
+            Action::Frame(bytes, _) => {
+                self.awaiting_since = None;
+                self.frame(&bytes)
+            }
+            Action::SocketClosed => {
+                self.awaiting_since = None;
+                self.client.disconnected();
+                if self.net != Net::SessionExpired {
+                    self.net = Net::Offline;
+                }
+                Vec::new()
+            }
+            Action::SessionExpired => {
+                self.client.disconnected();
+                self.net = Net::SessionExpired;
+                Vec::new()
+            }
+            Action::Tick(at) => {
+                let stalled = self.client.is_connected()
+                    && self
+                        .awaiting_since
+                        .is_some_and(|since| at - since > STALL_MS)
+                    && self.unsynced() > 0;
+                if stalled {
+                    // Changes sent but not acknowledged and the server silent: start afresh.
+                    self.awaiting_since = None;
+                    self.client.disconnected();
+                    self.net = Net::Connecting;
+                    vec![Effect::Reconnect]
+                } else {
+                    Vec::new()
+                }
+            }
+            Action::Stored(result) => {
+                self.pending_writes = self.pending_writes.saturating_sub(1);
+                if let Err(e) = result {
+                    self.error = Some((Msg::SaveFailed, e));
+                }
+                Vec::new()
+            }
+        })
+    }
+
+    fn finish_loading(&mut self, actor: &[u8]) {
+        self.inspection.set_actor(actor);
+        self.review.set_actor(actor);
+        // What was just loaded is stored already.
+        self.inspection.save_incremental();
+        self.review.save_incremental();
+        self.loaded = true;
+        self.last_changes = OnceCell::new();
+    }
+
+    fn adopt_inspection(&mut self, stored: Result<StoredDoc, String>, out: &mut Vec<Effect>) {
+        let (id, facility, year) = (self.inspection_id, self.facility_id.clone(), self.year);
+        match rebuild(id, stored, || Inspection::genesis(&facility, year), out) {
+            Ok((doc, sync)) => {
+                self.inspection = doc;
+                self.restore_sync(id, sync);
+            }
+            Err(e) => self.error = Some((Msg::StorageUnreadable, e)),
+        }
+    }
+
+    fn adopt_review(&mut self, stored: Result<StoredDoc, String>, out: &mut Vec<Effect>) {
+        let (id, facility, year) = (self.review_id, self.facility_id.clone(), self.year);
+        match rebuild(id, stored, || Review::genesis(&facility, year), out) {
+            Ok((doc, sync)) => {
+                self.review = doc;
+                self.restore_sync(id, sync);
+            }
+            Err(e) => self.error = Some((Msg::StorageUnreadable, e)),
+        }
+    }
+
+    fn restore_sync(&mut self, id: DocumentId, sync: Option<SyncState>) {
+        if let Some(state) = sync {
+            self.client.restore(id, state);
+        }
+    }
+
+    fn stamp(&self, at: i64) -> Stamp {
+        Stamp::new(
+            Author::new(self.user.id.clone(), self.user.display_name.clone()),
+            Timestamp(at),
+        )
+    }
+
+    fn edit(&mut self, edit: Edit, at: i64) -> Result<Vec<Effect>, UiError> {
+        let kind = edit.document();
+        let allowed = match kind {
+            DocKind::Review => self.review_writable(),
+            DocKind::Inspection if edit.is_submission() => {
+                self.writable && self.loaded && !self.refused
+            }
+            DocKind::Inspection => self.editable(),
+        };
+        if !allowed {
+            return Err(UiError::ReadOnly);
+        }
+        let stamp = self.stamp(at);
+        let (doc, review) = (&mut self.inspection, &mut self.review);
+        match edit {
+            Edit::SetStatus(item, status) => doc.set_status(&item, status, &stamp),
+            Edit::SetNote(item, text) => doc.set_note(&item, &text, &stamp),
+            Edit::SetMetric(item, value) => doc.set_metric(&item, value, &stamp),
+            Edit::AddProblem(problem) => doc.add_problem(problem, &stamp).map(drop),
+            Edit::UpdateProblem(id, change) => doc.update_problem(&id, change, &stamp),
+            Edit::DeleteProblem(id) => doc.delete_problem(&id, &stamp),
+            Edit::Submit => doc.submit(&stamp),
+            Edit::Withdraw => doc.withdraw(&stamp),
+            Edit::Resolve(field, value) => doc.resolve(&field, value, &stamp),
+            Edit::Comment(item, text) => review.add_comment(&item, text.trim(), &stamp).map(drop),
+            Edit::Verify(problem, verdict) => review.verify(&problem, verdict, &stamp),
+            Edit::ReturnForChanges(reason) => review.return_for_changes(reason.trim(), &stamp),
+            Edit::Approve => review.approve(&doc.heads(), &stamp),
+            Edit::ResolveReview(field, value) => review.resolve(&field, value, &stamp),
+        }
+        .map_err(UiError::Refused)?;
+        if kind == DocKind::Inspection {
+            self.last_changes = OnceCell::new();
+        }
+        let mut effects = self.persist(kind).into_iter().collect::<Vec<_>>();
+        effects.extend(self.outgoing());
+        Ok(effects)
+    }
+
+    /// The changes of one document since its last write, for storage (nothing without storage).
+    fn persist(&mut self, kind: DocKind) -> Option<Effect> {
+        let (id, chunk) = match kind {
+            DocKind::Inspection => (self.inspection_id, self.inspection.save_incremental()),
+            DocKind::Review => (self.review_id, self.review.save_incremental()),
+        };
+        if !self.storage {
+            return None;
+        }
+        self.pending_writes += 1;
+        Some(Effect::Persist {
+            key: id.to_string(),
+            chunk,
+            sync: self.client.state(id).map(SyncState::encode),
+        })
+    }
+
+    /// Sync messages for both documents, where the server may lack something.
+    fn outgoing(&mut self) -> Option<Effect> {
+        let mut messages = Vec::new();
+        messages.extend(
+            self.client
+                .sync_message(self.inspection_id, &self.inspection),
+        );
+        messages.extend(self.client.sync_message(self.review_id, &self.review));
+        (!messages.is_empty()).then_some(Effect::Send(messages))
+    }
+
+    fn frame(&mut self, bytes: &[u8]) -> Vec<Effect> {
+        let Ok(message) = decode(bytes) else {
+            self.error = Some((Msg::BadSyncData, "undecodable frame".to_owned()));
+            return Vec::new();
+        };
+        match self.client.handle(message) {
+            ClientEvent::Connected { .. } => {
+                self.net = Net::Online;
+                self.outgoing().into_iter().collect()
+            }
+            ClientEvent::Sync { document_id, data } => {
+                let (kind, reply) = if document_id == self.inspection_id {
+                    let r = self
+                        .client
+                        .receive(document_id, &mut self.inspection, &data);
+                    self.last_changes = OnceCell::new();
+                    (DocKind::Inspection, r)
+                } else if document_id == self.review_id {
+                    let r = self.client.receive(document_id, &mut self.review, &data);
+                    (DocKind::Review, r)
+                } else {
+                    return Vec::new();
+                };
+                let mut effects: Vec<Effect> = self.persist(kind).into_iter().collect();
+                match reply {
+                    Ok(Some(reply)) => effects.push(Effect::Send(vec![reply])),
+                    Ok(None) => {}
+                    Err(e) => self.error = Some((Msg::BadSyncData, e.to_string())),
+                }
+                effects
+            }
+            ClientEvent::Unavailable { document_id } => {
+                if document_id == self.inspection_id {
+                    self.refused = true;
+                }
+                Vec::new()
+            }
+            ClientEvent::Error { message } => {
+                self.error = Some((Msg::ServerSaid, message));
+                Vec::new()
+            }
+            ClientEvent::Ignored => Vec::new(),
+        }
+    }
+}
+
+/// A document from what the device stored: the snapshot (or a fresh start when there is none or it is
+/// damaged), then every chunk; a damaged chunk is skipped, since the server still has what it held. Asks for
+/// compaction when the chunks have piled up.
+fn rebuild<D: Document>(
+    id: DocumentId,
+    stored: Result<StoredDoc, String>,
+    start: impl Fn() -> Result<D, DocError>,
+    out: &mut Vec<Effect>,
+) -> Result<(D, Option<SyncState>), String> {
+    let stored = stored?;
+    let fresh = || start().map_err(|e| e.to_string());
+    let mut doc = match stored.snapshot.as_deref().map(D::load) {
+        Some(Ok(doc)) => doc,
+        Some(Err(_)) | None => fresh()?,
+    };
+    for (_, chunk) in &stored.chunks {
+        // Skipped if damaged: the server sends what it held again.
+        doc.load_incremental(chunk).ok();
+    }
+    if stored.chunks.len() > COMPACT_AFTER
+        && let Some((last, _)) = stored.chunks.last()
+    {
+        out.push(Effect::Compact {
+            key: id.to_string(),
+            snapshot: doc.save(),
+            upto: last.clone(),
+        });
+    }
+    let sync = stored.sync_state.and_then(|b| SyncState::decode(&b).ok());
+    Ok((doc, sync))
+}
+
+#[cfg(test)]
+mod tests;

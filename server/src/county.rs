@@ -1,0 +1,135 @@
+//! What county reviewers follow, computed from the summary rows (by SQL, never by loading documents):
+//! the overview of every facility, coverage per wave, overdue rectifications. The HTTP layer and the
+//! exports call this; it knows nothing of either.
+
+use crate::clock::today_cst;
+use crate::db::{CountyProblem, DbError, Facility, Store};
+use std::collections::HashMap;
+use zhigai_shared::api::{CountySummary, OverdueRow, SummaryRow, WaveCoverage};
+use zhigai_shared::doc::{Date, ReviewState};
+use zhigai_shared::summary::AreaCounts;
+use zhigai_shared::{Template, Wave};
+
+/// Fills a never-synced facility's row from the checklist new inspections start on: what applies to
+/// it, nothing answered. Every row gets the facility's coverage wave.
+pub fn fill_from_template(row: &mut SummaryRow, facility: &Facility, template: &Template) {
+    let profile = facility.profile();
+    row.wave = profile.wave().deadline_year();
+    if row.updated_at.is_some() {
+        return;
+    }
+    row.areas = template
+        .areas
+        .iter()
+        .map(|area| AreaCounts {
+            area: area.id.to_string(),
+            applicable: area
+                .items
+                .iter()
+                .filter(|i| i.applies_to.matches(&profile))
+                .count() as u32,
+            ..AreaCounts::default()
+        })
+        .collect();
+    row.applicable = row.areas.iter().map(|a| i64::from(a.applicable)).sum();
+}
+
+/// Coverage per wave from the rows: submitted (including returned and approved) and approved.
+pub fn coverage(rows: &[SummaryRow]) -> Vec<WaveCoverage> {
+    [Wave::W2026, Wave::W2027, Wave::W2028]
+        .into_iter()
+        .map(|wave| {
+            let year = wave.deadline_year();
+            let of_wave: Vec<_> = rows.iter().filter(|r| r.wave == year).collect();
+            WaveCoverage {
+                wave: year,
+                total: of_wave.len() as u32,
+                submitted: of_wave
+                    .iter()
+                    .filter(|r| r.submitted || r.review_state != ReviewState::NotSubmitted)
+                    .count() as u32,
+                approved: of_wave
+                    .iter()
+                    .filter(|r| r.review_state == ReviewState::Approved)
+                    .count() as u32,
+            }
+        })
+        .collect()
+}
+
+/// Problems past their deadline on `today` ([`zhigai_shared::doc::days_overdue`]), most overdue first.
+pub fn overdue_rows(problems: &[CountyProblem], today: Date) -> Vec<OverdueRow> {
+    let mut rows: Vec<OverdueRow> = problems
+        .iter()
+        .filter_map(|p| {
+            let days = p.problem.days_overdue(today)?;
+            Some(OverdueRow {
+                facility_id: p.facility_id.clone(),
+                facility_name: p.facility_name.clone(),
+                item_id: p.problem.item_id.clone(),
+                problem_id: p.problem.problem_id.clone(),
+                description: p.problem.description.clone(),
+                owner_name: p.problem.owner_name.clone(),
+                deadline: p.problem.deadline?,
+                days_overdue: days,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.days_overdue
+            .cmp(&a.days_overdue)
+            .then(a.facility_id.cmp(&b.facility_id))
+    });
+    rows
+}
+
+/// The overview of `county` for `year` (this year when `None`).
+///
+/// # Errors
+/// The store's.
+pub async fn county_summary(
+    store: &dyn Store,
+    county: &str,
+    year: Option<i64>,
+) -> Result<CountySummary, DbError> {
+    let today = today_cst();
+    let year = year.unwrap_or(i64::from(today.year()));
+    let today_text = today.to_string();
+    let (mut rows, facilities, communities, name) = tokio::try_join!(
+        store.fetch_county_summary(county, year, &today_text),
+        store.fetch_facilities(county),
+        store.fetch_communities(county),
+        store.fetch_county(county),
+    )?;
+    let by_id: HashMap<&str, &Facility> = facilities.iter().map(|f| (f.id.as_str(), f)).collect();
+    let template = Template::current();
+    for row in &mut rows {
+        if let Some(facility) = by_id.get(row.facility_id.as_str()) {
+            fill_from_template(row, facility, template);
+        }
+    }
+    Ok(CountySummary {
+        county_id: county.to_owned(),
+        county_name: name.map(|c| c.name).unwrap_or_default(),
+        year,
+        today: today_text,
+        coverage: coverage(&rows),
+        facilities: rows,
+        communities,
+    })
+}
+
+/// The overdue rectifications of `county` in `year` (this year when `None`).
+///
+/// # Errors
+/// The store's.
+pub async fn county_overdue(
+    store: &dyn Store,
+    county: &str,
+    year: Option<i64>,
+) -> Result<Vec<OverdueRow>, DbError> {
+    let today = today_cst();
+    let year = year.unwrap_or(i64::from(today.year()));
+    let problems = store.fetch_county_problems(county, year).await?;
+    Ok(overdue_rows(&problems, today))
+}
