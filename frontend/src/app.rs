@@ -46,7 +46,7 @@ fn switch(route: Route) -> Html {
         Route::ProblemsForItem { fid, item } => {
             html! { <FacilityShell {fid} page={Page::Problems(Some(item))} /> }
         }
-        Route::County => html! { <CountyPage /> },
+        Route::County => html! { <CountyShell /> },
         Route::Print { fid } => html! { <FacilityShell {fid} page={Page::Print} /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
@@ -114,6 +114,16 @@ fn FacilityPicker() -> Html {
             </ul>
         </main>
     }
+}
+
+/// The county overview, or the login when logged out.
+#[component]
+fn CountyShell() -> Html {
+    let session = use_session();
+    if session.session().is_none() {
+        return html! { <LoginPage /> };
+    }
+    html! { <CountyPage /> }
 }
 
 /// Props of [`FacilityShell`].

@@ -70,7 +70,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
 
     let tally = Arc::new(Mutex::new(Tally::default()));
     let ready = Arc::new(Barrier::new(args.clients + 1));
-    let items: Vec<ItemId> = Template::national().items().map(|i| i.id.clone()).collect();
+    let items: Vec<ItemId> = Template::current().items().map(|i| i.id.clone()).collect();
     let mut tasks = Vec::new();
     for c in 0..args.clients {
         let (base, tally, ready, items, args) = (
@@ -190,7 +190,7 @@ async fn client(
         client
             .open(
                 id,
-                Inspection::create(&facility, 2026, Template::national())?,
+                Inspection::create(&facility, 2026, Template::current())?,
             )
             .await?;
         client.wait_acked(id, Duration::from_secs(60)).await?;

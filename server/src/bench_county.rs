@@ -87,7 +87,7 @@ async fn generate(url: &str, args: &BenchCountyArgs) -> anyhow::Result<()> {
         .max_connections(1)
         .connect(url)
         .await?;
-    let template = Template::national();
+    let template = Template::current();
     let types = [
         (FacilityType::CentralTownship, 40),
         (FacilityType::Township, 20),

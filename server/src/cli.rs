@@ -387,7 +387,7 @@ fn check_password(password: &str) -> anyhow::Result<()> {
 fn template(cmd: TemplateCommand, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
         TemplateCommand::Export => {
-            writeln!(out, "{}", Template::national().to_json())?;
+            writeln!(out, "{}", Template::current().to_json())?;
         }
         TemplateCommand::Applicable(args) => {
             let profile = FacilityProfile {
@@ -395,7 +395,7 @@ fn template(cmd: TemplateCommand, out: &mut impl Write) -> anyhow::Result<()> {
                 open_beds: args.beds,
                 services: args.services,
             };
-            let items = Template::national().applicable_items(&profile);
+            let items = Template::current().applicable_items(&profile);
             if args.json {
                 let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
                 let json = serde_json::json!({

@@ -301,7 +301,7 @@ async fn fill(
     rng: &mut Lcg,
 ) -> anyhow::Result<()> {
     let year = 2026;
-    let template = Template::national();
+    let template = Template::current();
     let mut doc = Inspection::create(&facility.id, year, template)?;
     let items = template.applicable_items(&facility.profile());
     let mut day = 0;

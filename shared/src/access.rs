@@ -127,6 +127,39 @@ pub fn access(
     }
 }
 
+/// Where `user` belongs: their facility for facility roles, else their county.
+pub fn scope_of(user: &crate::api::User) -> Scope {
+    match (&user.facility_id, user.role.is_facility_role()) {
+        (Some(f), true) => Scope::Facility(f.clone()),
+        _ => Scope::County(user.county_id.clone()),
+    }
+}
+
+/// Whether someone in `scope` may see facility `facility` of county `county` at all (its directory
+/// entry, its staff list).
+pub fn sees_facility(scope: &Scope, facility: &FacilityId, county: &str) -> bool {
+    match scope {
+        Scope::Facility(own) => own == facility,
+        Scope::County(own) => own == county,
+    }
+}
+
+/// The access `user` has to the `kind` document of `facility`: the one function the REST directory and
+/// the sync server both ask.
+pub fn document_access(
+    user: &crate::api::User,
+    kind: DocKind,
+    facility: &crate::api::Facility,
+) -> Access {
+    access(
+        user.role,
+        &scope_of(user),
+        kind,
+        &facility.id,
+        &facility.county_id,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

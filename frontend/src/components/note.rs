@@ -63,10 +63,12 @@ pub fn NoteBox(props: &NoteProps) -> Html {
                     );
                     el.set_value(value);
                     if let (true, Some(start), Some(end)) = (focused, start, end) {
-                        let _ = el.set_selection_range(
+                        // A box that cannot take a selection keeps the browser's caret.
+                        el.set_selection_range(
                             map_caret(&old, value, start),
                             map_caret(&old, value, end),
-                        );
+                        )
+                        .ok();
                     }
                 }
             }

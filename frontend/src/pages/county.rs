@@ -5,7 +5,6 @@
 use crate::components::header::{LangButton, LogoutButton};
 use crate::hooks::{Loaded, use_county, use_session};
 use crate::i18n::{Lang, Msg};
-use crate::pages::login::LoginPage;
 use crate::route::Route;
 use crate::services::api::ApiError;
 use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat};
@@ -33,7 +32,8 @@ pub fn CountyPage() -> Html {
     let county = use_county(*year);
     let filter = use_state(Filter::default);
     let Some(saved) = session.session() else {
-        return html! { <LoginPage /> };
+        // The shell shows the login instead of this page when logged out.
+        return html! {};
     };
     let county_id = saved.user.county_id.clone();
     let set_year = {

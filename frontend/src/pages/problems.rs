@@ -351,7 +351,7 @@ pub fn ProblemCard(props: &CardProps) -> Html {
         })
     };
     let can_verify = ws.review_writable() && p.status == ProblemStatus::Rectified;
-    let overdue = left.is_some_and(|l| l < 0);
+    let overdue = p.days_overdue(session.today()).is_some();
     html! {
         <li class={classes!("problem", "card", overdue.then_some("overdue"))} data-problem={id.to_string()} data-status={p.status.code()}>
             <div class="problem-head">

@@ -42,10 +42,13 @@ impl ProblemFilter {
     }
 }
 
-/// Days until the deadline (negative when overdue), for a problem not yet rectified.
+/// Days until the deadline, for a problem not yet rectified (negative once past it; overdue itself is
+/// `ProblemView::days_overdue`, the shared rule).
 pub fn days_left(problem: &ProblemView, today: Date) -> Option<i64> {
     let deadline = problem.deadline?;
-    (problem.status != ProblemStatus::Rectified)
+    problem
+        .status
+        .is_open()
         .then(|| deadline.days_since_epoch() - today.days_since_epoch())
 }
 

@@ -416,8 +416,12 @@ impl WorkspaceState {
             } => {
                 self.storage = true;
                 let mut effects = Vec::new();
-                self.adopt_inspection(inspection, &mut effects);
-                self.adopt_review(review, &mut effects);
+                if let Some(doc) = self.adopt(self.inspection_id, inspection, &mut effects) {
+                    self.inspection = doc;
+                }
+                if let Some(doc) = self.adopt(self.review_id, review, &mut effects) {
+                    self.review = doc;
+                }
                 self.finish_loading(&actor);
                 effects
             }
@@ -487,31 +491,26 @@ impl WorkspaceState {
         self.last_changes = OnceCell::new();
     }
 
-    fn adopt_inspection(&mut self, stored: Result<StoredDoc, String>, out: &mut Vec<Effect>) {
-        let (id, facility, year) = (self.inspection_id, self.facility_id.clone(), self.year);
-        match rebuild(id, stored, || Inspection::genesis(&facility, year), out) {
+    /// A document read from the device, with its sync state restored; `None` (and the reason on the
+    /// banner) when it could not be read, so the server sends it again.
+    fn adopt<D: Document>(
+        &mut self,
+        id: DocumentId,
+        stored: Result<StoredDoc, String>,
+        out: &mut Vec<Effect>,
+    ) -> Option<D> {
+        let (facility, year) = (self.facility_id.clone(), self.year);
+        match rebuild(id, stored, || D::genesis(&facility, year), out) {
             Ok((doc, sync)) => {
-                self.inspection = doc;
-                self.restore_sync(id, sync);
+                if let Some(state) = sync {
+                    self.client.restore(id, state);
+                }
+                Some(doc)
             }
-            Err(e) => self.error = Some((Msg::StorageUnreadable, e)),
-        }
-    }
-
-    fn adopt_review(&mut self, stored: Result<StoredDoc, String>, out: &mut Vec<Effect>) {
-        let (id, facility, year) = (self.review_id, self.facility_id.clone(), self.year);
-        match rebuild(id, stored, || Review::genesis(&facility, year), out) {
-            Ok((doc, sync)) => {
-                self.review = doc;
-                self.restore_sync(id, sync);
+            Err(e) => {
+                self.error = Some((Msg::StorageUnreadable, e));
+                None
             }
-            Err(e) => self.error = Some((Msg::StorageUnreadable, e)),
-        }
-    }
-
-    fn restore_sync(&mut self, id: DocumentId, sync: Option<SyncState>) {
-        if let Some(state) = sync {
-            self.client.restore(id, state);
         }
     }
 

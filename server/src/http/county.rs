@@ -101,8 +101,7 @@ async fn export_xlsx(
         .store
         .fetch_county_problems(&county, data.year)
         .await?;
-    let bytes =
-        export::workbook(&data, &problems).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let bytes = export::workbook(&data, &problems).map_err(ApiError::internal)?;
     let name = format!("{}-{}年-自查整改汇总.xlsx", data.county_name, data.year);
     Ok(download(
         bytes,
@@ -135,7 +134,7 @@ async fn export_csv(
             )));
         }
     };
-    let bytes = export::csv(&table).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let bytes = export::csv(&table).map_err(ApiError::internal)?;
     let name = format!("{}-{}年-{}.csv", data.county_name, data.year, table.title);
     let ascii = format!("zhigai-{county}-{}.csv", data.year);
     Ok(download(bytes, "text/csv; charset=utf-8", &name, &ascii))

@@ -3,13 +3,13 @@
 
 use super::error::ApiError;
 use super::extract::AuthUser;
-use super::{AppState, action_years, scope_of};
+use super::{AppState, action_years};
 use crate::db::{Facility, User};
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use zhigai_shared::access::{Scope, access};
+use zhigai_shared::access::{document_access, scope_of, sees_facility};
 use zhigai_shared::api::{DocRef, FacilitiesResponse, FacilityEntry, YearDocs};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{FacilityId, Template};
@@ -23,14 +23,7 @@ pub(super) fn router() -> Router<AppState> {
 
 fn doc_ref(user: &User, kind: DocKind, facility: &Facility, year: u16) -> DocRef {
     let id = DocumentId::for_doc(kind, &facility.id, year);
-    let writable = access(
-        user.role,
-        &scope_of(user),
-        kind,
-        &facility.id,
-        &facility.county_id,
-    )
-    .write;
+    let writable = document_access(user, kind, facility).write;
     DocRef {
         document_id: id.to_string(),
         url: id.url(),
@@ -76,17 +69,14 @@ async fn list_staff(
         .fetch_facility(&id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let allowed = match scope_of(&auth.user) {
-        Scope::Facility(own) => own == facility.id,
-        Scope::County(county) => county == facility.county_id,
-    };
-    if !allowed {
+    if !sees_facility(&scope_of(&auth.user), &facility.id, &facility.county_id) {
         // Another county's or facility's staff list does not exist for this caller.
         return Err(ApiError::NotFound);
     }
     Ok(Json(state.store.fetch_facility_users(&id).await?))
 }
 
+/// The checklist new inspections start on.
 async fn template(_auth: AuthUser) -> Json<&'static Template> {
-    Json(Template::national())
+    Json(Template::current())
 }

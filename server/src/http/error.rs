@@ -31,20 +31,39 @@ pub enum ApiError {
     #[error("bad request: {0}")]
     BadRequest(String),
     /// Something failed inside the server.
-    #[error("internal: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// An internal failure, its source kept for the log.
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(e.into())
+    }
 }
 
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
-        ApiError::Internal(e.to_string())
+        ApiError::internal(e)
     }
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
-        ApiError::Internal(format!("{e:#}"))
+        ApiError::internal(e)
     }
+}
+
+/// An error with every source after it, for the log.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 impl IntoResponse for ApiError {
@@ -92,8 +111,8 @@ impl IntoResponse for ApiError {
                 format!("请求有误：{why}"),
                 format!("Bad request: {why}"),
             ),
-            ApiError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+            ApiError::Internal(source) => {
+                tracing::error!(error = chain(source.as_ref()), "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",

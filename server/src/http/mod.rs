@@ -19,7 +19,7 @@ use extract::AuthUser;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use zhigai_shared::access::Scope;
+use zhigai_shared::access::{Scope, scope_of};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -71,14 +71,6 @@ impl AppState {
             Scope::Facility(id) => self.store.fetch_facility(&id).await?.into_iter().collect(),
             Scope::County(county) => self.store.fetch_facilities(&county).await?,
         })
-    }
-}
-
-/// Where a user belongs.
-pub fn scope_of(user: &User) -> Scope {
-    match (&user.facility_id, user.role.is_facility_role()) {
-        (Some(f), true) => Scope::Facility(f.clone()),
-        _ => Scope::County(user.county_id.clone()),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::error::ApiError;
 use super::extract::{AuthUser, JsonBody};
-use super::{AppState, now_ms, scope_of, ticket_ttl};
+use super::{AppState, now_ms, ticket_ttl};
 use crate::auth::{
     account_delay_ms, address_delay_ms, client_addr, new_secret, secret_hash,
     verify_password_queued,
@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use std::net::SocketAddr;
+use zhigai_shared::access::scope_of;
 use zhigai_shared::api::{LoginRequest, LoginResponse, MeResponse, TicketResponse};
 
 pub(super) fn router() -> Router<AppState> {

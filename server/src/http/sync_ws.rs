@@ -3,7 +3,7 @@
 //! document. Peer ids are the peer's own claim and never authorise anything.
 
 use super::error::ApiError;
-use super::{AppState, action_years, now_ms, scope_of};
+use super::{AppState, action_years, now_ms};
 use crate::auth::secret_hash;
 use crate::db::User;
 use crate::docs::{ConnId, DocMeta, Outbound, PeerLink, PeerRole};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use zhigai_shared::Writer;
-use zhigai_shared::access::{Access, Role, access};
+use zhigai_shared::access::{Access, Role, document_access};
 use zhigai_shared::sync::{self, DocKind, DocumentId, PROTOCOL_VERSION, PeerMetadata, RepoMessage};
 
 pub(super) fn router() -> Router<AppState> {
@@ -334,18 +334,11 @@ impl Connection {
         let Ok(facilities) = self.state.visible_facilities(&self.user).await else {
             return;
         };
-        let scope = scope_of(&self.user);
         self.access.clear();
         for facility in facilities {
             for year in action_years() {
                 for kind in [DocKind::Inspection, DocKind::Review] {
-                    let access = access(
-                        self.user.role,
-                        &scope,
-                        kind,
-                        &facility.id,
-                        &facility.county_id,
-                    );
+                    let access = document_access(&self.user, kind, &facility);
                     if access.read {
                         let id = DocumentId::for_doc(kind, &facility.id, year);
                         self.access.insert(

@@ -248,26 +248,11 @@ impl Server {
                         },
                     )];
                 }
+                let from = (sender_id.as_str(), document_id, data.as_slice());
                 if document_id == inspection_id {
-                    let doc = &mut self.inspection;
-                    sync_peers(
-                        doc,
-                        &mut self.states,
-                        &self.peers,
-                        &sender_id,
-                        document_id,
-                        &data,
-                    )
+                    sync_peers(&mut self.inspection, &mut self.states, &self.peers, from)
                 } else {
-                    let doc = &mut self.review;
-                    sync_peers(
-                        doc,
-                        &mut self.states,
-                        &self.peers,
-                        &sender_id,
-                        document_id,
-                        &data,
-                    )
+                    sync_peers(&mut self.review, &mut self.states, &self.peers, from)
                 }
             }
             _ => Vec::new(),
@@ -275,13 +260,12 @@ impl Server {
     }
 }
 
+/// Applies `data` from peer `from` to `doc` and answers every peer that may now lack something.
 fn sync_peers<D: Document>(
     doc: &mut D,
     states: &mut HashMap<(String, DocumentId), SyncState>,
     peers: &[String],
-    from: &str,
-    id: DocumentId,
-    data: &[u8],
+    (from, id, data): (&str, DocumentId, &[u8]),
 ) -> Vec<(String, RepoMessage)> {
     let state = states.entry((from.to_owned(), id)).or_default();
     doc.receive_sync_message(state, data).unwrap();
