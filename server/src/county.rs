@@ -133,3 +133,83 @@ pub async fn county_overdue(
     let problems = store.fetch_county_problems(county, year).await?;
     Ok(overdue_rows(&problems, today))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::ProblemRow;
+    use zhigai_shared::doc::ProblemStatus;
+    use zhigai_shared::{FacilityId, FacilityType, ProblemId};
+
+    fn problem(facility: &str, id: &str, deadline: &str, status: ProblemStatus) -> CountyProblem {
+        CountyProblem {
+            facility_id: FacilityId::from(facility),
+            facility_name: facility.to_owned(),
+            problem: ProblemRow {
+                problem_id: ProblemId::from(id),
+                item_id: None,
+                description: id.to_owned(),
+                owner_name: None,
+                deadline: Some(deadline.parse().unwrap()),
+                status,
+                measure: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn overdue_rows_follow_the_one_rule_most_overdue_first() {
+        let today: Date = "2026-11-23".parse().unwrap();
+        let rows = overdue_rows(
+            &[
+                problem("b", "late-3", "2026-11-20", ProblemStatus::Open),
+                problem("a", "late-10", "2026-11-13", ProblemStatus::InProgress),
+                problem("a", "done", "2026-11-01", ProblemStatus::Rectified),
+                problem("a", "today", "2026-11-23", ProblemStatus::Open),
+            ],
+            today,
+        );
+        let got: Vec<(&str, i64)> = rows
+            .iter()
+            .map(|r| (r.problem_id.as_str(), r.days_overdue))
+            .collect();
+        assert_eq!(got, [("late-10", 10), ("late-3", 3)]);
+    }
+
+    #[test]
+    fn coverage_counts_submitted_and_approved_per_wave() {
+        let row = |wave: u16, submitted: bool, state: ReviewState| SummaryRow {
+            facility_id: FacilityId::from("f"),
+            facility_name: "f".into(),
+            facility_type: FacilityType::VillageClinic,
+            open_beds: 0,
+            community_id: None,
+            wave,
+            year: 2026,
+            applicable: 0,
+            answered: 0,
+            areas: vec![],
+            open_problems: 0,
+            overdue_problems: 0,
+            submitted,
+            review_state: state,
+            last_edit_at: None,
+            updated_at: None,
+        };
+        let waves = coverage(&[
+            row(2026, true, ReviewState::Submitted),
+            row(2026, false, ReviewState::Approved),
+            row(2026, false, ReviewState::NotSubmitted),
+            row(2028, false, ReviewState::Returned),
+        ]);
+        assert_eq!(
+            (waves[0].total, waves[0].submitted, waves[0].approved),
+            (3, 2, 1)
+        );
+        assert_eq!((waves[1].total, waves[1].submitted), (0, 0));
+        assert_eq!(
+            (waves[2].total, waves[2].submitted, waves[2].approved),
+            (1, 1, 0)
+        );
+    }
+}

@@ -202,4 +202,50 @@ mod tests {
         // A facility role with a county scope (a damaged account) gets nothing.
         assert_eq!(access(Role::Member, &county, i, &f1, "c1"), Access::NONE);
     }
+
+    #[test]
+    fn a_user_is_scoped_by_role_and_sees_only_their_facility_or_county() {
+        use crate::api::{Facility, User};
+        let user = |role, facility: Option<&str>| User {
+            id: "u".into(),
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            county_id: "c1".into(),
+            facility_id: facility.map(FacilityId::from),
+        };
+        let staff = user(Role::Member, Some("f1"));
+        let reviewer = user(Role::Reviewer, None);
+        // A reviewer row that still carries a facility is scoped by role, to the county.
+        let moved = user(Role::Reviewer, Some("f1"));
+        assert_eq!(scope_of(&staff), Scope::Facility("f1".into()));
+        assert_eq!(scope_of(&reviewer), Scope::County("c1".into()));
+        assert_eq!(scope_of(&moved), Scope::County("c1".into()));
+        let f1 = FacilityId::from("f1");
+        assert!(sees_facility(&scope_of(&staff), &f1, "c1"));
+        assert!(!sees_facility(&scope_of(&staff), &"f2".into(), "c1"));
+        assert!(sees_facility(&scope_of(&reviewer), &"f2".into(), "c1"));
+        assert!(!sees_facility(&scope_of(&reviewer), &"f9".into(), "c2"));
+        let facility = Facility {
+            id: f1,
+            county_id: "c1".into(),
+            community_id: None,
+            name: "f1".into(),
+            facility_type: crate::FacilityType::VillageClinic,
+            open_beds: 0,
+            services: vec![],
+        };
+        assert_eq!(
+            document_access(&staff, DocKind::Inspection, &facility),
+            Access::WRITE
+        );
+        assert_eq!(
+            document_access(&reviewer, DocKind::Review, &facility),
+            Access::WRITE
+        );
+        assert_eq!(
+            document_access(&reviewer, DocKind::Inspection, &facility),
+            Access::READ
+        );
+    }
 }

@@ -194,3 +194,26 @@ pub async fn download(token: &str, path: &str) -> Result<(), ApiError> {
     web_sys::Url::revoke_object_url(&url).ok();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_failure_says_what_to_do_in_both_languages() {
+        let body = ApiErrorBody {
+            error: "forbidden".into(),
+            message: "您没有权限进行此操作。".into(),
+            message_en: "Your role does not allow this.".into(),
+        };
+        let network = ApiError::Network.message();
+        let decode = ApiError::Decode("missing field `wave`".into()).message();
+        let refused = ApiError::Refused(403, body.clone()).message();
+        assert!(network.0.contains("网络") && network.1.contains("network"));
+        // A reply the app cannot read is not a network problem: the app needs updating.
+        assert!(decode.0.contains("刷新") && decode.1.contains("reload"));
+        assert!(decode.1.contains("missing field"));
+        assert_ne!(network, decode);
+        assert_eq!(refused, (body.message, body.message_en));
+    }
+}

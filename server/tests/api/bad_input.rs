@@ -206,3 +206,61 @@ async fn messages_before_join_or_with_an_unknown_version_are_refused(backend: Ba
     app.stop().await;
 }
 both!(messages_before_join_or_with_an_unknown_version_are_refused);
+
+/// A document the server cannot read (damaged storage) is refused with a fixed bilingual message: the
+/// database's or automerge's words stay in the server's log.
+async fn an_unreadable_document_gets_a_fixed_message_without_internal_detail(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = inspection_id("liuhe", 2027);
+    let facility = app
+        .store
+        .fetch_facility(&"liuhe".into())
+        .await
+        .unwrap()
+        .unwrap();
+    let derived =
+        zhigai_server::docs::Stored::derived(&genesis_inspection("liuhe", 2027), &facility);
+    app.store
+        .append_document(&zhigai_server::db::DocWrite {
+            doc_id: id.to_string(),
+            kind: "inspection".into(),
+            facility_id: "liuhe".into(),
+            year: 2027,
+            chunk: b"\x85\x6f\x4a\x83 not an automerge chunk".to_vec(),
+            derived,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    let mut client = app.client("liuhe-head").await;
+    client
+        .open(id, genesis_inspection("liuhe", 2027))
+        .await
+        .unwrap();
+    assert!(
+        client
+            .wait_for(WAIT, |c| !errors(c).is_empty())
+            .await
+            .unwrap()
+    );
+    let said = errors(&client).join(" | ");
+    assert!(
+        said.contains("无法打开此文档") && said.contains("cannot open this document"),
+        "{said}"
+    );
+    for internal in ["automerge", "sqlx", "chunk", "loading", "database"] {
+        assert!(
+            !said.to_lowercase().contains(internal),
+            "leaked {internal:?}: {said}"
+        );
+    }
+    // The server keeps serving other documents.
+    let other = inspection_id("liuhe", 2026);
+    client
+        .open(other, genesis_inspection("liuhe", 2026))
+        .await
+        .unwrap();
+    assert!(client.wait_acked(other, WAIT).await.unwrap());
+    app.stop().await;
+}
+both!(an_unreadable_document_gets_a_fixed_message_without_internal_detail);

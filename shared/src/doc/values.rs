@@ -283,6 +283,22 @@ mod tests {
     }
 
     #[test]
+    fn overdue_means_open_and_past_the_deadline_by_the_day() {
+        let d = |t: &str| t.parse::<Date>().unwrap();
+        let today = d("2026-11-23");
+        let due = Some(d("2026-11-20"));
+        assert_eq!(days_overdue(ProblemStatus::Open, due, today), Some(3));
+        assert_eq!(days_overdue(ProblemStatus::InProgress, due, today), Some(3));
+        assert_eq!(days_overdue(ProblemStatus::Rectified, due, today), None);
+        assert_eq!(
+            days_overdue(ProblemStatus::Open, Some(today), today),
+            None,
+            "due today is not late"
+        );
+        assert_eq!(days_overdue(ProblemStatus::Open, None, today), None);
+    }
+
+    #[test]
     fn dates_parse_validate_and_count_days() {
         let d: Date = "2026-02-28".parse().unwrap();
         assert_eq!(d.to_string(), "2026-02-28");

@@ -280,3 +280,33 @@ fn the_build_time_json_is_the_toml_file() {
         Err(TemplateError::Json(_))
     ));
 }
+
+#[test]
+fn templates_are_looked_up_by_id_and_version_and_an_inspection_by_its_pin() {
+    use crate::doc::{DocError, Document, Inspection};
+    let national = Template::national();
+    assert_eq!(
+        Template::find(national.id.as_str(), national.version),
+        Some(national)
+    );
+    assert_eq!(
+        Template::find(national.id.as_str(), national.version + 1),
+        None
+    );
+    assert!(Template::registry().contains(&Template::current()));
+    let facility = crate::FacilityId::from("f");
+    let started = Inspection::genesis(&facility, 2027).unwrap();
+    assert_eq!(started.checklist().unwrap(), Template::current());
+    // An inspection a newer zhigai started on a checklist this build lacks: a clear error, no guess.
+    let mut newer = national.clone();
+    newer.id = crate::TemplateId::new("province-2027");
+    newer.version = 2;
+    let pinned = Inspection::create(&facility, 2027, &newer).unwrap();
+    let err = pinned.checklist().unwrap_err();
+    assert!(
+        matches!(err, DocError::UnknownTemplate { ref id, version: 2 } if id == "province-2027")
+    );
+    assert!(err.to_string().contains("update"));
+    // An empty document (nothing synced yet) names no checklist.
+    assert!(Inspection::empty().checklist().is_err());
+}
