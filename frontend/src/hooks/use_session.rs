@@ -41,11 +41,15 @@ impl SessionHandle {
     }
 
     /// Logs in with the server, then fetches the user's facilities and (for facility staff) their
-    /// colleagues, so the app works offline from then on.
-    ///
-    /// # Errors
-    /// Why the login failed, in words for the user.
-    pub async fn login(&self, username: &str, password: &str) -> Result<(), ApiError> {
+    /// colleagues, so the app works offline from then on; `done` hears how it went.
+    pub fn login(&self, username: String, password: String, done: Callback<Result<(), ApiError>>) {
+        let handle = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            done.emit(handle.log_in(&username, &password).await);
+        });
+    }
+
+    async fn log_in(&self, username: &str, password: &str) -> Result<(), ApiError> {
         let login = api::login(username, password).await?;
         let directory = api::facilities(&login.token).await?;
         let mut staff = Vec::new();

@@ -3,10 +3,9 @@
 //! sortable and filterable — the overdue rectifications, and the exports. Served by the summary rows.
 
 use crate::components::header::{LangButton, LogoutButton};
-use crate::hooks::{Loaded, use_county, use_session};
+use crate::hooks::{ApiError, Loaded, use_county, use_session};
 use crate::i18n::{Lang, Msg};
 use crate::route::Route;
-use crate::services::api::ApiError;
 use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat};
 use crate::state::time::short_time;
 use web_sys::{HtmlInputElement, HtmlSelectElement};

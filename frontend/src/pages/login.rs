@@ -2,7 +2,7 @@
 //! staff so the app can work offline from then on.
 
 use crate::components::header::LangButton;
-use crate::hooks::use_session;
+use crate::hooks::{ApiError, use_session};
 use crate::i18n::{Lang, Msg};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -31,12 +31,16 @@ pub fn LoginPage() -> Html {
             let (busy, error, session) = (busy.clone(), error.clone(), session.clone());
             busy.set(true);
             error.set(None);
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = session.login(&u, &p).await {
-                    error.set(Some(e.message()));
-                }
-                busy.set(false);
-            });
+            session.login(
+                u,
+                p,
+                Callback::from(move |result: Result<(), ApiError>| {
+                    if let Err(e) = result {
+                        error.set(Some(e.message()));
+                    }
+                    busy.set(false);
+                }),
+            );
         })
     };
     html! {
