@@ -7,12 +7,11 @@ use crate::hooks::{ApiError, Loaded, use_county, use_session};
 use crate::i18n::{Lang, Msg};
 use crate::route::Route;
 use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat};
-use crate::state::time::short_time;
+use crate::state::time::{phase_label, short_time};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::api::{CountySummary, OverdueRow, WaveCoverage};
-use zhigai_shared::calendar::phase;
 use zhigai_shared::doc::{ReviewState, Timestamp};
 use zhigai_shared::{FacilityType, Template};
 
@@ -53,7 +52,7 @@ pub fn CountyPage() -> Html {
     };
     let base = format!("/api/counties/{county_id}");
     let y = *year;
-    let phase = phase(y, today.month());
+    let phase = phase_label(today, lang);
     let busy = county.busy;
     html! {
         <>
@@ -62,7 +61,7 @@ pub fn CountyPage() -> Html {
                 <h1>{ lang.t(Msg::Dashboard) }</h1>
                 <span class="facility-name">
                     { county.summary.as_ref().and_then(|d| d.as_ref().ok()).map(|d| d.county_name.clone()).unwrap_or_default() }
-                    { format!(" · {} · {}", saved.user.display_name, lang.pick(phase.name_zh(), phase.name_en())) }
+                    { format!(" · {} · {phase}", saved.user.display_name) }
                 </span>
             </div>
             <div class="top-actions">

@@ -9,11 +9,10 @@ use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
 use crate::route::Route;
 use crate::state::problems::due_soon;
-use crate::state::time::short_time;
+use crate::state::time::{phase_label, short_time};
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::access::Role;
-use zhigai_shared::calendar::phase;
 use zhigai_shared::doc::{ReviewState, Submission};
 
 /// The home page.
@@ -37,7 +36,7 @@ pub fn HomePage() -> Html {
     let mut comments = ws.comments();
     comments.sort_by_key(|c| std::cmp::Reverse(c.at.map(|t| t.0)));
     comments.truncate(3);
-    let phase = phase(ws.year(), today.month());
+    let phase = phase_label(today, lang);
     let is_head = ws.user().role == Role::Head;
     let editable = ws.editable();
     let writable = ws.writable();
@@ -61,7 +60,7 @@ pub fn HomePage() -> Html {
     html! {
         <main class="page home">
             <section class="card phase-card">
-                <div>{ format!("{}：", lang.t(Msg::Phase)) }<strong>{ lang.pick(phase.name_zh(), phase.name_en()) }</strong></div>
+                <div>{ format!("{}：", lang.t(Msg::Phase)) }<strong class="phase">{ phase }</strong></div>
                 <div class="progress-total" data-answered={summary.answered.to_string()} data-applicable={summary.applicable.to_string()}>
                     { format!("{}：{} / {} {}", lang.t(Msg::Progress), summary.answered, summary.applicable, lang.t(Msg::Items)) }
                 </div>

@@ -11,6 +11,15 @@ pub fn date_of(ms: i64) -> Date {
     civil(days)
 }
 
+/// Where `today` falls in the plan's calendar, as words: one phase, or two in a boundary month.
+pub fn phase_label(today: Date, lang: crate::i18n::Lang) -> String {
+    zhigai_shared::calendar::phases(today.year(), today.month())
+        .iter()
+        .map(|p| lang.pick(p.name_zh(), p.name_en()))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 /// `MM-DD HH:MM` of a stamp, in China Standard Time.
 pub fn short_time(at: Timestamp) -> String {
     let ms = at.0 + CST_OFFSET_MS;
