@@ -279,6 +279,18 @@ pub async fn start_server_process(
     exe: &std::path::Path,
     database_url: &str,
 ) -> anyhow::Result<(tokio::process::Child, String)> {
+    start_server_process_with(exe, database_url, &[]).await
+}
+
+/// [`start_server_process`] with extra environment variables (`ZHIGAI_TODAY`, …).
+///
+/// # Errors
+/// As [`start_server_process`].
+pub async fn start_server_process_with(
+    exe: &std::path::Path,
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> anyhow::Result<(tokio::process::Child, String)> {
     let mut child = tokio::process::Command::new(exe)
         .args([
             "serve",
@@ -292,6 +304,7 @@ pub async fn start_server_process(
             "/nonexistent",
         ])
         .env("ZHIGAI_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()

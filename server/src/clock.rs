@@ -1,4 +1,9 @@
 //! The server's clock: now in milliseconds, and today by the clinics' calendar (China Standard Time).
+//! `ZHIGAI_TODAY=YYYY-MM-DD` in the environment sets "today" for the whole process (tests and rehearsals of
+//! a year boundary, as the browser tests do with a server process of their own).
+
+use std::sync::OnceLock;
+use zhigai_shared::Date;
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
@@ -10,9 +15,27 @@ pub fn now_ms() -> i64 {
     .unwrap_or(i64::MAX)
 }
 
+/// `ZHIGAI_TODAY`, read once.
+fn from_env() -> Option<Date> {
+    static ENV: OnceLock<Option<Date>> = OnceLock::new();
+    *ENV.get_or_init(|| {
+        let text = std::env::var("ZHIGAI_TODAY").ok()?;
+        match text.trim().parse() {
+            Ok(date) => Some(date),
+            Err(e) => {
+                tracing::warn!("ignoring ZHIGAI_TODAY={text:?}: {e}");
+                None
+            }
+        }
+    })
+}
+
 /// Today in China Standard Time (UTC+8): deadlines fall due by the clinic's calendar.
-pub fn today_cst() -> zhigai_shared::Date {
+pub fn today_cst() -> Date {
+    if let Some(date) = from_env() {
+        return date;
+    }
     let now = time::OffsetDateTime::now_utc() + time::Duration::hours(8);
-    zhigai_shared::Date::new(now.year() as u16, now.month() as u8, now.day())
-        .unwrap_or_else(|_| zhigai_shared::Date::new(2026, 1, 1).expect("a valid date"))
+    Date::new(now.year() as u16, now.month() as u8, now.day())
+        .unwrap_or_else(|_| Date::new(2026, 1, 1).expect("a valid date"))
 }

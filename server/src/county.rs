@@ -95,11 +95,12 @@ pub async fn county_summary(
     let today = today_cst();
     let year = year.unwrap_or(i64::from(today.year()));
     let today_text = today.to_string();
-    let (mut rows, facilities, communities, name) = tokio::try_join!(
+    let (mut rows, facilities, communities, name, stored_years) = tokio::try_join!(
         store.fetch_county_summary(county, year, &today_text),
         store.fetch_facilities(county),
         store.fetch_communities(county),
         store.fetch_county(county),
+        store.fetch_county_years(county),
     )?;
     let by_id: HashMap<&str, &Facility> = facilities.iter().map(|f| (f.id.as_str(), f)).collect();
     let template = Template::current();
@@ -116,7 +117,20 @@ pub async fn county_summary(
         coverage: coverage(&rows),
         facilities: rows,
         communities,
+        years: year_choice(&stored_years, today.year()),
     })
+}
+
+/// The years to offer: those with data and this year, newest first.
+pub fn year_choice(stored: &[i64], this_year: u16) -> Vec<u16> {
+    let mut years: Vec<u16> = stored
+        .iter()
+        .filter_map(|y| u16::try_from(*y).ok())
+        .chain(std::iter::once(this_year))
+        .collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    years
 }
 
 /// The overdue rectifications of `county` in `year` (this year when `None`).

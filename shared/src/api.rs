@@ -242,6 +242,9 @@ pub struct CountySummary {
     /// Per coverage wave: how many facilities have submitted and been approved.
     #[serde(default)]
     pub coverage: Vec<WaveCoverage>,
+    /// The years the county has data for, and this year: newest first (the year choice).
+    #[serde(default)]
+    pub years: Vec<u16>,
 }
 
 /// One coverage wave's progress.

@@ -54,6 +54,16 @@ pub fn CountyPage() -> Html {
     let y = *year;
     let phase = phase_label(today, lang);
     let busy = county.busy;
+    // The years with data, from the server; the chosen one until they arrive.
+    let mut years: Vec<u16> = county
+        .summary
+        .as_ref()
+        .and_then(|d| d.as_ref().ok())
+        .map(|d| d.years.clone())
+        .unwrap_or_default();
+    if !years.contains(&y) {
+        years.insert(0, y);
+    }
     html! {
         <>
         <header class="top">
@@ -73,7 +83,7 @@ pub fn CountyPage() -> Html {
             <div class="toolbar">
                 <label>{ lang.t(Msg::Year) }
                     <select onchange={set_year}>
-                        { for (2026..=2028u16).map(|v| html! { <option value={v.to_string()} selected={v == y}>{ v }</option> }) }
+                        { for years.iter().map(|v| html! { <option value={v.to_string()} selected={*v == y}>{ v }</option> }) }
                     </select>
                 </label>
                 <button class="button small export-xlsx" disabled={busy} onclick={export(format!("{base}/export.xlsx?year={y}"))}>{ lang.pick("导出 Excel", "Excel workbook") }</button>

@@ -274,6 +274,8 @@ pub trait Store: Send + Sync + 'static {
     async fn fetch_rollup(&self, year: i64, today: &str) -> Result<Vec<CountyRollup>, DbError>;
 
     /// Every problem of a county's facilities for `year`, by facility then deadline.
+    /// The years any facility of `county` has a summary row for (a synced document), ascending.
+    async fn fetch_county_years(&self, county_id: &str) -> Result<Vec<i64>, DbError>;
     async fn fetch_county_problems(
         &self,
         county_id: &str,

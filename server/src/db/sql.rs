@@ -828,6 +828,17 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn fetch_county_years(&self, county_id: &str) -> Result<Vec<i64>, DbError> {
+                let rows = sqlx::query(
+                    "SELECT DISTINCT s.year FROM summaries s JOIN facilities f ON f.id = s.facility_id \
+                     WHERE f.county_id = $1 ORDER BY s.year",
+                )
+                .bind(county_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| Ok(r.try_get::<i64, _>("year")?)).collect()
+            }
+
             async fn fetch_county_problems(&self, county_id: &str, year: i64) -> Result<Vec<CountyProblem>, DbError> {
                 let rows = sqlx::query(
                     "SELECT f.id, f.name, p.problem_id, p.item_id, p.description, p.owner_name, p.deadline, p.status, p.measure \

@@ -398,3 +398,54 @@ async fn the_province_rollup_adds_up_the_county_rows(backend: Backend) {
     app.stop().await;
 }
 both!(the_province_rollup_adds_up_the_county_rows);
+
+/// `ZHIGAI_TODAY` moves the server's calendar: across New Year the overview opens on the new year by
+/// default, and the year choice comes from the data (the years with synced documents) plus this year.
+async fn the_year_choice_comes_from_the_data_and_the_set_clock(backend: Backend) {
+    let db = fresh_db(backend).await;
+    {
+        let store = zhigai_server::db::connect(&db.url).await.unwrap();
+        seed(store.as_ref()).await;
+    }
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_zhigai-server"));
+    let (mut server, base) = zhigai_server::bench::start_server_process_with(
+        exe,
+        &db.url,
+        &[("ZHIGAI_TODAY", "2027-01-02")],
+    )
+    .await
+    .unwrap();
+    let reviewer = SyncClient::login(&base, "reviewer", PASSWORD)
+        .await
+        .unwrap();
+    let get = |path: &str| {
+        reqwest::Client::new()
+            .get(format!("{base}{path}"))
+            .bearer_auth(reviewer.token())
+            .send()
+    };
+    let summary: Value = get("/api/counties/demo-county/summary")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["year"], 2027, "this year by the set clock");
+    assert_eq!(summary["today"], "2027-01-02");
+    assert_eq!(
+        summary["years"],
+        serde_json::json!([2027, 2026]),
+        "2026 from the demo data"
+    );
+    let last_year: Value = get("/api/counties/demo-county/summary?year=2026")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(last_year["year"], 2026);
+    server.start_kill().unwrap();
+    server.wait().await.unwrap();
+    db.remove().await;
+}
+both!(the_year_choice_comes_from_the_data_and_the_set_clock);
