@@ -25,6 +25,7 @@
 pub mod access;
 pub mod api;
 pub mod calendar;
+pub mod carry;
 pub mod doc;
 pub mod facility;
 pub mod ids;
