@@ -142,7 +142,7 @@ pub fn FacilityShell(props: &ShellProps) -> Html {
     if session.session().is_none() {
         return html! { <LoginPage /> };
     }
-    let year = session.today().year();
+    let year = session.year();
     html! {
         <WorkspaceProvider fid={props.fid.clone()} {year}>
             <Header />

@@ -22,9 +22,17 @@ enum Step {
     /// A replica records a problem in 2027.
     Add2027(usize),
     /// A replica sets the status of a problem it sees carried into 2027 (it lands in 2026's document).
-    UpdateCarried { replica: usize, pick: usize, status: usize },
+    UpdateCarried {
+        replica: usize,
+        pick: usize,
+        status: usize,
+    },
     /// The county verifies (or fails) a 2026 problem.
-    Verify { replica: usize, pick: usize, verified: bool },
+    Verify {
+        replica: usize,
+        pick: usize,
+        verified: bool,
+    },
     /// Two replicas sync all three documents.
     Sync { a: usize, b: usize },
 }

@@ -64,6 +64,19 @@ pub fn Header() -> Html {
         route,
         Some(Route::Problems { .. } | Route::ProblemsForItem { .. })
     );
+    let year = ws.year();
+    let years = session.years_of(&fid);
+    let switch_year = {
+        let session = session.clone();
+        Callback::from(move |e: Event| {
+            let chosen = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value()
+                .parse::<u16>()
+                .ok();
+            session.choose_year(chosen);
+        })
+    };
     let relogin = {
         let session = session.clone();
         Callback::from(move |_| session.logout())
@@ -73,7 +86,13 @@ pub fn Header() -> Html {
         <header class="top">
             <div class="top-title">
                 <h1>{ lang.t(Msg::AppTitle) }</h1>
-                <span class="facility-name">{ title }{ format!(" · {} {}", ws.year(), lang.t(Msg::Year)) }</span>
+                <span class="facility-name">{ title }{ " · " }
+                    <select class="year-switch" aria-label={lang.t(Msg::Year)} onchange={switch_year}>
+                    { for years.iter().map(|y| html! {
+                        <option value={y.to_string()} selected={*y == year}>{ format!("{y} {}", lang.t(Msg::Year)) }</option>
+                    }) }
+                    </select>
+                </span>
             </div>
             <div class="top-actions">
                 <span class={classes!("sync", badge.code())} role="status" aria-live="polite"

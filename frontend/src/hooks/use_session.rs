@@ -15,8 +15,10 @@ use zhigai_shared::doc::Date;
 pub struct SessionHandle {
     lang: Lang,
     session: Option<SavedSession>,
+    year: Option<u16>,
     set_lang: Callback<Lang>,
     set_session: Callback<Option<SavedSession>>,
+    set_year: Callback<Option<u16>>,
 }
 
 impl SessionHandle {
@@ -83,6 +85,34 @@ impl SessionHandle {
     pub fn today(&self) -> Date {
         today()
     }
+
+    /// The year the facility pages show: the one chosen, else this year.
+    pub fn year(&self) -> u16 {
+        self.year.unwrap_or_else(|| self.today().year())
+    }
+
+    /// The years `facility` has documents for, up to this year, newest first (the year switcher).
+    pub fn years_of(&self, facility: &str) -> Vec<u16> {
+        let this_year = self.today().year();
+        let mut years: Vec<u16> = self
+            .session
+            .as_ref()
+            .and_then(|s| s.facility(facility))
+            .map(|e| e.documents.iter().map(|d| d.year).collect())
+            .unwrap_or_default();
+        years.retain(|y| *y <= this_year);
+        if !years.contains(&this_year) {
+            years.push(this_year);
+        }
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years.dedup();
+        years
+    }
+
+    /// Shows `year` on the facility pages (`None`: back to this year).
+    pub fn choose_year(&self, year: Option<u16>) {
+        self.set_year.emit(year);
+    }
 }
 
 /// Props of [`SessionProvider`].
@@ -97,6 +127,7 @@ pub struct SessionProviderProps {
 pub fn SessionProvider(props: &SessionProviderProps) -> Html {
     let lang = use_state(session::lang);
     let saved = use_state(session::load);
+    let year = use_state(|| None::<u16>);
     let set_lang = {
         let lang = lang.clone();
         Callback::from(move |l: Lang| {
@@ -114,11 +145,17 @@ pub fn SessionProvider(props: &SessionProviderProps) -> Html {
             saved.set(s);
         })
     };
+    let set_year = {
+        let year = year.clone();
+        Callback::from(move |y: Option<u16>| year.set(y))
+    };
     let handle = SessionHandle {
         lang: *lang,
         session: (*saved).clone(),
+        year: *year,
         set_lang,
         set_session,
+        set_year,
     };
     html! {
         <ContextProvider<SessionHandle> context={handle}>
@@ -133,7 +170,9 @@ pub fn use_session() -> SessionHandle {
     use_context::<SessionHandle>().unwrap_or_else(|| SessionHandle {
         lang: Lang::Zh,
         session: None,
+        year: None,
         set_lang: Callback::noop(),
         set_session: Callback::noop(),
+        set_year: Callback::noop(),
     })
 }

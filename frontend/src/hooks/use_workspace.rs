@@ -19,10 +19,10 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use zhigai_shared::api::User;
+use zhigai_shared::carry::ListedProblem;
 use zhigai_shared::doc::{
     CommentView, Conflict, DocError, FieldValue, HistoryEntry, InspectionField, ItemView,
     NewProblem, ProblemChange, ProblemView, ReviewField, StateView, SubmissionView,
-    VerificationView,
 };
 use zhigai_shared::summary::{InspectionSummary, summarize};
 use zhigai_shared::sync::encode;
@@ -113,20 +113,16 @@ impl Runtime {
 
     /// Reads the stored documents, then connects.
     async fn start(self: Rc<Self>, token: String, actor: Vec<u8>) {
-        let (inspection_id, review_id) = {
-            let state = self.state.borrow();
-            (state.inspection_key(), state.review_key())
-        };
+        let keys = self.state.borrow().storage_keys();
         let action = match DocStore::open(DB_NAME).await {
             Ok(store) => {
-                let inspection = store.load(&inspection_id).await.map_err(|e| e.0);
-                let review = store.load(&review_id).await.map_err(|e| e.0);
-                *self.store.borrow_mut() = Some(Rc::new(store));
-                Action::Loaded {
-                    inspection,
-                    review,
-                    actor,
+                let mut docs = Vec::with_capacity(keys.len());
+                for key in keys {
+                    let stored = store.load(&key).await.map_err(|e| e.0);
+                    docs.push((key, stored));
                 }
+                *self.store.borrow_mut() = Some(Rc::new(store));
+                Action::Loaded { docs, actor }
             }
             Err(e) => Action::StorageUnavailable { why: e.0, actor },
         };
@@ -257,14 +253,58 @@ impl WorkspaceHandle {
         self.read(|s| s.inspection().item_state(id))
     }
 
-    /// The problems, oldest first.
+    /// The year's own problems, oldest first.
     pub fn problems(&self) -> Vec<ProblemView> {
         self.read(|s| s.inspection().problems())
     }
 
-    /// One problem.
+    /// One of the year's own problems.
     pub fn problem(&self, id: &ProblemId) -> Option<ProblemView> {
         self.read(|s| s.inspection().problem(id))
+    }
+
+    /// The year's problem list: its own problems and earlier years' that carry over (上年遗留).
+    pub fn problem_list(&self) -> Vec<ListedProblem> {
+        self.read(WorkspaceState::problem_list)
+    }
+
+    /// One line of the problem list.
+    pub fn listed_problem(&self, id: &ProblemId) -> Option<ListedProblem> {
+        self.read(|s| s.listed_problem(id))
+    }
+
+    /// Whether the user may update problems found in `origin` (rectification outlives the review).
+    pub fn can_update_problems(&self, origin: Year) -> bool {
+        self.read(|s| s.can_update_problems(origin))
+    }
+
+    /// Whether the user may verify problems found in `origin`.
+    pub fn can_verify(&self, origin: Year) -> bool {
+        self.read(|s| s.can_verify(origin))
+    }
+
+    /// Last year's answer to an item, when the device has last year.
+    pub fn last_year_item(&self, id: &ItemId) -> Option<(Year, ItemView)> {
+        self.read(|s| {
+            let last = s.last_year()?;
+            Some((last.year(), last.inspection().item_state(id)?))
+        })
+    }
+
+    /// Last year's progress per area, when the device has last year.
+    pub fn last_year_summary(&self) -> Option<(Year, InspectionSummary)> {
+        self.read(|s| {
+            let last = s.last_year()?;
+            let template = last.inspection().checklist().ok()?;
+            let profile = s.profile().cloned().unwrap_or(FacilityProfile {
+                facility_type: FacilityType::VillageClinic,
+                open_beds: 0,
+                services: Vec::new(),
+            });
+            // Nothing answered: the device has not received last year (or it was never filled in).
+            let summary = summarize(last.inspection(), template, &profile);
+            (summary.answered > 0).then_some((last.year(), summary))
+        })
     }
 
     /// The submission.
@@ -317,11 +357,6 @@ impl WorkspaceHandle {
     /// The comments on one item.
     pub fn comments_on(&self, item: &ItemId) -> Vec<CommentView> {
         self.read(|s| s.review().comments_on(item))
-    }
-
-    /// The verdict on a problem, if any.
-    pub fn verification(&self, problem: &ProblemId) -> Option<VerificationView> {
-        self.read(|s| s.review().verifications().get(problem).cloned())
     }
 
     /// Conflicting review decisions.

@@ -138,10 +138,23 @@ pub fn ItemCard(props: &ItemProps) -> Html {
         })
     };
     let needs_problem = matches!(view.status, Some(Status::NonCompliant | Status::Partial));
+    // Last year's answer beside this year's, when the device has last year.
+    let last_year = ws.last_year_item(&id).and_then(|(year, last)| {
+        let status = last.status?;
+        let metric = last.metric.map(|m| format!("，{m}")).unwrap_or_default();
+        Some(format!(
+            "{}（{year}）：{}{metric}",
+            lang.t(Msg::LastYear),
+            lang.pick(status.label_zh(), status.label_en())
+        ))
+    });
     html! {
         <article class={classes!("item", view.conflicted.then_some("conflicted"), (returned && !comments.is_empty()).then_some("commented"))}
             data-item={id.to_string()} data-status={view.status.map(|s| s.code()).unwrap_or("none")}>
             <h3 class="item-title"><span class="item-id">{ id.to_string() }</span>{ " " }{ lang.pick(&item.text_zh, &item.text_en).to_owned() }</h3>
+            if let Some(text) = last_year {
+                <p class="last-year muted">{ text }</p>
+            }
             <div class="status-buttons" role="group" aria-label={lang.pick("状态", "Status")}>
             { for STATUSES.iter().map(|s| {
                 let pressed = view.status == Some(*s);

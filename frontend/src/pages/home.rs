@@ -29,8 +29,10 @@ pub fn HomePage() -> Html {
     };
     let today = session.today();
     let fid = ws.facility_id();
-    let problems = ws.problems();
+    // This year's problems and those carried over from earlier years.
+    let problems: Vec<_> = ws.problem_list().into_iter().map(|p| p.problem).collect();
     let due = due_soon(&problems, today);
+    let last_year = ws.last_year_summary();
     let submission = ws.submission();
     let review = ws.review_state();
     let mut comments = ws.comments();
@@ -140,6 +142,11 @@ pub fn HomePage() -> Html {
                             { format!("{}/{}", counts.answered, counts.applicable) }
                             if counts.non_compliant > 0 {
                                 <span class="bad">{ format!(" · {} {}", counts.non_compliant, lang.t(Msg::NonCompliantShort)) }</span>
+                            }
+                            if let Some((year, last)) = &last_year {
+                                if let Some(prev) = last.areas.iter().find(|a| a.area == area.id.as_str()) {
+                                    <span class="last-year muted">{ format!(" · {}（{year}）{}/{}，{} {}", lang.t(Msg::LastYear), prev.answered, prev.applicable, prev.non_compliant, lang.t(Msg::NonCompliantShort)) }</span>
+                                }
                             }
                         </span>
                         <Meter value={counts.answered} max={counts.applicable} />

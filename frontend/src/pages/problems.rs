@@ -13,9 +13,8 @@ use crate::state::workspace::UiError;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use zhigai_shared::api::User;
-use zhigai_shared::doc::{
-    Date, NewProblem, Owner, ProblemChange, ProblemStatus, ProblemView, Verdict,
-};
+use zhigai_shared::carry::ListedProblem;
+use zhigai_shared::doc::{Date, NewProblem, Owner, ProblemChange, ProblemStatus, Verdict};
 use zhigai_shared::{ItemId, ProblemId};
 
 /// Props of [`ProblemsPage`].
@@ -61,13 +60,13 @@ pub fn ProblemsPage(props: &ProblemsProps) -> Html {
         return html! { <main class="page"><p class="banner error" role="alert">{ lang.t(Msg::UpdateApp) }</p></main> };
     };
     let editable = ws.editable();
-    let all = ws.problems();
-    let mut shown: Vec<ProblemView> = all
+    let all = ws.problem_list();
+    let mut shown: Vec<ListedProblem> = all
         .iter()
-        .filter(|p| filter.accepts(p, template))
+        .filter(|p| filter.accepts(&p.problem, template))
         .cloned()
         .collect();
-    sort_for_list(&mut shown);
+    sort_for_list(&mut shown, |p| &p.problem);
     let staff = ws.staff();
     let set = |f: fn(&mut ProblemFilter, String)| {
         let filter = filter.clone();
@@ -142,7 +141,7 @@ pub fn ProblemsPage(props: &ProblemsProps) -> Html {
                 <p class="muted">{ lang.t(Msg::NoProblems) }</p>
             }
             <ul class="problem-list">
-            { for shown.into_iter().map(|p| html! { <ProblemCard key={p.id.to_string()} id={p.id.to_string()} /> }) }
+            { for shown.into_iter().map(|p| html! { <ProblemCard key={p.problem.id.to_string()} id={p.problem.id.to_string()} /> }) }
             </ul>
         </main>
     }
@@ -288,13 +287,17 @@ pub fn ProblemCard(props: &CardProps) -> Html {
     let lang = session.lang();
     let ws = use_workspace();
     let id = ProblemId::from(props.id.as_str());
-    let Some(p) = ws.problem(&id) else {
+    let Some(listed) = ws.listed_problem(&id) else {
         return html! {};
     };
-    let editable = ws.editable();
+    let (p, origin, verification) = (listed.problem, listed.origin, listed.verification);
+    let carried = origin < ws.year();
+    // Rectification outlives submission and review: problems stay updatable; recording and deleting
+    // follow the year's submission.
+    let editable = ws.can_update_problems(origin);
+    let deletable = !carried && ws.editable();
     let staff = ws.staff();
     let left = days_left(&p, session.today());
-    let verification = ws.verification(&id);
     let template = ws.template().ok();
     let item_text = p.item.as_ref().and_then(|i| template?.item(i)).map(|i| {
         format!(
@@ -350,11 +353,14 @@ pub fn ProblemCard(props: &CardProps) -> Html {
             ws.verify(&id, verdict).ok();
         })
     };
-    let can_verify = ws.review_writable() && p.status == ProblemStatus::Rectified;
+    let can_verify = ws.can_verify(origin) && p.status == ProblemStatus::Rectified;
     let overdue = p.days_overdue(session.today()).is_some();
     html! {
-        <li class={classes!("problem", "card", overdue.then_some("overdue"))} data-problem={id.to_string()} data-status={p.status.code()}>
+        <li class={classes!("problem", "card", overdue.then_some("overdue"), carried.then_some("carried-over"))} data-problem={id.to_string()} data-status={p.status.code()}>
             <div class="problem-head">
+                if carried {
+                    <span class="carried" data-origin={origin.to_string()}>{ format!("{}（{origin}）", lang.t(Msg::CarriedOver)) }</span>
+                }
                 <span class="problem-item">{ item_text.unwrap_or_else(|| lang.t(Msg::NoItem).to_owned()) }</span>
                 if let Some(left) = left {
                     if left <= DUE_SOON_DAYS { <DueBadge {left} /> }
@@ -407,7 +413,7 @@ pub fn ProblemCard(props: &CardProps) -> Html {
             }
             <div class="item-foot">
                 <span class="muted">{ format!("{}：{}", lang.t(Msg::RecordedBy), p.created_by.map(|a| a.name).unwrap_or_default()) }</span>
-                if editable {
+                if deletable {
                     <button class="button small danger" onclick={delete}>{ lang.t(Msg::Delete) }</button>
                 }
             </div>

@@ -67,8 +67,9 @@ pub fn due_soon(problems: &[ProblemView], today: Date) -> Vec<(ProblemView, i64)
 
 /// Orders the list as a clinic works through it: open problems by deadline (overdue first, those without a
 /// deadline after), rectified ones last.
-pub fn sort_for_list(problems: &mut [ProblemView]) {
+pub fn sort_for_list<T>(problems: &mut [T], view: impl Fn(&T) -> &ProblemView) {
     problems.sort_by_key(|p| {
+        let p = view(p);
         (
             p.status == ProblemStatus::Rectified,
             p.deadline.map_or(i64::MAX, Date::days_since_epoch),
@@ -189,7 +190,7 @@ mod tests {
                 p.status = ProblemStatus::Rectified;
             }
         }
-        sort_for_list(&mut list);
+        sort_for_list(&mut list, |p| p);
         let order: Vec<&str> = list.iter().map(|p| p.description.as_str()).collect();
         assert_eq!(
             order,

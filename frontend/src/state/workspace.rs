@@ -9,6 +9,7 @@ use crate::state::session::SavedSession;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use zhigai_shared::api::User;
+use zhigai_shared::carry::{ListedProblem, YearDocs, problem_list};
 use zhigai_shared::doc::{
     Author, DocError, Document, FieldValue, HistoryEntry, Inspection, InspectionField, NewProblem,
     ProblemChange, Review, ReviewField, ReviewState, Stamp, Submission, SyncState, Timestamp,
@@ -129,12 +130,11 @@ impl UiError {
 /// Something that happened to the workspace.
 #[derive(Debug)]
 pub enum Action {
-    /// The device's copies of both documents were read (or could not be).
+    /// The device's copies of the documents were read (or could not be), by storage key
+    /// ([`WorkspaceState::storage_keys`]).
     Loaded {
-        /// The inspection as stored, or why it could not be read.
-        inspection: Result<StoredDoc, String>,
-        /// The review as stored, or why it could not be read.
-        review: Result<StoredDoc, String>,
+        /// Each document as stored, or why it could not be read.
+        docs: Vec<(String, Result<StoredDoc, String>)>,
         /// This device's actor id for the user.
         actor: Vec<u8>,
     },
@@ -188,20 +188,64 @@ pub enum Effect {
     Reconnect,
 }
 
-/// One facility-year on the device.
-pub struct WorkspaceState {
-    facility_id: FacilityId,
-    facility_name: Option<String>,
-    profile: Option<FacilityProfile>,
+/// One year's documents of the facility.
+pub struct YearState {
     year: Year,
     writable: bool,
     review_writable: bool,
-    user: User,
-    staff: Vec<User>,
     inspection: Inspection,
     review: Review,
     inspection_id: DocumentId,
     review_id: DocumentId,
+}
+
+impl YearState {
+    fn new(
+        facility: &FacilityId,
+        year: Year,
+        writable: bool,
+        review_writable: bool,
+    ) -> Result<Self, DocError> {
+        Ok(Self {
+            year,
+            writable,
+            review_writable,
+            inspection: Inspection::genesis(facility, year)?,
+            review: Review::genesis(facility, year)?,
+            inspection_id: DocumentId::for_doc(DocKind::Inspection, facility, year),
+            review_id: DocumentId::for_doc(DocKind::Review, facility, year),
+        })
+    }
+
+    /// The year.
+    pub fn year(&self) -> Year {
+        self.year
+    }
+
+    /// Its inspection.
+    pub fn inspection(&self) -> &Inspection {
+        &self.inspection
+    }
+
+    fn as_docs(&self) -> YearDocs<'_> {
+        YearDocs {
+            year: self.year,
+            inspection: &self.inspection,
+            review: &self.review,
+        }
+    }
+}
+
+/// One facility-year on the device, with the facility's earlier years: their open problems carry over,
+/// last year's answers show beside this year's, and all of them stay on the device for offline use.
+pub struct WorkspaceState {
+    facility_id: FacilityId,
+    facility_name: Option<String>,
+    profile: Option<FacilityProfile>,
+    user: User,
+    staff: Vec<User>,
+    /// Ascending by year; the last is the year shown.
+    years: Vec<YearState>,
     client: RepoClient,
     net: Net,
     loaded: bool,
@@ -216,8 +260,9 @@ pub struct WorkspaceState {
 }
 
 impl WorkspaceState {
-    /// A workspace for `facility` in `year` for the session's user on a device whose actor is `actor`;
-    /// its documents arrive with [`Action::Loaded`].
+    /// A workspace for `facility` in `year` for the session's user on a device whose actor is `actor`,
+    /// with every earlier year the user's directory lists for the facility; the documents arrive with
+    /// [`Action::Loaded`].
     ///
     /// # Errors
     /// Only if Automerge fails to build the starting documents.
@@ -229,19 +274,29 @@ impl WorkspaceState {
     ) -> Result<Self, DocError> {
         let facility_id = FacilityId::from(facility);
         let entry = session.facility(facility);
-        let docs = entry.and_then(|e| e.documents.iter().find(|d| d.year == year));
+        let mut listed: Vec<(Year, bool, bool)> = entry
+            .map(|e| {
+                e.documents
+                    .iter()
+                    .filter(|d| d.year <= year)
+                    .map(|d| (d.year, d.inspection.writable, d.review.writable))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !listed.iter().any(|(y, ..)| *y == year) {
+            listed.push((year, false, false));
+        }
+        listed.sort_by_key(|(y, ..)| *y);
+        let years = listed
+            .into_iter()
+            .map(|(y, w, rw)| YearState::new(&facility_id, y, w, rw))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             facility_name: entry.map(|e| e.facility.name.clone()),
             profile: entry.map(|e| e.facility.profile()),
-            year,
-            writable: docs.is_some_and(|d| d.inspection.writable),
-            review_writable: docs.is_some_and(|d| d.review.writable),
             user: session.user.clone(),
             staff: session.staff_of(facility).to_vec(),
-            inspection: Inspection::genesis(&facility_id, year)?,
-            review: Review::genesis(&facility_id, year)?,
-            inspection_id: DocumentId::for_doc(DocKind::Inspection, &facility_id, year),
-            review_id: DocumentId::for_doc(DocKind::Review, &facility_id, year),
+            years,
             facility_id,
             client: RepoClient::new(format!("zhigai-app-{device}")),
             net: Net::Offline,
@@ -253,6 +308,43 @@ impl WorkspaceState {
             awaiting_since: None,
             last_changes: OnceCell::new(),
         })
+    }
+
+    fn cur(&self) -> &YearState {
+        self.years.last().expect("a workspace has its year")
+    }
+
+    /// The year before the one shown, when the device has it.
+    pub fn last_year(&self) -> Option<&YearState> {
+        let year = self.year();
+        self.years.iter().rev().find(|y| y.year + 1 == year)
+    }
+
+    /// The shown year's problem list: its own problems and the earlier years' that carry over.
+    pub fn problem_list(&self) -> Vec<ListedProblem> {
+        let docs: Vec<YearDocs<'_>> = self.years.iter().map(YearState::as_docs).collect();
+        problem_list(self.year(), &docs)
+    }
+
+    /// One line of the problem list.
+    pub fn listed_problem(&self, id: &ProblemId) -> Option<ListedProblem> {
+        self.problem_list()
+            .into_iter()
+            .find(|p| &p.problem.id == id)
+    }
+
+    /// Whether the user may update problems (rectification outlives submission and review).
+    pub fn can_update_problems(&self, origin: Year) -> bool {
+        self.loaded && !self.refused && self.years.iter().any(|y| y.year == origin && y.writable)
+    }
+
+    /// Whether the user may verify problems found in `origin`.
+    pub fn can_verify(&self, origin: Year) -> bool {
+        self.loaded
+            && self
+                .years
+                .iter()
+                .any(|y| y.year == origin && y.review_writable)
     }
 
     // ───────────── reads ─────────────
@@ -274,9 +366,9 @@ impl WorkspaceState {
         self.profile.as_ref()
     }
 
-    /// The year.
+    /// The year shown.
     pub fn year(&self) -> Year {
-        self.year
+        self.cur().year
     }
 
     /// The user.
@@ -289,14 +381,14 @@ impl WorkspaceState {
         &self.staff
     }
 
-    /// The inspection.
+    /// The shown year's inspection.
     pub fn inspection(&self) -> &Inspection {
-        &self.inspection
+        &self.cur().inspection
     }
 
-    /// The county's review.
+    /// The shown year's review.
     pub fn review(&self) -> &Review {
-        &self.review
+        &self.cur().review
     }
 
     /// The checklist the inspection is pinned to, if this build knows it.
@@ -304,7 +396,7 @@ impl WorkspaceState {
     /// # Errors
     /// [`DocError::UnknownTemplate`] when a newer zhigai made the inspection: the app must be updated.
     pub fn template(&self) -> Result<&'static Template, DocError> {
-        self.inspection.checklist()
+        self.inspection().checklist()
     }
 
     /// The connection.
@@ -334,43 +426,45 @@ impl WorkspaceState {
 
     /// Whether the user may write the inspection at all (their role).
     pub fn writable(&self) -> bool {
-        self.writable
+        self.cur().writable
     }
 
     /// Whether the user may write the review (the county's reviewers).
     pub fn review_writable(&self) -> bool {
-        self.review_writable && self.loaded
+        self.cur().review_writable && self.loaded
     }
 
-    /// Changes not yet acknowledged by the server, over both documents.
+    /// Changes not yet acknowledged by the server, over every document open.
     pub fn unsynced(&self) -> usize {
-        self.client
-            .unsynced_changes(self.inspection_id, &self.inspection)
-            + self.client.unsynced_changes(self.review_id, &self.review)
+        self.years
+            .iter()
+            .map(|y| {
+                self.client.unsynced_changes(y.inspection_id, &y.inspection)
+                    + self.client.unsynced_changes(y.review_id, &y.review)
+            })
+            .sum()
     }
 
     /// Whether the user may edit the inspection's content now: allowed to write, and it is a draft or was
     /// returned after it was last submitted.
     pub fn editable(&self) -> bool {
-        if !self.writable || !self.loaded || self.refused {
+        if !self.writable() || !self.loaded || self.refused {
             return false;
         }
-        let submission = self.inspection.submission();
+        let submission = self.inspection().submission();
         if submission.state == Submission::Draft {
             return true;
         }
-        let review = self.review.state();
+        let review = self.review().state();
         review.state == ReviewState::Returned && review.at >= submission.at
     }
 
-    /// The inspection's key in the device's storage.
-    pub fn inspection_key(&self) -> String {
-        self.inspection_id.to_string()
-    }
-
-    /// The review's key in the device's storage.
-    pub fn review_key(&self) -> String {
-        self.review_id.to_string()
+    /// The storage keys of every document open, for loading.
+    pub fn storage_keys(&self) -> Vec<String> {
+        self.years
+            .iter()
+            .flat_map(|y| [y.inspection_id.to_string(), y.review_id.to_string()])
+            .collect()
     }
 
     /// Puts a refused edit on the banner (a form shows it beside its fields too).
@@ -381,7 +475,7 @@ impl WorkspaceState {
     /// Who changed `subject` (an item or problem id) last, and when.
     pub fn last_change(&self, subject: &str) -> Option<HistoryEntry> {
         self.last_changes
-            .get_or_init(|| self.inspection.last_changes())
+            .get_or_init(|| self.inspection().last_changes())
             .get(subject)
             .cloned()
     }
@@ -409,18 +503,29 @@ impl WorkspaceState {
 
     fn apply(&mut self, action: Action) -> Result<Vec<Effect>, UiError> {
         Ok(match action {
-            Action::Loaded {
-                inspection,
-                review,
-                actor,
-            } => {
+            Action::Loaded { docs, actor } => {
                 self.storage = true;
                 let mut effects = Vec::new();
-                if let Some(doc) = self.adopt(self.inspection_id, inspection, &mut effects) {
-                    self.inspection = doc;
-                }
-                if let Some(doc) = self.adopt(self.review_id, review, &mut effects) {
-                    self.review = doc;
+                for (key, stored) in docs {
+                    for i in 0..self.years.len() {
+                        let (iid, rid) = (self.years[i].inspection_id, self.years[i].review_id);
+                        if key == iid.to_string() {
+                            if let Some(doc) =
+                                self.adopt(iid, self.years[i].year, stored, &mut effects)
+                            {
+                                self.years[i].inspection = doc;
+                            }
+                            break;
+                        }
+                        if key == rid.to_string() {
+                            if let Some(doc) =
+                                self.adopt(rid, self.years[i].year, stored, &mut effects)
+                            {
+                                self.years[i].review = doc;
+                            }
+                            break;
+                        }
+                    }
                 }
                 self.finish_loading(&actor);
                 effects
@@ -482,11 +587,13 @@ impl WorkspaceState {
     }
 
     fn finish_loading(&mut self, actor: &[u8]) {
-        self.inspection.set_actor(actor);
-        self.review.set_actor(actor);
-        // What was just loaded is stored already.
-        self.inspection.save_incremental();
-        self.review.save_incremental();
+        for y in &mut self.years {
+            y.inspection.set_actor(actor);
+            y.review.set_actor(actor);
+            // What was just loaded is stored already.
+            y.inspection.save_incremental();
+            y.review.save_incremental();
+        }
         self.loaded = true;
         self.last_changes = OnceCell::new();
     }
@@ -496,10 +603,11 @@ impl WorkspaceState {
     fn adopt<D: Document>(
         &mut self,
         id: DocumentId,
+        year: Year,
         stored: Result<StoredDoc, String>,
         out: &mut Vec<Effect>,
     ) -> Option<D> {
-        let (facility, year) = (self.facility_id.clone(), self.year);
+        let facility = self.facility_id.clone();
         match rebuild(id, stored, || D::genesis(&facility, year), out) {
             Ok((doc, sync)) => {
                 if let Some(state) = sync {
@@ -521,20 +629,37 @@ impl WorkspaceState {
         )
     }
 
+    /// Which open year holds problem `id` (its origin).
+    fn origin_of(&self, id: &ProblemId) -> Option<usize> {
+        self.years
+            .iter()
+            .rposition(|y| y.inspection.problem(id).is_some())
+    }
+
     fn edit(&mut self, edit: Edit, at: i64) -> Result<Vec<Effect>, UiError> {
+        let shown = self.years.len() - 1;
+        // Problem updates and verdicts go to the year the problem was found in.
+        let index = match &edit {
+            Edit::UpdateProblem(id, _) | Edit::Verify(id, _) => self.origin_of(id).unwrap_or(shown),
+            _ => shown,
+        };
         let kind = edit.document();
-        let allowed = match kind {
-            DocKind::Review => self.review_writable(),
-            DocKind::Inspection if edit.is_submission() => {
-                self.writable && self.loaded && !self.refused
+        let origin = self.years[index].year;
+        let allowed = match (&edit, kind) {
+            (Edit::Verify(..), _) => self.can_verify(origin),
+            (_, DocKind::Review) => self.review_writable(),
+            (Edit::UpdateProblem(..), _) => self.can_update_problems(origin),
+            (e, DocKind::Inspection) if e.is_submission() => {
+                self.writable() && self.loaded && !self.refused
             }
-            DocKind::Inspection => self.editable(),
+            (_, DocKind::Inspection) => self.editable(),
         };
         if !allowed {
             return Err(UiError::ReadOnly);
         }
         let stamp = self.stamp(at);
-        let (doc, review) = (&mut self.inspection, &mut self.review);
+        let target = &mut self.years[index];
+        let (doc, review) = (&mut target.inspection, &mut target.review);
         match edit {
             Edit::SetStatus(item, status) => doc.set_status(&item, status, &stamp),
             Edit::SetNote(item, text) => doc.set_note(&item, &text, &stamp),
@@ -555,16 +680,17 @@ impl WorkspaceState {
         if kind == DocKind::Inspection {
             self.last_changes = OnceCell::new();
         }
-        let mut effects = self.persist(kind).into_iter().collect::<Vec<_>>();
+        let mut effects = self.persist(index, kind).into_iter().collect::<Vec<_>>();
         effects.extend(self.outgoing());
         Ok(effects)
     }
 
     /// The changes of one document since its last write, for storage (nothing without storage).
-    fn persist(&mut self, kind: DocKind) -> Option<Effect> {
+    fn persist(&mut self, index: usize, kind: DocKind) -> Option<Effect> {
+        let y = &mut self.years[index];
         let (id, chunk) = match kind {
-            DocKind::Inspection => (self.inspection_id, self.inspection.save_incremental()),
-            DocKind::Review => (self.review_id, self.review.save_incremental()),
+            DocKind::Inspection => (y.inspection_id, y.inspection.save_incremental()),
+            DocKind::Review => (y.review_id, y.review.save_incremental()),
         };
         if !self.storage {
             return None;
@@ -577,14 +703,13 @@ impl WorkspaceState {
         })
     }
 
-    /// Sync messages for both documents, where the server may lack something.
+    /// Sync messages for every document open, where the server may lack something.
     fn outgoing(&mut self) -> Option<Effect> {
         let mut messages = Vec::new();
-        messages.extend(
-            self.client
-                .sync_message(self.inspection_id, &self.inspection),
-        );
-        messages.extend(self.client.sync_message(self.review_id, &self.review));
+        for y in &self.years {
+            messages.extend(self.client.sync_message(y.inspection_id, &y.inspection));
+            messages.extend(self.client.sync_message(y.review_id, &y.review));
+        }
         (!messages.is_empty()).then_some(Effect::Send(messages))
     }
 
@@ -599,19 +724,26 @@ impl WorkspaceState {
                 self.outgoing().into_iter().collect()
             }
             ClientEvent::Sync { document_id, data } => {
-                let (kind, reply) = if document_id == self.inspection_id {
-                    let r = self
-                        .client
-                        .receive(document_id, &mut self.inspection, &data);
-                    self.last_changes = OnceCell::new();
-                    (DocKind::Inspection, r)
-                } else if document_id == self.review_id {
-                    let r = self.client.receive(document_id, &mut self.review, &data);
-                    (DocKind::Review, r)
-                } else {
+                let Some((index, kind)) = self.years.iter().enumerate().find_map(|(i, y)| {
+                    if y.inspection_id == document_id {
+                        Some((i, DocKind::Inspection))
+                    } else if y.review_id == document_id {
+                        Some((i, DocKind::Review))
+                    } else {
+                        None
+                    }
+                }) else {
                     return Vec::new();
                 };
-                let mut effects: Vec<Effect> = self.persist(kind).into_iter().collect();
+                let y = &mut self.years[index];
+                let reply = match kind {
+                    DocKind::Inspection => {
+                        self.client.receive(document_id, &mut y.inspection, &data)
+                    }
+                    DocKind::Review => self.client.receive(document_id, &mut y.review, &data),
+                };
+                self.last_changes = OnceCell::new();
+                let mut effects: Vec<Effect> = self.persist(index, kind).into_iter().collect();
                 match reply {
                     Ok(Some(reply)) => effects.push(Effect::Send(vec![reply])),
                     Ok(None) => {}
@@ -620,7 +752,7 @@ impl WorkspaceState {
                 effects
             }
             ClientEvent::Unavailable { document_id } => {
-                if document_id == self.inspection_id {
+                if document_id == self.cur().inspection_id {
                     self.refused = true;
                 }
                 Vec::new()

@@ -5,6 +5,7 @@ use super::*;
 use std::collections::{HashMap, HashSet};
 use zhigai_shared::access::Role;
 use zhigai_shared::api::{DocRef, Facility, FacilityEntry, YearDocs};
+use zhigai_shared::doc::{ProblemChange, ProblemStatus};
 use zhigai_shared::sync::{PeerMetadata, encode};
 use zhigai_shared::{FacilityType, UserId};
 
@@ -12,6 +13,17 @@ const FACILITY: &str = "wangzhuang";
 const YEAR: Year = 2026;
 
 fn session(user: &str, role: Role, writable: bool, review_writable: bool) -> SavedSession {
+    session_years(user, role, writable, review_writable, &[YEAR])
+}
+
+/// A session whose directory lists the facility's documents for `years`.
+fn session_years(
+    user: &str,
+    role: Role,
+    writable: bool,
+    review_writable: bool,
+    years: &[Year],
+) -> SavedSession {
     let doc_ref = |writable| DocRef {
         document_id: String::new(),
         url: String::new(),
@@ -38,11 +50,14 @@ fn session(user: &str, role: Role, writable: bool, review_writable: bool) -> Sav
                 services: vec![],
             },
             wave: 2026,
-            documents: vec![YearDocs {
-                year: YEAR,
-                inspection: doc_ref(writable),
-                review: doc_ref(review_writable),
-            }],
+            documents: years
+                .iter()
+                .map(|year| YearDocs {
+                    year: *year,
+                    inspection: doc_ref(writable),
+                    review: doc_ref(review_writable),
+                })
+                .collect(),
         }],
         communities: vec![],
         staff: vec![],
@@ -70,7 +85,16 @@ impl Device {
     }
 
     fn open_with(name: &str, session: &SavedSession, disk: HashMap<String, StoredDoc>) -> Self {
-        let state = WorkspaceState::new(session, FACILITY, YEAR, name).unwrap();
+        Self::open_year(name, session, disk, YEAR)
+    }
+
+    fn open_year(
+        name: &str,
+        session: &SavedSession,
+        disk: HashMap<String, StoredDoc>,
+        year: Year,
+    ) -> Self {
+        let state = WorkspaceState::new(session, FACILITY, year, name).unwrap();
         let mut device = Self {
             peer: format!("zhigai-app-{name}"),
             state,
@@ -82,21 +106,18 @@ impl Device {
             clock: 1_800_000_000_000,
             log: Vec::new(),
         };
-        let read = |id: DocumentId| {
-            Ok(device
-                .disk
-                .get(&id.to_string())
-                .cloned()
-                .unwrap_or_default())
-        };
-        let (inspection, review) = (
-            read(device.state.inspection_id),
-            read(device.state.review_id),
-        );
+        let docs = device
+            .state
+            .storage_keys()
+            .into_iter()
+            .map(|key| {
+                let stored = device.disk.get(&key).cloned().unwrap_or_default();
+                (key, Ok(stored))
+            })
+            .collect();
         device
             .act(Action::Loaded {
-                inspection,
-                review,
+                docs,
                 actor: name.as_bytes().iter().copied().cycle().take(16).collect(),
             })
             .unwrap();
@@ -169,14 +190,14 @@ impl Device {
     }
 }
 
-/// An in-memory sync server for one facility-year: the same genesis, one sync state per peer and document,
-/// forwarding every change to the other peers.
+/// An in-memory sync server for one facility's years: the same genesis, one sync state per peer and
+/// document, forwarding every change to the other peers.
 struct Server {
-    inspection: Inspection,
-    review: Review,
+    inspections: HashMap<DocumentId, Inspection>,
+    reviews: HashMap<DocumentId, Review>,
     states: HashMap<(String, DocumentId), SyncState>,
     peers: Vec<String>,
-    /// Peers refused the inspection (not theirs).
+    /// Peers refused the inspections (not theirs).
     refuse: HashSet<String>,
     /// Hears everything and answers nothing.
     silent: bool,
@@ -185,9 +206,21 @@ struct Server {
 impl Server {
     fn new() -> Self {
         let facility = FacilityId::from(FACILITY);
+        let mut inspections = HashMap::new();
+        let mut reviews = HashMap::new();
+        for year in 2026..=2028 {
+            inspections.insert(
+                DocumentId::for_doc(DocKind::Inspection, &facility, year),
+                Inspection::genesis(&facility, year).unwrap(),
+            );
+            reviews.insert(
+                DocumentId::for_doc(DocKind::Review, &facility, year),
+                Review::genesis(&facility, year).unwrap(),
+            );
+        }
         Self {
-            inspection: Inspection::genesis(&facility, YEAR).unwrap(),
-            review: Review::genesis(&facility, YEAR).unwrap(),
+            inspections,
+            reviews,
             states: HashMap::new(),
             peers: Vec::new(),
             refuse: HashSet::new(),
@@ -195,12 +228,9 @@ impl Server {
         }
     }
 
-    fn ids() -> (DocumentId, DocumentId) {
-        let facility = FacilityId::from(FACILITY);
-        (
-            DocumentId::for_doc(DocKind::Inspection, &facility, YEAR),
-            DocumentId::for_doc(DocKind::Review, &facility, YEAR),
-        )
+    fn inspection(&self, year: Year) -> &Inspection {
+        let id = DocumentId::for_doc(DocKind::Inspection, &FacilityId::from(FACILITY), year);
+        &self.inspections[&id]
     }
 
     /// Replies, addressed to peers.
@@ -237,8 +267,7 @@ impl Server {
                 data,
                 ..
             } => {
-                let (inspection_id, _) = Self::ids();
-                if document_id == inspection_id && self.refuse.contains(&sender_id) {
+                if self.inspections.contains_key(&document_id) && self.refuse.contains(&sender_id) {
                     return vec![(
                         sender_id.clone(),
                         RepoMessage::DocUnavailable {
@@ -249,10 +278,12 @@ impl Server {
                     )];
                 }
                 let from = (sender_id.as_str(), document_id, data.as_slice());
-                if document_id == inspection_id {
-                    sync_peers(&mut self.inspection, &mut self.states, &self.peers, from)
+                if let Some(doc) = self.inspections.get_mut(&document_id) {
+                    sync_peers(doc, &mut self.states, &self.peers, from)
+                } else if let Some(doc) = self.reviews.get_mut(&document_id) {
+                    sync_peers(doc, &mut self.states, &self.peers, from)
                 } else {
-                    sync_peers(&mut self.review, &mut self.states, &self.peers, from)
+                    Vec::new()
                 }
             }
             _ => Vec::new(),
@@ -260,7 +291,6 @@ impl Server {
     }
 }
 
-/// Applies `data` from peer `from` to `doc` and answers every peer that may now lack something.
 fn sync_peers<D: Document>(
     doc: &mut D,
     states: &mut HashMap<(String, DocumentId), SyncState>,
@@ -459,7 +489,7 @@ fn a_silent_server_is_left_and_the_changes_are_sent_again_on_a_new_connection() 
     pump(&mut server, &mut [&mut a]);
     assert_eq!(a.state.unsynced(), 0);
     assert_eq!(
-        server.inspection.status(&item("T3.01")),
+        server.inspection(YEAR).status(&item("T3.01")),
         Some(Status::NonCompliant)
     );
     // Nothing waiting: silence is not a stall.
@@ -494,7 +524,7 @@ fn the_device_reloads_its_edits_and_compacts_many_chunks() {
     // Damaged storage: reported, and the app still opens on a fresh document.
     let mut broken = HashMap::new();
     broken.insert(
-        again.state.inspection_id.to_string(),
+        again.state.storage_keys()[0].clone(),
         StoredDoc {
             snapshot: Some(b"not automerge".to_vec()),
             chunks: vec![("0".into(), b"junk".to_vec())],
@@ -547,4 +577,92 @@ fn an_expired_session_stays_expired_across_closed_sockets() {
     // A frame that is not a sync message is reported, not applied.
     a.act(Action::Frame(b"\xff\x00junk".to_vec(), 0)).unwrap();
     assert_eq!(a.state.error().map(|e| e.0), Some(Msg::BadSyncData));
+}
+
+#[test]
+fn across_new_year_open_problems_carry_over_and_are_updated_in_their_one_home() {
+    let years = [2026, 2027];
+    let staff = session_years("li", Role::Member, true, false, &years);
+    let head = session_years("wang", Role::Head, true, false, &years);
+    let reviewer = session_years("zhou", Role::Reviewer, false, true, &years);
+    let mut server = Server::new();
+    // December 2026: two problems recorded, one rectified and verified, the inspection approved.
+    let mut a = Device::open_year("a", &staff, HashMap::new(), 2026);
+    let mut r = Device::open_year("r", &reviewer, HashMap::new(), 2026);
+    a.connect();
+    r.connect();
+    for text in ["急救药品过期", "处方点评未开展"] {
+        a.edit(Edit::AddProblem(NewProblem {
+            description: text.into(),
+            ..NewProblem::default()
+        }))
+        .unwrap();
+    }
+    pump(&mut server, &mut [&mut a, &mut r]);
+    let done = a.state.inspection().problems()[0].id.clone();
+    let open = a.state.inspection().problems()[1].id.clone();
+    a.edit(Edit::UpdateProblem(
+        done.clone(),
+        ProblemChange::Status(ProblemStatus::Rectified),
+    ))
+    .unwrap();
+    pump(&mut server, &mut [&mut a, &mut r]);
+    r.clock = a.clock + 1_000;
+    r.edit(Edit::Verify(done.clone(), Verdict::Verified))
+        .unwrap();
+    pump(&mut server, &mut [&mut a, &mut r]);
+
+    // January 2027, both staff devices offline: 2027 opens with the open 2026 problem carried over.
+    let disk_a = a.disk.clone();
+    let mut a27 = Device::open_year("a", &staff, disk_a, 2027);
+    let mut h27 = Device::open_year("h", &head, HashMap::new(), 2027);
+    assert_eq!(a27.state.year(), 2027);
+    let listed = a27.state.problem_list();
+    assert_eq!(listed.len(), 1, "the verified one stays in 2026");
+    assert_eq!(listed[0].problem.id, open);
+    assert!(listed[0].carried_into(2027));
+    assert_eq!(listed[0].origin, 2026);
+    // The head's device has nothing of 2026 yet: it learns it when it syncs.
+    assert!(h27.state.problem_list().is_empty());
+    // Offline, the staff member updates the carried problem: it lands in 2026's inspection.
+    a27.edit(Edit::UpdateProblem(
+        open.clone(),
+        ProblemChange::Measure("已更换药品，建立效期登记".into()),
+    ))
+    .unwrap();
+    assert!(
+        a27.state.inspection().problem(&open).is_none(),
+        "nothing copied into 2027"
+    );
+    // Both reconnect: one problem, with the update, on every device and on the server.
+    a27.connect();
+    h27.connect();
+    pump(&mut server, &mut [&mut a27, &mut h27]);
+    for d in [&a27, &h27] {
+        let listed = d.state.problem_list();
+        assert_eq!(listed.len(), 1, "never doubled");
+        assert_eq!(listed[0].problem.measure, "已更换药品，建立效期登记");
+        assert!(d.saved());
+    }
+    assert_eq!(
+        server.inspection(2026).problem(&open).unwrap().measure,
+        "已更换药品，建立效期登记"
+    );
+    assert!(server.inspection(2027).problems().is_empty());
+    // Last year stays one tap away, and its approved content stays locked while rectification goes on.
+    assert_eq!(a27.state.last_year().map(|y| y.year()), Some(2026));
+    assert!(a27.state.can_update_problems(2026));
+    // A reviewer's verdict on a carried problem goes to 2026's review.
+    let mut r27 = Device::open_year("r", &reviewer, r.disk.clone(), 2027);
+    r27.connect();
+    pump(&mut server, &mut [&mut a27, &mut h27, &mut r27]);
+    r27.clock = a27.clock + 5_000;
+    r27.edit(Edit::Verify(open.clone(), Verdict::Failed))
+        .unwrap();
+    pump(&mut server, &mut [&mut a27, &mut h27, &mut r27]);
+    let listed = h27.state.problem_list();
+    assert_eq!(
+        listed[0].verification.as_ref().map(|v| v.verdict),
+        Some(Verdict::Failed)
+    );
 }
