@@ -274,10 +274,14 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
         // Fourteen facilities, fourteen stages of the year's work.
         let progress = [95, 60, 30, 100, 45, 0, 20, 100, 75, 10, 55, 0, 35, 80][i];
         if progress > 0 {
-            fill(
+            let last_year = fill(
                 store, &facility, &head, &member, &reviewer, progress, &mut rng,
             )
             .await?;
+            // Three facilities have begun 2027 already: carry-over and the year comparison at once.
+            if [0, 7, 13].contains(&i) {
+                fill_next_year(store, &facility, &head, &member, &last_year, &mut rng).await?;
+            }
         }
     }
     Ok(accounts)
@@ -299,7 +303,7 @@ async fn fill(
     reviewer: &User,
     progress: u64,
     rng: &mut Lcg,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Inspection> {
     let year = 2026;
     let template = Template::current();
     let mut doc = Inspection::create(&facility.id, year, template)?;
@@ -367,8 +371,66 @@ async fn fill(
             )?;
         }
     }
-    store_document(store, facility, year, doc).await?;
-    store_document(store, facility, year, review).await
+    store_document(store, facility, year, &mut doc).await?;
+    store_document(store, facility, year, &mut review).await?;
+    Ok(doc)
+}
+
+/// 2027 under way (January): about half the items answered, mostly better than last year, and a new
+/// problem; last year's open problems carry over by themselves.
+async fn fill_next_year(
+    store: &dyn Store,
+    facility: &Facility,
+    head: &User,
+    member: &User,
+    last_year: &Inspection,
+    rng: &mut Lcg,
+) -> anyhow::Result<()> {
+    let year = 2027;
+    // 2027-01-04 is day 278 after 2026-04-01.
+    const JANUARY: u32 = 278;
+    let template = Template::current();
+    let mut doc = Inspection::create(&facility.id, year, template)?;
+    let items = template.applicable_items(&facility.profile());
+    for (n, item) in items.iter().enumerate() {
+        if rng.next(2) == 0 {
+            continue;
+        }
+        let who = if n % 2 == 0 { head } else { member };
+        let status = match last_year.status(&item.id) {
+            Some(Status::Partial | Status::NonCompliant) if rng.next(3) > 0 => Status::Compliant,
+            Some(status) => status,
+            None => Status::Compliant,
+        };
+        doc.set_status(
+            &item.id,
+            Some(status),
+            &stamp(who, JANUARY + (n as u32 % 20)),
+        )?;
+    }
+    if let Some(item) = items.get(rng.next(items.len() as u64) as usize) {
+        doc.add_problem(
+            NewProblem {
+                item: Some(item.id.clone()),
+                description: format!("{}：年度自查发现新问题", item.text_zh),
+                measure: "制定整改计划，3月底前完成。".into(),
+                owner: Some(Owner {
+                    user: member.id.clone(),
+                    name: member.display_name.clone(),
+                }),
+                deadline: Some(Date::new(2027, 3, 31).context("deadline")?),
+            },
+            &stamp(head, JANUARY + 10),
+        )?;
+    }
+    store_document(store, facility, year, &mut doc).await?;
+    store_document(
+        store,
+        facility,
+        year,
+        &mut Review::create(&facility.id, year)?,
+    )
+    .await
 }
 
 /// Stores a whole document with its derived rows.
@@ -376,7 +438,7 @@ async fn store_document<D: Stored>(
     store: &dyn Store,
     facility: &Facility,
     year: zhigai_shared::Year,
-    mut doc: D,
+    doc: &mut D,
 ) -> anyhow::Result<()> {
     let write = DocWrite {
         doc_id: DocumentId::for_doc(D::KIND, &facility.id, year).to_string(),

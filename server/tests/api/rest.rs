@@ -136,3 +136,58 @@ async fn the_county_summary_follows_synced_edits_and_is_only_for_that_county(bac
     app.stop().await;
 }
 both!(the_county_summary_follows_synced_edits_and_is_only_for_that_county);
+
+/// The demo seeds 2026 in every state and 2027 under way for three facilities: the 2027 overview has
+/// answers, and those facilities' 2027 lists carry 2026's open problems beside their new ones.
+async fn the_demo_has_a_year_under_way_with_problems_carried_over(backend: Backend) {
+    use zhigai_shared::carry::{YearDocs, problem_list};
+    let app = spawn_app(backend).await;
+    let reviewer = zhigai_server::client::SyncClient::login(&app.base, "reviewer", PASSWORD)
+        .await
+        .unwrap();
+    let (_, body) = get(
+        &app,
+        reviewer.token(),
+        "/api/counties/demo-county/summary?year=2027",
+    )
+    .await;
+    let started = body["facilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["answered"].as_i64().unwrap() > 0)
+        .count();
+    assert_eq!(started, 3);
+    let mut carried_somewhere = false;
+    for facility in ["chengguan", "xiling", "xicheng-zhan"] {
+        let (i26, r26) = (
+            app.stored_inspection(facility, 2026).await.unwrap(),
+            app.stored_review(facility, 2026).await.unwrap(),
+        );
+        let (i27, r27) = (
+            app.stored_inspection(facility, 2027).await.unwrap(),
+            app.stored_review(facility, 2027).await.unwrap(),
+        );
+        let docs = [
+            YearDocs {
+                year: 2026,
+                inspection: &i26,
+                review: &r26,
+            },
+            YearDocs {
+                year: 2027,
+                inspection: &i27,
+                review: &r27,
+            },
+        ];
+        let list = problem_list(2027, &docs);
+        assert!(
+            list.iter().any(|p| p.origin == 2027),
+            "{facility}: a new 2027 problem"
+        );
+        carried_somewhere |= list.iter().any(|p| p.origin == 2026);
+    }
+    assert!(carried_somewhere, "some 2026 problem is still open in 2027");
+    app.stop().await;
+}
+both!(the_demo_has_a_year_under_way_with_problems_carried_over);
