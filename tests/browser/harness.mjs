@@ -29,11 +29,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A server over one database file; `stop` and `start` again keep the data (same port, same file). */
 export class Server {
-  constructor() {
+  /** `today` (YYYY-MM-DD) sets the server's calendar through ZHIGAI_TODAY; change it between restarts. */
+  constructor({ today } = {}) {
     this.dir = mkdtempSync(join(tmpdir(), "zhigai-browser-"));
     this.db = `sqlite://${join(this.dir, "zhigai.db")}`;
     this.proc = null;
     this.port = 0;
+    this.today = today;
   }
 
   get url() {
@@ -46,7 +48,10 @@ export class Server {
       SERVER,
       ["serve", "--demo", "--host", "127.0.0.1", "--port", String(this.port), "--database-url", this.db,
         "--static-dir", join(ROOT, "dist")],
-      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, RUST_LOG: "warn" } },
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, RUST_LOG: "warn", ...(this.today ? { ZHIGAI_TODAY: this.today } : {}) },
+      },
     );
     let log = "";
     this.proc.stderr.on("data", (d) => (log = (log + d).slice(-4000)));
