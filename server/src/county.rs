@@ -5,7 +5,7 @@
 use crate::clock::today_cst;
 use crate::db::{CountyProblem, DbError, Facility, Store};
 use std::collections::HashMap;
-use zhigai_shared::api::{CountySummary, OverdueRow, SummaryRow, WaveCoverage};
+use zhigai_shared::api::{CountySummary, LastYearRow, OverdueRow, SummaryRow, WaveCoverage};
 use zhigai_shared::doc::{Date, ReviewState};
 use zhigai_shared::summary::AreaCounts;
 use zhigai_shared::{Template, Wave};
@@ -64,6 +64,7 @@ pub fn overdue_rows(problems: &[CountyProblem], today: Date) -> Vec<OverdueRow> 
         .filter_map(|p| {
             let days = p.problem.days_overdue(today)?;
             Some(OverdueRow {
+                origin_year: p.year,
                 facility_id: p.facility_id.clone(),
                 facility_name: p.facility_name.clone(),
                 item_id: p.problem.item_id.clone(),
@@ -102,6 +103,11 @@ pub async fn county_summary(
         store.fetch_county(county),
         store.fetch_county_years(county),
     )?;
+    let (before, carried) = tokio::try_join!(
+        store.fetch_county_summary(county, year - 1, &today_text),
+        store.fetch_carried_problems(county, year),
+    )?;
+    add_year_over_year(&mut rows, &before, &carried, today);
     let by_id: HashMap<&str, &Facility> = facilities.iter().map(|f| (f.id.as_str(), f)).collect();
     let template = Template::current();
     for row in &mut rows {
@@ -119,6 +125,34 @@ pub async fn county_summary(
         communities,
         years: year_choice(&stored_years, today.year()),
     })
+}
+
+/// Adds to each row the facility's figures of the year before (when it synced anything then) and the
+/// problems carried over into the year, open and overdue.
+pub fn add_year_over_year(
+    rows: &mut [SummaryRow],
+    before: &[SummaryRow],
+    carried: &[CountyProblem],
+    today: Date,
+) {
+    for row in rows {
+        row.last_year = before
+            .iter()
+            .find(|b| b.facility_id == row.facility_id && b.updated_at.is_some())
+            .map(|b| LastYearRow {
+                year: b.year,
+                applicable: b.applicable,
+                answered: b.answered,
+                areas: b.areas.clone(),
+                open_problems: b.open_problems,
+                overdue_problems: b.overdue_problems,
+            });
+        let mine = carried.iter().filter(|p| p.facility_id == row.facility_id);
+        row.carried_problems = mine.clone().count() as i64;
+        row.carried_overdue = mine
+            .filter(|p| p.problem.days_overdue(today).is_some())
+            .count() as i64;
+    }
 }
 
 /// The years to offer: those with data and this year, newest first.
@@ -144,8 +178,25 @@ pub async fn county_overdue(
 ) -> Result<Vec<OverdueRow>, DbError> {
     let today = today_cst();
     let year = year.unwrap_or(i64::from(today.year()));
-    let problems = store.fetch_county_problems(county, year).await?;
+    let problems = year_problems(store, county, year).await?;
     Ok(overdue_rows(&problems, today))
+}
+
+/// The problems of `county` on `year`'s list: the year's own and those carried over from earlier years.
+///
+/// # Errors
+/// The store's.
+pub async fn year_problems(
+    store: &dyn Store,
+    county: &str,
+    year: i64,
+) -> Result<Vec<CountyProblem>, DbError> {
+    let (mut problems, carried) = tokio::try_join!(
+        store.fetch_county_problems(county, year),
+        store.fetch_carried_problems(county, year),
+    )?;
+    problems.extend(carried);
+    Ok(problems)
 }
 
 #[cfg(test)]
@@ -157,6 +208,8 @@ mod tests {
 
     fn problem(facility: &str, id: &str, deadline: &str, status: ProblemStatus) -> CountyProblem {
         CountyProblem {
+            year: 2026,
+            verdict: None,
             facility_id: FacilityId::from(facility),
             facility_name: facility.to_owned(),
             problem: ProblemRow {
@@ -209,6 +262,9 @@ mod tests {
             review_state: state,
             last_edit_at: None,
             updated_at: None,
+            carried_problems: 0,
+            carried_overdue: 0,
+            last_year: None,
         };
         let waves = coverage(&[
             row(2026, true, ReviewState::Submitted),

@@ -246,6 +246,8 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
         "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱",
     ];
     let mut rng = Lcg(2026);
+    // 2027 draws from its own sequence, so 2026's demo data stays as it always was.
+    let mut rng_2027 = Lcg(2027);
     for (i, spec) in FACILITIES.iter().enumerate() {
         let facility = Facility {
             id: FacilityId::new(spec.id),
@@ -280,7 +282,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
             .await?;
             // Three facilities have begun 2027 already: carry-over and the year comparison at once.
             if [0, 7, 13].contains(&i) {
-                fill_next_year(store, &facility, &head, &member, &last_year, &mut rng).await?;
+                fill_next_year(store, &facility, &head, &member, &last_year, &mut rng_2027).await?;
             }
         }
     }

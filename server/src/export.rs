@@ -101,8 +101,24 @@ pub fn facilities_table(data: &CountySummary) -> Table {
                 sum(|a| a.not_applicable).into(),
                 r.open_problems.into(),
                 r.overdue_problems.into(),
+                r.carried_problems.into(),
+                r.carried_overdue.into(),
                 (if r.submitted { "是" } else { "否" }).into(),
                 r.review_state.label_zh().into(),
+                // The year before, blank where the facility had synced nothing then.
+                r.last_year
+                    .as_ref()
+                    .map_or(Cell::Empty, |l| percent(l.answered, l.applicable)),
+                r.last_year
+                    .as_ref()
+                    .map(|l| {
+                        l.areas
+                            .iter()
+                            .map(|a| i64::from(a.non_compliant))
+                            .sum::<i64>()
+                    })
+                    .into(),
+                r.last_year.as_ref().map(|l| l.open_problems).into(),
             ]
         })
         .collect();
@@ -123,8 +139,13 @@ pub fn facilities_table(data: &CountySummary) -> Table {
             "不适用",
             "未整改问题",
             "逾期问题",
+            "上年遗留问题",
+            "上年遗留逾期",
             "已提交",
             "审核状态",
+            "上年完成率%",
+            "上年不符合",
+            "上年未整改问题",
         ],
         rows,
     }
@@ -144,6 +165,10 @@ pub fn areas_table(data: &CountySummary) -> Table {
                 .map(|x| format!("{} {}", x.number_zh, x.title_zh))
                 .unwrap_or_else(|| a.area.clone());
             let judged = i64::from(a.answered) - i64::from(a.not_applicable);
+            let before = r
+                .last_year
+                .as_ref()
+                .and_then(|l| l.areas.iter().find(|b| b.area == a.area));
             rows.push(vec![
                 r.facility_id.to_string().into(),
                 r.facility_name.clone().into(),
@@ -156,6 +181,12 @@ pub fn areas_table(data: &CountySummary) -> Table {
                 a.non_compliant.into(),
                 a.not_applicable.into(),
                 percent(i64::from(a.compliant), judged),
+                before.map_or(Cell::Empty, |b| {
+                    percent(
+                        i64::from(b.compliant),
+                        i64::from(b.answered) - i64::from(b.not_applicable),
+                    )
+                }),
             ]);
         }
     }
@@ -173,6 +204,7 @@ pub fn areas_table(data: &CountySummary) -> Table {
             "不符合",
             "不适用",
             "符合率%",
+            "上年符合率%",
         ],
         rows,
     }
@@ -186,6 +218,7 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
             vec![
                 p.facility_id.to_string().into(),
                 p.facility_name.clone().into(),
+                p.year.into(),
                 p.problem.item_id.as_ref().map(ToString::to_string).into(),
                 p.problem.description.clone().into(),
                 p.problem.measure.clone().into(),
@@ -201,6 +234,7 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
         headers: vec![
             "机构编码",
             "机构名称",
+            "发现年度",
             "检查项",
             "问题描述",
             "整改措施",

@@ -119,6 +119,32 @@ pub struct SummaryRow {
     pub last_edit_at: Option<i64>,
     /// When the row was last written (ms): the last sync that changed it.
     pub updated_at: Option<i64>,
+    /// Problems found in earlier years and not yet rectified-and-verified (上年遗留).
+    #[serde(default)]
+    pub carried_problems: i64,
+    /// Of those, past their deadline.
+    #[serde(default)]
+    pub carried_overdue: i64,
+    /// The same facility the year before, when it had synced anything then.
+    #[serde(default)]
+    pub last_year: Option<LastYearRow>,
+}
+
+/// A facility's figures of the year before, for the year-over-year columns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastYearRow {
+    /// That year.
+    pub year: i64,
+    /// Applicable items.
+    pub applicable: i64,
+    /// Answered applicable items.
+    pub answered: i64,
+    /// Per area.
+    pub areas: Vec<AreaCounts>,
+    /// Problems of that year not rectified.
+    pub open_problems: i64,
+    /// Of those, past their deadline today.
+    pub overdue_problems: i64,
 }
 
 impl Facility {
@@ -279,6 +305,9 @@ pub struct OverdueRow {
     pub deadline: Date,
     /// Days past it.
     pub days_overdue: i64,
+    /// The year it was found in (earlier than the list's year when carried over).
+    #[serde(default)]
+    pub origin_year: i64,
 }
 
 /// The body of every API error.

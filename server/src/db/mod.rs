@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use thiserror::Error;
 
-use zhigai_shared::doc::{Date, ProblemStatus, ProblemView, ReviewState};
+use zhigai_shared::doc::{Date, ProblemStatus, ProblemView, ReviewState, Verdict};
 use zhigai_shared::{FacilityId, ItemId, ProblemId, UserId};
 
 pub use sql::{PgStore, SqliteStore};
@@ -82,6 +82,10 @@ impl From<&ProblemView> for ProblemRow {
 /// A problem row with its facility, for the county's lists and exports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CountyProblem {
+    /// The year it was found in.
+    pub year: i64,
+    /// The county's verdict on it, if any.
+    pub verdict: Option<Verdict>,
     /// The facility.
     pub facility_id: FacilityId,
     /// Its name.
@@ -99,13 +103,22 @@ pub struct InspectionRows {
     pub problems: Vec<ProblemRow>,
 }
 
+/// What a review's state puts in the rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewRows {
+    /// The review state.
+    pub state: ReviewState,
+    /// The verdicts by problem.
+    pub verdicts: Vec<(ProblemId, Verdict)>,
+}
+
 /// What a committed change updates besides the document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DerivedRows {
     /// An inspection changed.
     Inspection(InspectionRows),
-    /// A review changed: its state.
-    Review(ReviewState),
+    /// A review changed: its state and its verdicts on problems.
+    Review(ReviewRows),
 }
 
 /// A change to store durably: the chunk and its derived rows, in one transaction.
@@ -274,6 +287,13 @@ pub trait Store: Send + Sync + 'static {
     async fn fetch_rollup(&self, year: i64, today: &str) -> Result<Vec<CountyRollup>, DbError>;
 
     /// Every problem of a county's facilities for `year`, by facility then deadline.
+    /// The problems of `county` found before `year` that are not rectified-and-verified: they carry over
+    /// into `year` (`zhigai_shared::carry::carries_over`).
+    async fn fetch_carried_problems(
+        &self,
+        county_id: &str,
+        year: i64,
+    ) -> Result<Vec<CountyProblem>, DbError>;
     /// The years any facility of `county` has a summary row for (a synced document), ascending.
     async fn fetch_county_years(&self, county_id: &str) -> Result<Vec<i64>, DbError>;
     async fn fetch_county_problems(

@@ -3,7 +3,7 @@
 
 use super::{
     Community, County, CountyProblem, CountyRollup, DbError, DerivedRows, DocWrite, Facility,
-    LoginReservation, ProblemRow, Session, Store, StoredDoc, SummaryRow, User,
+    LoginReservation, ProblemRow, ReviewRows, Session, Store, StoredDoc, SummaryRow, User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
@@ -28,6 +28,16 @@ pub struct PgStore {
     /// The connection holding the instance's advisory lock while this store serves.
     instance: tokio::sync::Mutex<Option<sqlx::PgConnection>>,
     url: String,
+}
+
+/// Problems with their facility and the county's verdict; the queries add WHERE and ORDER BY (a macro,
+/// so each query stays one static string).
+macro_rules! county_problems {
+    () => {
+        "SELECT f.id, f.name, p.year, p.problem_id, p.item_id, p.description, p.owner_name, \
+         p.deadline, p.status, p.measure, v.verdict FROM problems p JOIN facilities f ON f.id = p.facility_id \
+         LEFT JOIN verifications v ON v.facility_id = p.facility_id AND v.year = p.year AND v.problem_id = p.problem_id"
+    };
 }
 
 /// The advisory-lock key of a serving zhigai instance ("zhigai" in ASCII).
@@ -265,6 +275,29 @@ macro_rules! sql_store {
                     expires_at: row.try_get("expires_at")?,
                     revoked_at: row.try_get("revoked_at")?,
                     device: row.try_get("device")?,
+                })
+            }
+        }
+
+        impl $store {
+            /// A row of the `county_problems!` query.
+            fn county_problem(r: &<$db as sqlx::Database>::Row) -> Result<CountyProblem, DbError> {
+                let deadline: Option<String> = r.try_get("deadline")?;
+                let verdict: Option<String> = r.try_get("verdict")?;
+                Ok(CountyProblem {
+                    year: r.try_get("year")?,
+                    verdict: verdict.as_deref().map(parse).transpose()?,
+                    facility_id: FacilityId::new(r.try_get::<String, _>("id")?),
+                    facility_name: r.try_get("name")?,
+                    problem: ProblemRow {
+                        problem_id: ProblemId::new(r.try_get::<String, _>("problem_id")?),
+                        item_id: r.try_get::<Option<String>, _>("item_id")?.map(ItemId::new),
+                        description: r.try_get("description")?,
+                        owner_name: r.try_get("owner_name")?,
+                        deadline: deadline.as_deref().map(parse).transpose()?,
+                        status: parse(&r.try_get::<String, _>("status")?)?,
+                        measure: r.try_get("measure")?,
+                    },
                 })
             }
         }
@@ -603,7 +636,23 @@ macro_rules! sql_store {
                             .await?;
                         }
                     }
-                    DerivedRows::Review(state) => {
+                    DerivedRows::Review(ReviewRows { state, verdicts }) => {
+                        sqlx::query("DELETE FROM verifications WHERE facility_id = $1 AND year = $2")
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .execute(&mut *tx)
+                            .await?;
+                        for (problem, verdict) in verdicts {
+                            sqlx::query(
+                                "INSERT INTO verifications (facility_id, year, problem_id, verdict) VALUES ($1, $2, $3, $4)",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(problem.as_str())
+                            .bind(verdict.code())
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         sqlx::query(
                             "INSERT INTO summaries (facility_id, year, review_state, updated_at) VALUES ($1, $2, $3, $4) \
                              ON CONFLICT (facility_id, year) DO UPDATE SET review_state = excluded.review_state, \
@@ -777,6 +826,10 @@ macro_rules! sql_store {
                             },
                             last_edit_at: r.try_get("last_edit_at")?,
                             updated_at: r.try_get("updated_at")?,
+                            // Filled in by `crate::county` from the carried problems and the year before.
+                            carried_problems: 0,
+                            carried_overdue: 0,
+                            last_year: None,
                         })
                     })
                     .collect()
@@ -840,34 +893,32 @@ macro_rules! sql_store {
             }
 
             async fn fetch_county_problems(&self, county_id: &str, year: i64) -> Result<Vec<CountyProblem>, DbError> {
-                let rows = sqlx::query(
-                    "SELECT f.id, f.name, p.problem_id, p.item_id, p.description, p.owner_name, p.deadline, p.status, p.measure \
-                     FROM problems p JOIN facilities f ON f.id = p.facility_id \
-                     WHERE f.county_id = $1 AND p.year = $2 ORDER BY f.community_id, f.id, p.deadline, p.problem_id",
-                )
+                let rows = sqlx::query(concat!(
+                    county_problems!(),
+                    " WHERE f.county_id = $1 AND p.year = $2 ORDER BY f.community_id, f.id, p.deadline, p.problem_id"
+                ))
                 .bind(county_id)
                 .bind(year)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        let deadline: Option<String> = r.try_get("deadline")?;
-                        Ok(CountyProblem {
-                            facility_id: FacilityId::new(r.try_get::<String, _>("id")?),
-                            facility_name: r.try_get("name")?,
-                            problem: ProblemRow {
-                                problem_id: ProblemId::new(r.try_get::<String, _>("problem_id")?),
-                                item_id: r.try_get::<Option<String>, _>("item_id")?.map(ItemId::new),
-                                description: r.try_get("description")?,
-                                owner_name: r.try_get("owner_name")?,
-                                deadline: deadline.as_deref().map(parse).transpose()?,
-                                status: parse(&r.try_get::<String, _>("status")?)?,
-                                measure: r.try_get("measure")?,
-                            },
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::county_problem).collect()
             }
+
+            async fn fetch_carried_problems(&self, county_id: &str, year: i64) -> Result<Vec<CountyProblem>, DbError> {
+                // `zhigai_shared::carry::carries_over` in SQL: found earlier, and not (rectified and verified).
+                let rows = sqlx::query(concat!(
+                    county_problems!(),
+                    " WHERE f.county_id = $1 AND p.year < $2 \
+                     AND NOT (p.status = 'rectified' AND COALESCE(v.verdict, '') = 'verified') \
+                     ORDER BY f.community_id, f.id, p.year, p.deadline, p.problem_id"
+                ))
+                .bind(county_id)
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::county_problem).collect()
+            }
+
         }
     };
 }

@@ -1,7 +1,7 @@
 //! What a document's changes mean for the rows the dashboard reads: the server's one addition to the
 //! shared [`Document`] trait, so the hub, the demo data and the tools handle either kind generically.
 
-use crate::db::{DerivedRows, Facility, InspectionRows, ProblemRow};
+use crate::db::{DerivedRows, Facility, InspectionRows, ProblemRow, ReviewRows};
 use zhigai_shared::summary::summarize;
 use zhigai_shared::{DocError, Document, Inspection, Review};
 
@@ -33,6 +33,13 @@ impl Stored for Inspection {
 
 impl Stored for Review {
     fn derived(&self, _facility: &Facility) -> DerivedRows {
-        DerivedRows::Review(self.state().state)
+        DerivedRows::Review(ReviewRows {
+            state: self.state().state,
+            verdicts: self
+                .verifications()
+                .into_iter()
+                .map(|(problem, v)| (problem, v.verdict))
+                .collect(),
+        })
     }
 }

@@ -97,10 +97,7 @@ async fn export_xlsx(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
     let data = county::county_summary(state.store.as_ref(), &county, q.year).await?;
-    let problems = state
-        .store
-        .fetch_county_problems(&county, data.year)
-        .await?;
+    let problems = county::year_problems(state.store.as_ref(), &county, data.year).await?;
     let bytes = export::workbook(&data, &problems).map_err(ApiError::internal)?;
     let name = format!("{}-{}年-自查整改汇总.xlsx", data.county_name, data.year);
     Ok(download(
@@ -122,10 +119,7 @@ async fn export_csv(
         "facilities" => export::facilities_table(&data),
         "areas" => export::areas_table(&data),
         "problems" => {
-            let problems = state
-                .store
-                .fetch_county_problems(&county, data.year)
-                .await?;
+            let problems = county::year_problems(state.store.as_ref(), &county, data.year).await?;
             export::problems_table(&problems, today_cst())
         }
         other => {

@@ -312,7 +312,19 @@ async fn coverage_overdue_and_exports_agree_with_the_overview(backend: Backend) 
         .iter()
         .map(|r| r["open_problems"].as_i64().unwrap())
         .sum();
-    let open_in_sheet = problems.rows().skip(1).filter(|l| l[7] != "已整改").count();
+    let header: Vec<String> = problems
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let status = header.iter().position(|h| h == "整改状态").unwrap();
+    let open_in_sheet = problems
+        .rows()
+        .skip(1)
+        .filter(|l| l[status] != "已整改")
+        .count();
     assert_eq!(open_in_sheet as i64, open);
     app.stop().await;
 }
