@@ -6,7 +6,7 @@ use crate::components::header::{LangButton, LogoutButton};
 use crate::hooks::{ApiError, Loaded, use_county, use_session};
 use crate::i18n::{Lang, Msg};
 use crate::route::Route;
-use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat};
+use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat, last_completion};
 use crate::state::time::{phase_label, short_time};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -106,7 +106,7 @@ pub fn CountyPage() -> Html {
                     </>
                 },
             } }
-            <OverdueList rows={county.overdue.clone()} />
+            <OverdueList rows={county.overdue.clone()} year={y} />
         </main>
         </>
     }
@@ -276,15 +276,27 @@ pub fn Overview(props: &OverviewProps) -> Html {
                                         <td><Link<Route> to={Route::Facility { fid: r.facility_id.to_string() }}>{ r.facility_name.clone() }</Link<Route>></td>
                                         <td>{ lang.pick(kind.name_zh(), kind.name_en()) }</td>
                                         <td>{ r.wave }</td>
-                                        <td class="num">{ format!("{}%（{}/{}）", completion(r), r.answered, r.applicable) }</td>
+                                        <td class="num">{ format!("{}%（{}/{}）", completion(r), r.answered, r.applicable) }
+                                            if let Some(last) = &r.last_year {
+                                                <span class="last-year muted">{ format!(" {} {}%", lang.t(Msg::LastYear), last_completion(last)) }</span>
+                                            }
+                                        </td>
                                         { for r.areas.iter().map(|a| {
                                             let pct = compliance(a);
                                             html! { <td class={classes!("heat", heat(pct))} title={format!("{} {}/{}", a.area, a.compliant, a.answered)}>
                                                 { pct.map(|p| p.to_string()).unwrap_or_default() }
                                             </td> }
                                         }) }
-                                        <td class="num">{ r.areas.iter().map(|a| a.non_compliant).sum::<u32>() }</td>
-                                        <td class={classes!("num", (r.overdue_problems > 0).then_some("bad"))}>{ format!("{}/{}", r.overdue_problems, r.open_problems) }</td>
+                                        <td class="num">{ r.areas.iter().map(|a| a.non_compliant).sum::<u32>() }
+                                            if let Some(last) = &r.last_year {
+                                                <span class="last-year muted">{ format!(" / {}", last.areas.iter().map(|a| a.non_compliant).sum::<u32>()) }</span>
+                                            }
+                                        </td>
+                                        <td class={classes!("num", (r.overdue_problems + r.carried_overdue > 0).then_some("bad"))}>{ format!("{}/{}", r.overdue_problems, r.open_problems) }
+                                            if r.carried_problems > 0 {
+                                                <span class="carried">{ format!(" · {} {}/{}", lang.t(Msg::CarriedOver), r.carried_overdue, r.carried_problems) }</span>
+                                            }
+                                        </td>
                                         <td class={classes!("review-state", state.code())}>{ lang.pick(state.label_zh(), state.label_en()) }</td>
                                         <td>{ since(r.updated_at) }</td>
                                     </tr>
@@ -305,11 +317,14 @@ pub fn Overview(props: &OverviewProps) -> Html {
 pub struct OverdueProps {
     /// The rows, once loaded.
     pub rows: Loaded<Vec<OverdueRow>>,
+    /// The year listed (rows found earlier are carried over).
+    pub year: u16,
 }
 
 /// Overdue rectifications across the county.
 #[component]
 pub fn OverdueList(props: &OverdueProps) -> Html {
+    let year = props.year;
     let lang = use_session().lang();
     html! {
         <section class="card overdue-list">
@@ -332,7 +347,11 @@ pub fn OverdueList(props: &OverdueProps) -> Html {
                                 <td>{ o.description.clone() }</td>
                                 <td>{ o.owner_name.clone().unwrap_or_default() }</td>
                                 <td>{ o.deadline.to_string() }</td>
-                                <td class="num bad">{ o.days_overdue }</td>
+                                <td class="num bad">{ o.days_overdue }
+                                    if o.origin_year > 0 && i64::from(year) > o.origin_year {
+                                        <span class="carried">{ format!(" {}（{}）", lang.t(Msg::CarriedOver), o.origin_year) }</span>
+                                    }
+                                </td>
                             </tr>
                         }) }
                         </tbody>

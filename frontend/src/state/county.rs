@@ -1,7 +1,7 @@
 //! The county overview's view logic: compliance per area as a heatmap level, filters and sorting.
 
 use zhigai_shared::FacilityType;
-use zhigai_shared::api::SummaryRow;
+use zhigai_shared::api::{LastYearRow, SummaryRow};
 use zhigai_shared::doc::ReviewState;
 use zhigai_shared::summary::AreaCounts;
 
@@ -29,6 +29,13 @@ pub fn completion(row: &SummaryRow) -> i64 {
     } else {
         row.answered * 100 / row.applicable
     }
+}
+
+/// Completion of the year before, in per cent.
+pub fn last_completion(last: &LastYearRow) -> i64 {
+    (last.answered * 100)
+        .checked_div(last.applicable)
+        .unwrap_or(0)
 }
 
 /// The columns the table sorts by.
@@ -137,6 +144,9 @@ mod tests {
             review_state: ReviewState::NotSubmitted,
             last_edit_at: None,
             updated_at: None,
+            carried_problems: 0,
+            carried_overdue: 0,
+            last_year: None,
         }
     }
 
@@ -179,5 +189,14 @@ mod tests {
         assert_eq!(c1.len(), 1);
         assert_eq!(c1[0].facility_id.as_str(), "c");
         assert_eq!(completion(&rows[1]), 75);
+        let last = LastYearRow {
+            year: 2026,
+            applicable: 40,
+            answered: 10,
+            areas: vec![],
+            open_problems: 0,
+            overdue_problems: 0,
+        };
+        assert_eq!(last_completion(&last), 25);
     }
 }
