@@ -5,7 +5,12 @@ use crate::components::header::Header;
 use crate::hooks::{SessionProvider, WorkspaceProvider, use_session, use_workspace};
 use crate::i18n::Msg;
 use crate::pages::{
-    area::AreaPage, county::CountyPage, home::HomePage, login::LoginPage, print::PrintPage,
+    annual::{AnnualPage, CountyAnnualPage},
+    area::AreaPage,
+    county::CountyPage,
+    home::HomePage,
+    login::LoginPage,
+    print::PrintPage,
     problems::ProblemsPage,
 };
 use crate::route::Route;
@@ -35,6 +40,8 @@ pub enum Page {
     Problems(Option<String>),
     /// The printable table.
     Print,
+    /// The printable annual summary.
+    Annual,
 }
 
 fn switch(route: Route) -> Html {
@@ -47,6 +54,8 @@ fn switch(route: Route) -> Html {
             html! { <FacilityShell {fid} page={Page::Problems(Some(item))} /> }
         }
         Route::County => html! { <CountyShell /> },
+        Route::CountyAnnual { year } => html! { <CountyShell annual={Some(year)} /> },
+        Route::Annual { fid } => html! { <FacilityShell {fid} page={Page::Annual} /> },
         Route::Print { fid } => html! { <FacilityShell {fid} page={Page::Print} /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
@@ -116,14 +125,25 @@ fn FacilityPicker() -> Html {
     }
 }
 
-/// The county overview, or the login when logged out.
+/// Props of [`CountyShell`].
+#[derive(Properties, PartialEq)]
+struct CountyProps {
+    /// The annual report of this year instead of the overview.
+    #[prop_or_default]
+    annual: Option<u16>,
+}
+
+/// The county overview (or a year's annual report), or the login when logged out.
 #[component]
-fn CountyShell() -> Html {
+fn CountyShell(props: &CountyProps) -> Html {
     let session = use_session();
     if session.session().is_none() {
         return html! { <LoginPage /> };
     }
-    html! { <CountyPage /> }
+    match props.annual {
+        Some(year) => html! { <CountyAnnualPage {year} /> },
+        None => html! { <CountyPage /> },
+    }
 }
 
 /// Props of [`FacilityShell`].
@@ -169,5 +189,6 @@ fn FacilityPage(props: &PageProps) -> Html {
         Page::Area(area) => html! { <AreaPage area={area.clone()} /> },
         Page::Problems(item) => html! { <ProblemsPage item={item.clone()} /> },
         Page::Print => html! { <PrintPage /> },
+        Page::Annual => html! { <AnnualPage /> },
     }
 }

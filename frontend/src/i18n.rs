@@ -132,6 +132,8 @@ messages! {
     StorageUnreadable => "读取本机数据失败，将从服务器重新获取。", "Reading this device's data failed; it will be fetched from the server again.";
     SaveFailed => "保存到本机失败：请勿关闭页面，并尽快联网同步。", "Saving on this device failed: keep the page open and get online to sync soon.";
     BadSyncData => "收到无法应用的同步数据，已忽略；如反复出现请联系县级管理员。", "Sync data that could not be applied was ignored; tell the county administrator if this repeats.";
+    AnnualSummary => "年度总结", "Annual summary";
+    AnnualReport => "年度评估报告", "Annual report";
     CarriedOver => "上年遗留", "Carried over";
     LastYear => "上年", "Last year";
     EditRefused => "这项修改未被接受", "That change was not accepted";

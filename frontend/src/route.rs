@@ -40,6 +40,18 @@ pub enum Route {
     /// The county overview (reviewers and admins).
     #[at("/county")]
     County,
+    /// The county's annual report (年度评估) of a year.
+    #[at("/county/annual/:year")]
+    CountyAnnual {
+        /// The year.
+        year: u16,
+    },
+    /// A facility's annual summary of the year shown.
+    #[at("/f/:fid/annual")]
+    Annual {
+        /// The facility id.
+        fid: String,
+    },
     /// A facility's printable self-inspection table.
     #[at("/f/:fid/print")]
     Print {

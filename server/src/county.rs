@@ -5,8 +5,11 @@
 use crate::clock::today_cst;
 use crate::db::{CountyProblem, DbError, Facility, Store};
 use std::collections::HashMap;
-use zhigai_shared::api::{CountySummary, LastYearRow, OverdueRow, SummaryRow, WaveCoverage};
-use zhigai_shared::doc::{Date, ReviewState};
+use zhigai_shared::api::{
+    AnnualReport, AreaYear, CommonItem, CountySummary, LastYearRow, OverdueRow, ProblemTally,
+    SummaryRow, WaveCoverage, WaveTarget,
+};
+use zhigai_shared::doc::{Date, ReviewState, Verdict};
 use zhigai_shared::summary::AreaCounts;
 use zhigai_shared::{Template, Wave};
 
@@ -152,6 +155,120 @@ pub fn add_year_over_year(
         row.carried_overdue = mine
             .filter(|p| p.problem.days_overdue(today).is_some())
             .count() as i64;
+    }
+}
+
+/// The county's 年度评估 report for `year` (this year when `None`): coverage per wave against its target,
+/// compliance per area this year and last, the items most often 部分符合/不符合, and the year's problems
+/// (found, rectified, verified, still open and overdue, and those carried over).
+///
+/// # Errors
+/// The store's.
+pub async fn annual_report(
+    store: &dyn Store,
+    county: &str,
+    year: Option<i64>,
+) -> Result<AnnualReport, DbError> {
+    let summary = county_summary(store, county, year).await?;
+    let year = summary.year;
+    let today: Date = summary.today.parse().unwrap_or_else(|_| today_cst());
+    let (weak, problems) = tokio::try_join!(
+        store.fetch_weak_items(county, year),
+        store.fetch_county_problems(county, year),
+    )?;
+    Ok(AnnualReport {
+        county_id: summary.county_id.clone(),
+        county_name: summary.county_name.clone(),
+        year,
+        today: summary.today.clone(),
+        facilities: summary.facilities.len() as u32,
+        coverage: summary
+            .coverage
+            .iter()
+            .map(|c| WaveTarget {
+                due: i64::from(c.wave) <= year,
+                coverage: c.clone(),
+            })
+            .collect(),
+        areas: area_years(&summary.facilities),
+        common_items: common_items(&weak, 10),
+        problems: tally(&problems, &summary.facilities, today),
+    })
+}
+
+/// Compliance per area over all rows, this year and (where a facility had data) last year.
+pub fn area_years(rows: &[SummaryRow]) -> Vec<AreaYear> {
+    let mut out: Vec<AreaYear> = Vec::new();
+    let mut add = |area: &AreaCounts, last: bool| {
+        let entry = match out.iter_mut().position(|a| a.area == area.area) {
+            Some(i) => &mut out[i],
+            None => {
+                out.push(AreaYear {
+                    area: area.area.clone(),
+                    compliant: 0,
+                    judged: 0,
+                    last_compliant: 0,
+                    last_judged: 0,
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        let judged = area.answered.saturating_sub(area.not_applicable);
+        if last {
+            entry.last_compliant += area.compliant;
+            entry.last_judged += judged;
+        } else {
+            entry.compliant += area.compliant;
+            entry.judged += judged;
+        }
+    };
+    for row in rows {
+        for area in &row.areas {
+            add(area, false);
+        }
+        for area in row.last_year.iter().flat_map(|l| &l.areas) {
+            add(area, true);
+        }
+    }
+    out
+}
+
+/// The `most` items answered 部分符合/不符合 by the most facilities (ties by item id).
+pub fn common_items(weak: &[Vec<String>], most: usize) -> Vec<CommonItem> {
+    let mut counts: HashMap<&str, u32> = HashMap::new();
+    for items in weak {
+        for item in items {
+            *counts.entry(item.as_str()).or_default() += 1;
+        }
+    }
+    let mut out: Vec<CommonItem> = counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(item, facilities)| CommonItem {
+            item_id: item.to_owned(),
+            facilities,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.facilities
+            .cmp(&a.facilities)
+            .then(a.item_id.cmp(&b.item_id))
+    });
+    out.truncate(most);
+    out
+}
+
+/// The year's own problems in numbers, and those carried over into it.
+pub fn tally(problems: &[CountyProblem], rows: &[SummaryRow], today: Date) -> ProblemTally {
+    let count =
+        |f: &dyn Fn(&CountyProblem) -> bool| problems.iter().filter(|p| f(p)).count() as u32;
+    ProblemTally {
+        found: problems.len() as u32,
+        rectified: count(&|p| !p.problem.status.is_open()),
+        verified: count(&|p| p.verdict == Some(Verdict::Verified)),
+        open: count(&|p| p.problem.status.is_open()),
+        overdue: count(&|p| p.problem.days_overdue(today).is_some()),
+        carried: rows.iter().map(|r| r.carried_problems).sum::<i64>() as u32,
     }
 }
 

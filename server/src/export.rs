@@ -5,7 +5,7 @@
 use crate::db::CountyProblem;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use zhigai_shared::Template;
-use zhigai_shared::api::{CountySummary, SummaryRow};
+use zhigai_shared::api::{AnnualReport, CountySummary, SummaryRow};
 use zhigai_shared::doc::Date;
 
 /// One cell.
@@ -210,6 +210,92 @@ pub fn areas_table(data: &CountySummary) -> Table {
     }
 }
 
+/// The county's 年度评估 report as one sheet: coverage against target, compliance per area this year and
+/// last, common problems, rectification.
+pub fn annual_table(report: &AnnualReport) -> Table {
+    let template = Template::current();
+    let pct = |part: u32, whole: u32| percent(i64::from(part), i64::from(whole));
+    let mut rows: Vec<Vec<Cell>> = vec![vec![
+        "机构".into(),
+        "全县机构数".into(),
+        report.facilities.into(),
+        Cell::Empty,
+    ]];
+    for w in &report.coverage {
+        let c = &w.coverage;
+        let target = if w.due {
+            "本年到期：全部通过"
+        } else {
+            "未到期"
+        };
+        rows.push(vec![
+            "覆盖进度".into(),
+            format!("到{}年底批次（{}家）已提交", c.wave, c.total).into(),
+            c.submitted.into(),
+            target.into(),
+        ]);
+        rows.push(vec![
+            "覆盖进度".into(),
+            format!("到{}年底批次（{}家）已通过", c.wave, c.total).into(),
+            c.approved.into(),
+            pct(c.approved, c.total),
+        ]);
+    }
+    for a in &report.areas {
+        let title = template
+            .areas
+            .iter()
+            .find(|x| x.id.as_str() == a.area)
+            .map_or_else(
+                || a.area.clone(),
+                |x| format!("{} {}", x.number_zh, x.title_zh),
+            );
+        rows.push(vec![
+            "各领域符合率%（本年 / 上年）".into(),
+            title.into(),
+            pct(a.compliant, a.judged),
+            if a.last_judged > 0 {
+                pct(a.last_compliant, a.last_judged)
+            } else {
+                Cell::Empty
+            },
+        ]);
+    }
+    for item in &report.common_items {
+        let text = template
+            .items()
+            .find(|i| i.id.as_str() == item.item_id)
+            .map_or_else(String::new, |i| i.text_zh.clone());
+        rows.push(vec![
+            "共性问题（部分符合/不符合的机构数）".into(),
+            format!("{} {text}", item.item_id).into(),
+            item.facilities.into(),
+            Cell::Empty,
+        ]);
+    }
+    let t = &report.problems;
+    for (label, n) in [
+        ("本年发现", t.found),
+        ("已整改", t.rectified),
+        ("已核实", t.verified),
+        ("未整改", t.open),
+        ("逾期未整改", t.overdue),
+        ("上年遗留（未整改或未核实）", t.carried),
+    ] {
+        rows.push(vec![
+            "问题整改".into(),
+            label.into(),
+            n.into(),
+            pct(n, t.found),
+        ]);
+    }
+    Table {
+        title: "年度报告",
+        headers: vec!["部分", "内容", "数值", "上年 / 目标 / 占比%"],
+        rows,
+    }
+}
+
 /// One row per problem.
 pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
     let rows = problems
@@ -251,7 +337,11 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
 ///
 /// # Errors
 /// The workbook could not be written.
-pub fn workbook(data: &CountySummary, problems: &[CountyProblem]) -> Result<Vec<u8>, XlsxError> {
+pub fn workbook(
+    data: &CountySummary,
+    problems: &[CountyProblem],
+    annual: &AnnualReport,
+) -> Result<Vec<u8>, XlsxError> {
     let today: Date = data
         .today
         .parse()
@@ -263,6 +353,7 @@ pub fn workbook(data: &CountySummary, problems: &[CountyProblem]) -> Result<Vec<
         facilities_table(data),
         areas_table(data),
         problems_table(problems, today),
+        annual_table(annual),
     ] {
         let sheet = book.add_worksheet();
         sheet.set_name(table.title)?;

@@ -341,3 +341,77 @@ pub struct CountyRollup {
     /// Problems past their deadline and not rectified.
     pub overdue_problems: i64,
 }
+
+/// A county's 年度评估 report for one year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnualReport {
+    /// The county.
+    pub county_id: String,
+    /// Its name.
+    pub county_name: String,
+    /// The year.
+    pub year: i64,
+    /// The date the figures are counted against.
+    pub today: String,
+    /// Facilities in the county.
+    pub facilities: u32,
+    /// Coverage per wave against its target.
+    pub coverage: Vec<WaveTarget>,
+    /// Compliance per area over all facilities, this year and last.
+    pub areas: Vec<AreaYear>,
+    /// The items most often 部分符合 or 不符合, most frequent first.
+    pub common_items: Vec<CommonItem>,
+    /// The year's problems: found, rectified, verified, still open.
+    pub problems: ProblemTally,
+}
+
+/// One coverage wave against its target: every facility of a wave submitted and approved by the end of its
+/// deadline year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveTarget {
+    /// The coverage figures.
+    pub coverage: WaveCoverage,
+    /// Whether the target falls due by the end of the report's year.
+    pub due: bool,
+}
+
+/// One area's compliance over the county.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaYear {
+    /// `T1` … `T9`.
+    pub area: String,
+    /// 符合 answers this year.
+    pub compliant: u32,
+    /// Answers judged (answered, not 不适用) this year.
+    pub judged: u32,
+    /// 符合 answers last year.
+    pub last_compliant: u32,
+    /// Answers judged last year.
+    pub last_judged: u32,
+}
+
+/// A check item answered 部分符合 or 不符合 in several facilities.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommonItem {
+    /// The item.
+    pub item_id: String,
+    /// How many facilities answered it 部分符合 or 不符合.
+    pub facilities: u32,
+}
+
+/// The year's problems in numbers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemTally {
+    /// Found this year.
+    pub found: u32,
+    /// Of those, rectified.
+    pub rectified: u32,
+    /// Of those, verified by the county.
+    pub verified: u32,
+    /// Of those, still open.
+    pub open: u32,
+    /// Of those, past their deadline.
+    pub overdue: u32,
+    /// Found in earlier years and still carried over.
+    pub carried: u32,
+}

@@ -46,6 +46,9 @@ pub struct InspectionSummary {
     pub submitted: bool,
     /// When anyone last changed it (milliseconds), if ever.
     pub last_edit_at: Option<i64>,
+    /// Applicable items answered 部分符合 or 不符合: what the county's annual report counts as common problems.
+    #[serde(default)]
+    pub weak_items: Vec<String>,
 }
 
 /// Sums up `doc` for a facility with `profile` on `template`. Reads statuses, problems and the heads only, so
@@ -72,6 +75,9 @@ pub fn summarize(
                 Status::Partial => counts.partial += 1,
                 Status::NonCompliant => counts.non_compliant += 1,
                 Status::NotApplicable => counts.not_applicable += 1,
+            }
+            if matches!(status, Status::Partial | Status::NonCompliant) {
+                summary.weak_items.push(item.id.to_string());
             }
         }
         summary.applicable += counts.applicable;

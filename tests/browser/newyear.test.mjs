@@ -87,4 +87,10 @@ test("2027 opens with 2026's open problems carried over; an offline edit lands i
   await page.waitForFunction(() => document.querySelector("select.year-switch")?.value === "2026");
   await page.waitForSelector(`${card}:not(.carried-over)`);
   assert.equal(await page.locator(`${card} textarea >> nth=1`).inputValue(), MEASURE);
+
+  // 2027's annual summary counts the carried problems; 2026's counts it among the year's own.
+  await page.goto(`${server.url}/f/${FACILITY}/annual`);
+  await page.waitForSelector(".annual-page .annual-areas tr[data-area]");
+  assert.equal(await page.locator(".annual-page .annual-areas tr[data-area]").count(), 9);
+  assert.ok(Number(await page.getAttribute("[data-carried]", "data-carried")) >= 1);
 });

@@ -41,6 +41,14 @@ test("return with a comment, fix, resubmit, approve: both sides see each step", 
   const [download] = await Promise.all([reviewer.waitForEvent("download"), reviewer.click("button.export-xlsx")]);
   assert.match(download.suggestedFilename(), /^清河县（示范）-\d{4}年-自查整改汇总\.xlsx$/);
 
+  // The year's 年度评估 report: coverage against target, nine areas, common problems, rectification.
+  await reviewer.click("a.annual-link");
+  await reviewer.waitForSelector(".county-annual .annual-coverage tr[data-wave]");
+  assert.equal(await reviewer.locator(".county-annual .annual-areas tr[data-area]").count(), 9);
+  assert.ok((await reviewer.locator(".county-annual .common-items li").count()) > 0);
+  await reviewer.goBack();
+  await reviewer.waitForSelector(`.overview-table tr[data-facility="${FACILITY}"]`);
+
   // Drill down: comment on T1.01, then return with a reason.
   await reviewer.click(`tr[data-facility="${FACILITY}"] a`);
   await reviewer.waitForSelector(".review-panel");

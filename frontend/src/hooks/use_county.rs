@@ -4,7 +4,7 @@
 use crate::hooks::use_session::use_session;
 use crate::services::api::{self, ApiError};
 use yew::prelude::*;
-use zhigai_shared::api::{CountySummary, OverdueRow};
+use zhigai_shared::api::{AnnualReport, CountySummary, OverdueRow};
 
 /// Something fetched: not yet, or the answer.
 pub type Loaded<T> = Option<Result<T, ApiError>>;
@@ -76,4 +76,26 @@ pub fn use_county(year: u16) -> CountyHandle {
         export_error: (*export_error).clone(),
         export,
     }
+}
+
+/// The county's 年度评估 report for `year`, fetched when the year changes.
+#[hook]
+pub fn use_annual(year: u16) -> Loaded<AnnualReport> {
+    let session = use_session();
+    let report = use_state(|| None);
+    let (token, county) = session
+        .session()
+        .map(|s| (s.token.clone(), s.user.county_id.clone()))
+        .unwrap_or_default();
+    {
+        let report = report.clone();
+        use_effect_with(year, move |year| {
+            let year = *year;
+            report.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                report.set(Some(api::county_annual(&token, &county, year).await));
+            });
+        });
+    }
+    (*report).clone()
 }

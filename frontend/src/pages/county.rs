@@ -86,6 +86,7 @@ pub fn CountyPage() -> Html {
                         { for years.iter().map(|v| html! { <option value={v.to_string()} selected={*v == y}>{ v }</option> }) }
                     </select>
                 </label>
+                <Link<Route> to={Route::CountyAnnual { year: y }} classes="button small annual-link">{ lang.t(Msg::AnnualReport) }</Link<Route>>
                 <button class="button small export-xlsx" disabled={busy} onclick={export(format!("{base}/export.xlsx?year={y}"))}>{ lang.pick("导出 Excel", "Excel workbook") }</button>
                 <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=facilities"))}>{ lang.pick("机构 CSV", "Facilities CSV") }</button>
                 <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=problems"))}>{ lang.pick("问题 CSV", "Problems CSV") }</button>

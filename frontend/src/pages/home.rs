@@ -131,7 +131,11 @@ pub fn HomePage() -> Html {
                 }) }
                 </ul>
             </section>
-            <p><Link<Route> to={Route::Print { fid: fid.clone() }} classes="button small print-link">{ lang.t(Msg::Print) }</Link<Route>></p>
+            <p>
+                <Link<Route> to={Route::Print { fid: fid.clone() }} classes="button small print-link">{ lang.t(Msg::Print) }</Link<Route>>
+                { " " }
+                <Link<Route> to={Route::Annual { fid: fid.clone() }} classes="button small annual-link">{ lang.t(Msg::AnnualSummary) }</Link<Route>>
+            </p>
             <ol class="areas">
             { for template.areas.iter().zip(summary.areas.iter()).map(|(area, counts)| html! {
                 <li class="area" key={area.id.to_string()} data-area={area.id.to_string()}>

@@ -1,5 +1,6 @@
 //! The app's pages.
 
+pub mod annual;
 pub mod area;
 pub mod county;
 pub mod home;

@@ -6,8 +6,8 @@ use gloo_net::http::{Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zhigai_shared::api::{
-    ApiErrorBody, CountySummary, FacilitiesResponse, LoginRequest, LoginResponse, OverdueRow,
-    TicketResponse, User,
+    AnnualReport, ApiErrorBody, CountySummary, FacilitiesResponse, LoginRequest, LoginResponse,
+    OverdueRow, TicketResponse, User,
 };
 
 /// Why an API call failed.
@@ -143,6 +143,11 @@ pub async fn county_summary(
         token,
     )
     .await
+}
+
+/// `GET /api/counties/{id}/annual?year=`: the county's 年度评估 report.
+pub async fn county_annual(token: &str, county: &str, year: u16) -> Result<AnnualReport, ApiError> {
+    get(&format!("/api/counties/{county}/annual?year={year}"), token).await
 }
 
 /// `GET /api/counties/{id}/overdue?year=`: overdue rectifications.

@@ -7,3 +7,6 @@ CREATE TABLE verifications (
     verdict TEXT NOT NULL,
     PRIMARY KEY (facility_id, year, problem_id)
 );
+
+-- The items answered 部分符合 or 不符合 (a JSON list), for the annual report's common problems.
+ALTER TABLE summaries ADD COLUMN weak_items TEXT;

@@ -294,6 +294,12 @@ pub trait Store: Send + Sync + 'static {
         county_id: &str,
         year: i64,
     ) -> Result<Vec<CountyProblem>, DbError>;
+    /// Per facility of `county` with a summary in `year`: the items it answered 部分符合 or 不符合.
+    async fn fetch_weak_items(
+        &self,
+        county_id: &str,
+        year: i64,
+    ) -> Result<Vec<Vec<String>>, DbError>;
     /// The years any facility of `county` has a summary row for (a synced document), ascending.
     async fn fetch_county_years(&self, county_id: &str) -> Result<Vec<i64>, DbError>;
     async fn fetch_county_problems(

@@ -594,12 +594,14 @@ macro_rules! sql_store {
                     DerivedRows::Inspection(rows) => {
                         let s = &rows.summary;
                         let areas = serde_json::to_string(&s.areas).unwrap_or_else(|_| "[]".to_owned());
+                        let weak = serde_json::to_string(&s.weak_items).unwrap_or_else(|_| "[]".to_owned());
                         sqlx::query(
-                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at, weak_items) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                              ON CONFLICT (facility_id, year) DO UPDATE SET applicable = excluded.applicable, \
                              answered = excluded.answered, areas = excluded.areas, open_problems = excluded.open_problems, \
-                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at",
+                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at, \
+                             weak_items = excluded.weak_items",
                         )
                         .bind(w.facility_id.as_str())
                         .bind(w.year)
@@ -610,6 +612,7 @@ macro_rules! sql_store {
                         .bind(i64::from(s.submitted))
                         .bind(s.last_edit_at)
                         .bind(w.now)
+                        .bind(weak)
                         .execute(&mut *tx)
                         .await?;
                         sqlx::query("DELETE FROM problems WHERE facility_id = $1 AND year = $2")
@@ -877,6 +880,23 @@ macro_rules! sql_store {
                             approved: r.try_get("approved")?,
                             open_problems: r.try_get("open_problems")?,
                         })
+                    })
+                    .collect()
+            }
+
+            async fn fetch_weak_items(&self, county_id: &str, year: i64) -> Result<Vec<Vec<String>>, DbError> {
+                let rows = sqlx::query(
+                    "SELECT s.weak_items FROM summaries s JOIN facilities f ON f.id = s.facility_id \
+                     WHERE f.county_id = $1 AND s.year = $2 AND s.weak_items IS NOT NULL",
+                )
+                .bind(county_id)
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let text: String = r.try_get("weak_items")?;
+                        serde_json::from_str(&text).map_err(|e| DbError::Corrupt(e.to_string()))
                     })
                     .collect()
             }

@@ -15,12 +15,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use zhigai_shared::access::Role;
-use zhigai_shared::api::{CountySummary, OverdueRow};
+use zhigai_shared::api::{AnnualReport, CountySummary, OverdueRow};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/counties/{id}/summary", get(summary))
         .route("/api/counties/{id}/overdue", get(overdue))
+        .route("/api/counties/{id}/annual", get(annual))
         .route("/api/counties/{id}/export.xlsx", get(export_xlsx))
         .route("/api/counties/{id}/export.csv", get(export_csv))
 }
@@ -62,6 +63,16 @@ async fn summary(
     ))
 }
 
+async fn annual(
+    State(state): State<AppState>,
+    CountyScope(county): CountyScope,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<AnnualReport>, ApiError> {
+    Ok(Json(
+        county::annual_report(state.store.as_ref(), &county, q.year).await?,
+    ))
+}
+
 async fn overdue(
     State(state): State<AppState>,
     CountyScope(county): CountyScope,
@@ -98,7 +109,8 @@ async fn export_xlsx(
 ) -> Result<Response, ApiError> {
     let data = county::county_summary(state.store.as_ref(), &county, q.year).await?;
     let problems = county::year_problems(state.store.as_ref(), &county, data.year).await?;
-    let bytes = export::workbook(&data, &problems).map_err(ApiError::internal)?;
+    let annual = county::annual_report(state.store.as_ref(), &county, Some(data.year)).await?;
+    let bytes = export::workbook(&data, &problems, &annual).map_err(ApiError::internal)?;
     let name = format!("{}-{}年-自查整改汇总.xlsx", data.county_name, data.year);
     Ok(download(
         bytes,

@@ -461,3 +461,106 @@ async fn the_year_choice_comes_from_the_data_and_the_set_clock(backend: Backend)
     db.remove().await;
 }
 both!(the_year_choice_comes_from_the_data_and_the_set_clock);
+
+/// The 年度评估 report adds up to the overview: coverage, per-area compliance this year and last, common
+/// problems from the facilities' answers, and the year's problems; the workbook carries it as a sheet.
+async fn the_annual_report_adds_up_to_the_overview(backend: Backend) {
+    let (app, reviewer) = app_and_reviewer(backend).await;
+    let token = reviewer.token();
+    let summary = json(&app, token, "/api/counties/demo-county/summary?year=2026").await;
+    let report = json(&app, token, "/api/counties/demo-county/annual?year=2026").await;
+    let rows = summary["facilities"].as_array().unwrap();
+    assert_eq!(report["facilities"], rows.len());
+    for (w, c) in report["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(summary["coverage"].as_array().unwrap())
+    {
+        assert_eq!(&w["coverage"], c);
+        assert_eq!(w["due"], c["wave"].as_i64().unwrap() <= 2026);
+    }
+    // Per area: the sums of the rows.
+    for area in report["areas"].as_array().unwrap() {
+        let (mut compliant, mut judged) = (0, 0);
+        for r in rows {
+            for a in r["areas"].as_array().unwrap() {
+                if a["area"] == area["area"] {
+                    compliant += a["compliant"].as_i64().unwrap();
+                    judged +=
+                        a["answered"].as_i64().unwrap() - a["not_applicable"].as_i64().unwrap();
+                }
+            }
+        }
+        assert_eq!(area["compliant"], compliant);
+        assert_eq!(area["judged"], judged);
+        assert_eq!(area["last_judged"], 0, "nothing before 2026");
+    }
+    // Common problems: from the stored inspections' answers, most frequent first.
+    let mut weak: std::collections::HashMap<String, u32> = Default::default();
+    for facility in rows.iter().map(|r| r["facility_id"].as_str().unwrap()) {
+        if let Some(doc) = app.stored_inspection(facility, 2026).await {
+            for (item, view) in doc.view().items {
+                if matches!(view.status, Some(Status::Partial | Status::NonCompliant)) {
+                    *weak.entry(item.to_string()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let common = report["common_items"].as_array().unwrap();
+    assert!(!common.is_empty());
+    for c in common {
+        assert_eq!(c["facilities"], weak[c["item_id"].as_str().unwrap()]);
+    }
+    let counts: Vec<u64> = common
+        .iter()
+        .map(|c| c["facilities"].as_u64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]));
+    assert_eq!(counts[0], u64::from(*weak.values().max().unwrap()));
+    // Problems: found = every problem row of the year; open + rectified = found.
+    let problems = &report["problems"];
+    let found: i64 = rows
+        .iter()
+        .map(|r| r["open_problems"].as_i64().unwrap())
+        .sum::<i64>()
+        + problems["rectified"].as_i64().unwrap();
+    assert_eq!(problems["found"], found);
+    assert_eq!(
+        problems["open"].as_i64().unwrap() + problems["rectified"].as_i64().unwrap(),
+        found
+    );
+    // 2027: last year's compliance is there for the facilities that began 2027.
+    let next = json(&app, token, "/api/counties/demo-county/annual?year=2027").await;
+    assert!(
+        next["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["last_judged"].as_i64().unwrap() > 0)
+    );
+    assert!(next["problems"]["carried"].as_i64().unwrap() > 0);
+    // The workbook has the report as a sheet.
+    let r = fetch(
+        &app,
+        token,
+        "/api/counties/demo-county/export.xlsx?year=2026",
+    )
+    .await;
+    let bytes = r.bytes().await.unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("年度报告").unwrap();
+    assert!(sheet.rows().any(|l| l[1] == "本年发现" && l[2] == Data::Float(problems["found"].as_f64().unwrap())));
+    // Another county's reviewer gets nothing.
+    let other = SyncClient::login(&app.base, "other-reviewer", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        fetch(&app, other.token(), "/api/counties/demo-county/annual")
+            .await
+            .status(),
+        403
+    );
+    app.stop().await;
+}
+both!(the_annual_report_adds_up_to_the_overview);
