@@ -284,7 +284,13 @@ pub fn Overview(props: &OverviewProps) -> Html {
                                         </td>
                                         { for r.areas.iter().map(|a| {
                                             let pct = compliance(a);
-                                            html! { <td class={classes!("heat", heat(pct))} title={format!("{} {}/{}", a.area, a.compliant, a.answered)}>
+                                            // Last year's compliance of the same area, in the cell's title.
+                                            let before = r.last_year.as_ref()
+                                                .and_then(|l| l.areas.iter().find(|b| b.area == a.area))
+                                                .and_then(compliance)
+                                                .map(|p| format!(" · {} {p}%", lang.t(Msg::LastYear)))
+                                                .unwrap_or_default();
+                                            html! { <td class={classes!("heat", heat(pct))} title={format!("{} {}/{}{before}", a.area, a.compliant, a.answered)}>
                                                 { pct.map(|p| p.to_string()).unwrap_or_default() }
                                             </td> }
                                         }) }
