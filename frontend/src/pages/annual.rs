@@ -32,6 +32,9 @@ pub fn AnnualPage() -> Html {
     let session = use_session();
     let lang = session.lang();
     let ws = use_workspace();
+    if !ws.loaded() {
+        return html! { <main class="page"><p role="status">{ lang.t(Msg::Loading) }</p></main> };
+    }
     let (Ok(template), Some(summary)) = (ws.template(), ws.summary()) else {
         return html! { <main class="page"><p class="banner error" role="alert">{ lang.t(Msg::UpdateApp) }</p></main> };
     };
