@@ -276,7 +276,10 @@ async fn coverage_overdue_and_exports_agree_with_the_overview(backend: Backend) 
             .contains("filename*=UTF-8''")
     );
     let mut book = Xlsx::new(Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
-    assert_eq!(book.sheet_names(), ["机构", "各领域符合情况", "问题清单", "年度报告"]);
+    assert_eq!(
+        book.sheet_names(),
+        ["机构", "各领域符合情况", "问题清单", "年度报告"]
+    );
     let sheet = book.worksheet_range("机构").unwrap();
     let mut lines = sheet.rows();
     let head: Vec<String> = lines
