@@ -170,7 +170,18 @@ pub async fn annual_report(
     year: Option<i64>,
 ) -> Result<AnnualReport, DbError> {
     let summary = county_summary(store, county, year).await?;
-    let year = summary.year;
+    annual_report_of(store, &summary).await
+}
+
+/// [`annual_report`] from an overview already computed (the workbook has one).
+///
+/// # Errors
+/// The store's.
+pub async fn annual_report_of(
+    store: &dyn Store,
+    summary: &CountySummary,
+) -> Result<AnnualReport, DbError> {
+    let (county, year) = (summary.county_id.as_str(), summary.year);
     let today: Date = summary.today.parse().unwrap_or_else(|_| today_cst());
     let (weak, problems) = tokio::try_join!(
         store.fetch_weak_items(county, year),

@@ -26,9 +26,7 @@ use zhigai_shared::doc::{
 };
 use zhigai_shared::summary::{InspectionSummary, summarize};
 use zhigai_shared::sync::encode;
-use zhigai_shared::{
-    FacilityProfile, FacilityType, ItemId, ProblemId, Status, Template, Verdict, Year,
-};
+use zhigai_shared::{FacilityProfile, ItemId, ProblemId, Status, Template, Verdict, Year};
 
 /// The running workspace: the state and the services it drives.
 struct Runtime {
@@ -296,11 +294,7 @@ impl WorkspaceHandle {
         self.read(|s| {
             let last = s.last_year()?;
             let template = last.inspection().checklist().ok()?;
-            let profile = s.profile().cloned().unwrap_or(FacilityProfile {
-                facility_type: FacilityType::VillageClinic,
-                open_beds: 0,
-                services: Vec::new(),
-            });
+            let profile = s.profile_or_smallest();
             // Nothing answered: the device has not received last year (or it was never filled in).
             let summary = summarize(last.inspection(), template, &profile);
             (summary.answered > 0).then_some((last.year(), summary))
@@ -316,12 +310,7 @@ impl WorkspaceHandle {
     pub fn summary(&self) -> Option<InspectionSummary> {
         self.read(|s| {
             let template = s.template().ok()?;
-            // Outside the user's directory the profile is unknown: count as the smallest facility does.
-            let profile = s.profile().cloned().unwrap_or(FacilityProfile {
-                facility_type: FacilityType::VillageClinic,
-                open_beds: 0,
-                services: Vec::new(),
-            });
+            let profile = s.profile_or_smallest();
             Some(summarize(s.inspection(), template, &profile))
         })
     }

@@ -9,7 +9,7 @@ use crate::state::session::SavedSession;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use zhigai_shared::api::User;
-use zhigai_shared::carry::{ListedProblem, YearDocs, problem_list};
+use zhigai_shared::carry::{ListedProblem, YearDocs, carries_over, problem_list};
 use zhigai_shared::doc::{
     Author, DocError, Document, FieldValue, HistoryEntry, Inspection, InspectionField, NewProblem,
     ProblemChange, Review, ReviewField, ReviewState, Stamp, Submission, SyncState, Timestamp,
@@ -328,9 +328,30 @@ impl WorkspaceState {
 
     /// One line of the problem list.
     pub fn listed_problem(&self, id: &ProblemId) -> Option<ListedProblem> {
-        self.problem_list()
-            .into_iter()
-            .find(|p| &p.problem.id == id)
+        // One lookup in its origin year, not the whole list: every problem card asks on every render.
+        let year = self.year();
+        let (origin, problem) = self
+            .years
+            .iter()
+            .rev()
+            .filter(|y| y.year <= year)
+            .find_map(|y| Some((y, y.inspection.problem(id)?)))?;
+        let verification = origin.review.verifications().get(id).cloned();
+        let keep = origin.year == year || carries_over(&problem, verification.as_ref());
+        keep.then_some(ListedProblem {
+            problem,
+            origin: origin.year,
+            verification,
+        })
+    }
+
+    /// The facility's profile for counting, or, outside the user's directory, the smallest facility's.
+    pub fn profile_or_smallest(&self) -> FacilityProfile {
+        self.profile.clone().unwrap_or(FacilityProfile {
+            facility_type: zhigai_shared::FacilityType::VillageClinic,
+            open_beds: 0,
+            services: Vec::new(),
+        })
     }
 
     /// Whether the user may update problems (rectification outlives submission and review).

@@ -109,7 +109,7 @@ async fn export_xlsx(
 ) -> Result<Response, ApiError> {
     let data = county::county_summary(state.store.as_ref(), &county, q.year).await?;
     let problems = county::year_problems(state.store.as_ref(), &county, data.year).await?;
-    let annual = county::annual_report(state.store.as_ref(), &county, Some(data.year)).await?;
+    let annual = county::annual_report_of(state.store.as_ref(), &data).await?;
     let bytes = export::workbook(&data, &problems, &annual).map_err(ApiError::internal)?;
     let name = format!("{}-{}年-自查整改汇总.xlsx", data.county_name, data.year);
     Ok(download(

@@ -622,6 +622,12 @@ fn across_new_year_open_problems_carry_over_and_are_updated_in_their_one_home() 
     assert_eq!(listed[0].problem.id, open);
     assert!(listed[0].carried_into(2027));
     assert_eq!(listed[0].origin, 2026);
+    assert_eq!(a27.state.listed_problem(&open).as_ref(), Some(&listed[0]));
+    assert_eq!(
+        a27.state.listed_problem(&done),
+        None,
+        "verified: not on 2027's list"
+    );
     // The head's device has nothing of 2026 yet: it learns it when it syncs.
     assert!(h27.state.problem_list().is_empty());
     // Offline, the staff member updates the carried problem: it lands in 2026's inspection.
