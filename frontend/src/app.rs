@@ -12,10 +12,12 @@ use crate::pages::{
     login::LoginPage,
     print::PrintPage,
     problems::ProblemsPage,
+    rollup::RollupPage,
 };
 use crate::route::Route;
 use yew::prelude::*;
 use yew_router::prelude::*;
+use zhigai_shared::access::{Level, Scope};
 
 /// The root component.
 #[component]
@@ -54,6 +56,12 @@ fn switch(route: Route) -> Html {
             html! { <FacilityShell {fid} page={Page::Problems(Some(item))} /> }
         }
         Route::County => html! { <CountyShell /> },
+        Route::Place { level, id } => match level.parse::<Level>() {
+            Ok(level) if level != Level::Facility => {
+                html! { <CountyShell place={Some(Scope::new(level, id))} /> }
+            }
+            _ => html! { <NotFoundPage /> },
+        },
         Route::CountyAnnual { year } => html! { <CountyShell annual={Some(year)} /> },
         Route::Annual { fid } => html! { <FacilityShell {fid} page={Page::Annual} /> },
         Route::Print { fid } => html! { <FacilityShell {fid} page={Page::Print} /> },
@@ -131,18 +139,27 @@ struct CountyProps {
     /// The annual report of this year instead of the overview.
     #[prop_or_default]
     annual: Option<u16>,
+    /// The place to show; the user's own when `None`.
+    #[prop_or_default]
+    place: Option<Scope>,
 }
 
-/// The county overview (or a year's annual report), or the login when logged out.
+/// An overview — a community's or county's facilities, a city's or province's counties — or a year's annual
+/// report, or the login when logged out.
 #[component]
 fn CountyShell(props: &CountyProps) -> Html {
     let session = use_session();
-    if session.session().is_none() {
+    let Some(saved) = session.session() else {
         return html! { <LoginPage /> };
-    }
-    match props.annual {
-        Some(year) => html! { <CountyAnnualPage {year} /> },
-        None => html! { <CountyPage /> },
+    };
+    let place = props
+        .place
+        .clone()
+        .unwrap_or_else(|| saved.user.scope.clone());
+    match (props.annual, place.level()) {
+        (Some(year), _) => html! { <CountyAnnualPage {year} /> },
+        (None, Level::City | Level::Province) => html! { <RollupPage {place} /> },
+        (None, _) => html! { <CountyPage place={Some(place)} /> },
     }
 }
 

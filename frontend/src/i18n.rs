@@ -112,7 +112,6 @@ messages! {
     ChooseFacility => "选择机构", "Choose a facility";
     Year => "年度", "Year";
     NotFound => "页面不存在。", "Page not found.";
-    ReviewPanel => "县级审核", "County review";
     ReturnReasonPlaceholder => "退回原因：需要补充或修改什么", "Why it is returned: what to add or change";
     ReturnButton => "退回修改", "Return for changes";
     Approve => "审核通过", "Approve";
@@ -125,7 +124,7 @@ messages! {
     AddComment => "添加意见", "Add comment";
     Verified => "核实通过", "Verify";
     VerifyFailed => "核实未通过", "Not accepted";
-    Dashboard => "全县概览", "County overview";
+    Dashboard => "概览", "Overview";
     Facility => "机构", "Facility";
     Print => "打印自查表", "Print";
     StorageUnavailable => "本机存储不可用，离线修改无法保存：请退出浏览器的无痕模式，或保持联网。", "This device's storage is unavailable, so offline edits cannot be kept: leave private browsing or stay online.";
@@ -140,6 +139,18 @@ messages! {
     UpdateApp => "本机的质改版本过旧，无法打开此检查表：请刷新页面以更新。", "This version of zhigai cannot open this checklist: reload the page to update.";
     DownloadFailed => "下载失败", "The download failed";
     ServerSaid => "服务器拒绝了一项修改", "The server refused a change";
+    FirstReview => "初审", "First review";
+    PassOn => "初审通过，报送审核", "Pass on for final review";
+    PassOnConfirm => "确认初审通过当前版本，并报送县（区）级审核？", "Pass the inspection as it stands on to the county (district) for final review?";
+    FirstStepPending => "尚未通过医共体（区社一体）初审：通常待初审通过后再审核。", "Not yet passed on by the medical community: the final review usually follows its first review.";
+    ReviewRecord => "审核记录", "Review record";
+    GuidanceOnly => "您可以对各项留言给予指导意见，不参与审核。", "You can comment on items as guidance; you take no part in the review.";
+    Guided => "指导的村卫生室（站）", "Clinics you guide";
+    Counties => "县（区）", "Counties and districts";
+    CommonProblems => "共性问题", "Common problems";
+    FacilitiesWith => "家机构", "facilities";
+    Coverage => "覆盖进度", "Coverage";
+    ReviewedBy => "经办", "By";
 }
 
 impl Lang {

@@ -37,9 +37,17 @@ pub enum Route {
         /// The item id.
         item: String,
     },
-    /// The county overview (reviewers and admins).
+    /// The overview of the user's own place (reviewers, viewers and admins at every level).
     #[at("/county")]
     County,
+    /// The overview of a place within the user's reach (a city reviewer opening one of its counties).
+    #[at("/place/:level/:id")]
+    Place {
+        /// `community`, `county`, `city` or `province`.
+        level: String,
+        /// Its id.
+        id: String,
+    },
     /// The county's annual report (年度评估) of a year.
     #[at("/county/annual/:year")]
     CountyAnnual {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{Barrier, Mutex};
 use zhigai_shared::Document;
-use zhigai_shared::access::Role;
+use zhigai_shared::access::{Role, Scope};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{
     Author, FacilityId, FacilityType, Inspection, ItemId, Stamp, Template, Timestamp, UserId,
@@ -142,12 +142,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
 
 async fn seed(url: &str, docs: usize) -> anyhow::Result<()> {
     let store = db::connect(url).await?;
-    store
-        .insert_county(&County {
-            id: "bench".into(),
-            name: "压测县".into(),
-        })
-        .await?;
+    store.insert_county(&County::new("bench", "压测县")).await?;
     let hash = tokio::task::spawn_blocking(|| hash_password(PASSWORD)).await??;
     for d in 0..docs {
         let facility = Facility {
@@ -158,15 +153,17 @@ async fn seed(url: &str, docs: usize) -> anyhow::Result<()> {
             facility_type: FacilityType::Township,
             open_beds: 20,
             services: vec![],
+            guided_by: None,
         };
-        store.insert_facility(&facility).await?;
+        store
+            .insert_facility(&facility, &crate::clock::document_years())
+            .await?;
         let user = User {
             id: UserId::new(format!("bench-u{d}")),
             username: format!("bench-u{d}"),
             display_name: format!("员工{d}"),
             role: Role::Member,
-            county_id: "bench".into(),
-            facility_id: Some(facility.id.clone()),
+            scope: Scope::Facility(facility.id.clone()),
         };
         store.insert_user(&user, &hash, now_ms()).await?;
     }

@@ -1,26 +1,30 @@
-//! `zhigai-server bench-county`: times the county reviewer's endpoints on generated data — one county of
-//! 500 facilities inside a province of 10 000 (20 counties by default) — and the province roll-up query.
-//! The data are summary and problem rows written straight into a throw-away SQLite file (what syncing
-//! thousands of documents would leave there); the server runs in this process and is called over HTTP.
+//! `zhigai-server bench-county`: times the overview endpoints of every level on generated data — by default
+//! a province of 10 cities × 10 counties × 500 facilities (50 000), each county in 5 medical communities —
+//! as the medical community's, county's, city's and province's reviewers call them over HTTP. The data are
+//! directory, summary, area, weak-item and problem rows written straight into a throw-away SQLite file
+//! (what syncing that many documents would leave there); the server runs in this process.
 
 use crate::auth::hash_password;
 use crate::config::Settings;
-use crate::db::{self, County, User};
+use crate::db::{self, City, Community, County, Province, User};
 use crate::startup::Application;
 use anyhow::Context;
 use clap::Args;
 use sqlx::sqlite::SqlitePoolOptions;
 use std::io::Write;
 use std::time::Instant;
-use zhigai_shared::access::Role;
+use zhigai_shared::access::{Role, Scope};
 use zhigai_shared::summary::AreaCounts;
 use zhigai_shared::{FacilityProfile, FacilityType, Service, Template, UserId};
 
 /// `bench-county` flags.
 #[derive(Debug, Args)]
 pub struct BenchCountyArgs {
-    /// Counties in the generated province.
-    #[arg(long, default_value_t = 20)]
+    /// Cities in the generated province.
+    #[arg(long, default_value_t = 10)]
+    pub cities: usize,
+    /// Counties per city.
+    #[arg(long, default_value_t = 10)]
     pub counties: usize,
     /// Facilities per county.
     #[arg(long, default_value_t = 500)]
@@ -54,33 +58,88 @@ impl Lcg {
     }
 }
 
-/// Writes the counties, facilities, summaries and problems.
+/// Medical communities per county.
+const COMMUNITIES: usize = 5;
+
+/// Writes the directory, summaries, area counts, weak items and problems.
 async fn generate(url: &str, args: &BenchCountyArgs) -> anyhow::Result<()> {
     // Migrations and the directory rows through the store.
     let store = db::connect(url).await?;
-    for c in 0..args.counties {
+    store
+        .insert_province(&Province {
+            id: "p0".into(),
+            name: "测试省".into(),
+        })
+        .await?;
+    for city in 0..args.cities {
         store
-            .insert_county(&County {
-                id: format!("c{c:02}"),
-                name: format!("测试县{c:02}"),
+            .insert_city(&City {
+                id: format!("city{city}"),
+                province_id: "p0".into(),
+                name: format!("测试市{city}"),
             })
             .await?;
+        for c in 0..args.counties {
+            let county = format!("c{city}-{c:02}");
+            store
+                .insert_county(&County {
+                    id: county.clone(),
+                    name: format!("测试县{city}-{c:02}"),
+                    city_id: Some(format!("city{city}")),
+                    kind: zhigai_shared::api::CountyKind::County,
+                    two_step: true,
+                })
+                .await?;
+            for m in 0..COMMUNITIES {
+                store
+                    .insert_community(&Community {
+                        id: format!("{county}-m{m}"),
+                        county_id: county.clone(),
+                        name: format!("测试医共体{m}"),
+                        lead_hospital: "县人民医院".into(),
+                        lead_facility_id: None,
+                    })
+                    .await?;
+            }
+        }
     }
     let hash = tokio::task::spawn_blocking(|| hash_password(PASSWORD)).await??;
-    store
-        .insert_user(
-            &User {
-                id: UserId::new("bench-reviewer"),
-                username: "bench-reviewer".into(),
-                display_name: "审核员".into(),
-                role: Role::Reviewer,
-                county_id: "c00".into(),
-                facility_id: None,
-            },
-            &hash,
-            0,
-        )
-        .await?;
+    for (name, role, scope) in [
+        (
+            "bench-community",
+            Role::CommunityReviewer,
+            Scope::Community("c0-00-m0".into()),
+        ),
+        (
+            "bench-reviewer",
+            Role::Reviewer,
+            Scope::County("c0-00".into()),
+        ),
+        (
+            "bench-city",
+            Role::CityReviewer,
+            Scope::City("city0".into()),
+        ),
+        (
+            "bench-province",
+            Role::ProvinceViewer,
+            Scope::Province("p0".into()),
+        ),
+    ] {
+        store
+            .insert_user(
+                &User {
+                    id: UserId::new(name),
+                    username: name.into(),
+                    display_name: name.into(),
+                    role,
+                    scope,
+                },
+                &hash,
+                0,
+            )
+            .await?;
+    }
     drop(store);
 
     let pool = SqlitePoolOptions::new()
@@ -96,10 +155,12 @@ async fn generate(url: &str, args: &BenchCountyArgs) -> anyhow::Result<()> {
         (FacilityType::VillageClinic, 0),
     ];
     let mut rng = Lcg(2026);
-    for c in 0..args.counties {
+    let counties = (0..args.cities)
+        .flat_map(|city| (0..args.counties).map(move |c| format!("c{city}-{c:02}")));
+    for county in counties {
         let mut tx = pool.begin().await?;
         for f in 0..args.facilities {
-            let id = format!("c{c:02}-f{f:03}");
+            let id = format!("{county}-f{f:03}");
             let (kind, beds) = types[rng.below(types.len() as u64) as usize];
             let services: Vec<Service> = Service::ALL
                 .into_iter()
@@ -112,10 +173,11 @@ async fn generate(url: &str, args: &BenchCountyArgs) -> anyhow::Result<()> {
             };
             sqlx::query(
                 "INSERT INTO facilities (id, county_id, community_id, name, facility_type, open_beds, services) \
-                 VALUES ($1, $2, NULL, $3, $4, $5, $6)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&id)
-            .bind(format!("c{c:02}"))
+            .bind(&county)
+            .bind(format!("{county}-m{}", f % COMMUNITIES))
             .bind(format!("测试机构{f:03}"))
             .bind(kind.code())
             .bind(i64::from(beds))
@@ -150,8 +212,43 @@ async fn generate(url: &str, args: &BenchCountyArgs) -> anyhow::Result<()> {
             let applicable: u32 = areas.iter().map(|a| a.applicable).sum();
             let answered: u32 = areas.iter().map(|a| a.answered).sum();
             let problems = rng.below(7);
-            let state =
-                ["not_submitted", "submitted", "returned", "approved"][rng.below(4) as usize];
+            let state = [
+                "not_submitted",
+                "submitted",
+                "returned",
+                "passed_on",
+                "approved",
+            ][rng.below(5) as usize];
+            for a in &areas {
+                sqlx::query(
+                    "INSERT INTO area_counts (facility_id, year, area, applicable, answered, compliant, partial, \
+                     non_compliant, not_applicable) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&id)
+                .bind(YEAR)
+                .bind(&a.area)
+                .bind(i64::from(a.applicable))
+                .bind(i64::from(a.answered))
+                .bind(i64::from(a.compliant))
+                .bind(i64::from(a.partial))
+                .bind(i64::from(a.non_compliant))
+                .bind(i64::from(a.not_applicable))
+                .execute(&mut *tx)
+                .await?;
+            }
+            // A few weak items each, drawn from the template (common problems to rank).
+            for _ in 0..rng.below(8) {
+                let area = &template.areas[rng.below(template.areas.len() as u64) as usize];
+                let item = &area.items[rng.below(area.items.len() as u64) as usize];
+                sqlx::query(
+                    "INSERT INTO weak_items (facility_id, year, item_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(&id)
+                .bind(YEAR)
+                .bind(item.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
             sqlx::query(
                 "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, \
                  review_state, last_edit_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -208,7 +305,7 @@ where
 /// If the data cannot be written or the server fails.
 pub async fn run(args: BenchCountyArgs, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
     anyhow::ensure!(
-        args.counties > 0 && args.facilities > 0 && args.requests > 0,
+        args.cities > 0 && args.counties > 0 && args.facilities > 0 && args.requests > 0,
         "all counts must be positive"
     );
     let dir = tempfile_dir()?;
@@ -219,9 +316,11 @@ pub async fn run(args: BenchCountyArgs, out: &mut (impl Write + Send)) -> anyhow
         .context("generating the province")?;
     writeln!(
         out,
-        "generated {} counties × {} facilities in {:.1} s",
+        "generated {} cities × {} counties × {} facilities ({} in all) in {:.1} s",
+        args.cities,
         args.counties,
         args.facilities,
+        args.cities * args.counties * args.facilities,
         started.elapsed().as_secs_f64()
     )?;
 
@@ -233,16 +332,24 @@ pub async fn run(args: BenchCountyArgs, out: &mut (impl Write + Send)) -> anyhow
         let _ = stopped.await;
     }));
     let http = reqwest::Client::new();
-    let login: serde_json::Value = http
-        .post(format!("{base}/api/login"))
-        .json(&serde_json::json!({"username": "bench-reviewer", "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["token"].as_str().context("login")?.to_owned();
-    let get = |path: String| {
-        let (http, token) = (http.clone(), token.clone());
+    let mut tokens = std::collections::HashMap::new();
+    for name in [
+        "bench-community",
+        "bench-reviewer",
+        "bench-city",
+        "bench-province",
+    ] {
+        let login: serde_json::Value = http
+            .post(format!("{base}/api/login"))
+            .json(&serde_json::json!({"username": name, "password": PASSWORD}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        tokens.insert(name, login["token"].as_str().context("login")?.to_owned());
+    }
+    let get = |who: &str, path: String| {
+        let (http, token) = (http.clone(), tokens[who].clone());
         async move {
             let r = http.get(path).bearer_auth(token).send().await?;
             anyhow::ensure!(r.status().is_success(), "HTTP {}", r.status());
@@ -250,52 +357,122 @@ pub async fn run(args: BenchCountyArgs, out: &mut (impl Write + Send)) -> anyhow
         }
     };
     let n = args.requests;
-    let county = format!("{base}/api/counties/c00");
+    let community = format!("{base}/api/communities/c0-00-m0");
+    let county = format!("{base}/api/counties/c0-00");
+    let city = format!("{base}/api/cities/city0");
+    let province = format!("{base}/api/provinces/p0");
+    let per_city = args.counties * args.facilities;
     writeln!(
         out,
-        "endpoint (county of {} facilities)      p50 ms   p95 ms   bytes",
-        args.facilities
+        "endpoint                                               p50 ms   p95 ms     bytes"
     )?;
-    for (name, path, count) in [
+    let community_size = args.facilities.div_ceil(COMMUNITIES);
+    for (name, who, path, count) in [
         (
-            "overview   /summary",
+            format!("医共体 overview ({community_size} facilities)"),
+            "bench-community",
+            format!("{community}/summary?year={YEAR}"),
+            n,
+        ),
+        (
+            format!("county overview ({} facilities)", args.facilities),
+            "bench-reviewer",
             format!("{county}/summary?year={YEAR}"),
             n,
         ),
         (
-            "overdue    /overdue",
+            "county overdue".to_owned(),
+            "bench-reviewer",
             format!("{county}/overdue?year={YEAR}"),
             n,
         ),
         (
-            "export     .csv (facilities)",
+            "county common problems".to_owned(),
+            "bench-reviewer",
+            format!("{county}/common?year={YEAR}"),
+            n,
+        ),
+        (
+            "county export .csv (facilities)".to_owned(),
+            "bench-reviewer",
             format!("{county}/export.csv?year={YEAR}&table=facilities"),
             n / 5,
         ),
         (
-            "export     .csv (problems)",
+            "county export .csv (problems)".to_owned(),
+            "bench-reviewer",
             format!("{county}/export.csv?year={YEAR}&table=problems"),
             n / 5,
         ),
         (
-            "export     .xlsx",
+            "county export .xlsx".to_owned(),
+            "bench-reviewer",
             format!("{county}/export.xlsx?year={YEAR}"),
             n / 5,
         ),
+        (
+            format!("city overview ({per_city} facilities)"),
+            "bench-city",
+            format!("{city}/summary?year={YEAR}"),
+            n,
+        ),
+        (
+            "city common problems".to_owned(),
+            "bench-city",
+            format!("{city}/common?year={YEAR}"),
+            n,
+        ),
+        (
+            format!("province overview ({} facilities)", per_city * args.cities),
+            "bench-province",
+            format!("{province}/summary?year={YEAR}"),
+            (n / 4).max(1),
+        ),
+        (
+            "province common problems".to_owned(),
+            "bench-province",
+            format!("{province}/common?year={YEAR}"),
+            (n / 4).max(1),
+        ),
+        (
+            "province export .xlsx".to_owned(),
+            "bench-province",
+            format!("{province}/export.xlsx?year={YEAR}"),
+            (n / 20).max(1),
+        ),
     ] {
-        let (p50, p95, bytes) = time(count.max(1), || get(path.clone())).await?;
-        writeln!(out, "{name:<40} {p50:>7.1}  {p95:>7.1}  {bytes:>7}")?;
+        let (p50, p95, bytes) = time(count.max(1), || get(who, path.clone())).await?;
+        writeln!(out, "{name:<52} {p50:>7.1}  {p95:>7.1}  {bytes:>8}")?;
     }
-    let today = crate::clock::today_cst().to_string();
-    let (p50, p95, rows) = time(n, || {
-        let (store, today) = (store.clone(), today.clone());
-        async move { Ok(store.fetch_rollup(YEAR, &today).await?.len()) }
+    // The sync path's access check: one indexed lookup of a document id (cold; the connection then
+    // caches it).
+    let ids: Vec<String> = (0..n)
+        .map(|i| {
+            zhigai_shared::sync::DocumentId::for_doc(
+                zhigai_shared::sync::DocKind::Review,
+                &zhigai_shared::FacilityId::new(format!(
+                    "c0-{:02}-f{:03}",
+                    i % args.counties,
+                    i % args.facilities
+                )),
+                2026,
+            )
+            .to_string()
+        })
+        .collect();
+    let mut next = ids.iter().cycle();
+    let (p50, p95, _) = time(n, || {
+        let (store, id) = (store.clone(), next.next().cloned().unwrap_or_default());
+        async move {
+            let found = store.fetch_document_target(&id).await?;
+            anyhow::ensure!(found.is_some(), "document id {id} unknown");
+            Ok(1)
+        }
     })
     .await?;
     writeln!(
         out,
-        "province roll-up ({} facilities, {rows} counties)  {p50:>7.1}  {p95:>7.1}",
-        args.counties * args.facilities
+        "sync access lookup (document id → facility, placement)  {p50:>7.2}  {p95:>7.2}"
     )?;
     let _ = stop.send(());
     let _ = server.await;

@@ -3,12 +3,13 @@
 
 use crate::auth::hash_password;
 use crate::config::Settings;
-use crate::db::{self, Community, County, Facility, User};
+use crate::db::{self, City, Community, County, Facility, Province, User};
 use crate::startup::{Application, shutdown_signal};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
-use zhigai_shared::access::Role;
+use zhigai_shared::access::{Level, Role, Scope};
+use zhigai_shared::api::CountyKind;
 use zhigai_shared::{FacilityId, FacilityProfile, FacilityType, Service, Template, UserId};
 
 /// zhigai (质改): self-inspection and rectification for primary-care medical quality, 2026–2028.
@@ -74,11 +75,12 @@ pub struct AdminArgs {
     pub command: AdminCommand,
 }
 
-/// The admin commands.
+/// The admin commands: the directory's levels top down (province, city, county or district, medical
+/// community, facility), then accounts.
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Add a county.
-    AddCounty {
+    /// Add a province.
+    AddProvince {
         /// Its id.
         #[arg(long)]
         id: String,
@@ -86,7 +88,46 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
     },
-    /// Add a medical community (医共体).
+    /// Add a city (its QC centre follows every facility in it).
+    AddCity {
+        /// Its id.
+        #[arg(long)]
+        id: String,
+        /// Its province.
+        #[arg(long)]
+        province: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Add a county or an urban district.
+    AddCounty {
+        /// Its id.
+        #[arg(long)]
+        id: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its city.
+        #[arg(long)]
+        city: Option<String>,
+        /// county (县, 医共体) or district (区, 区社一体).
+        #[arg(long, default_value = "county")]
+        kind: CountyKind,
+        /// Review in two steps: the medical community's 初审, then the county's 审核.
+        #[arg(long)]
+        two_step: bool,
+    },
+    /// Choose one-step or two-step review for a county.
+    SetReviewSteps {
+        /// The county.
+        #[arg(long)]
+        county: String,
+        /// 1 (the county reviews) or 2 (the medical community first, then the county).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+        steps: u8,
+    },
+    /// Add a medical community (医共体; 区社一体 in a district).
     AddCommunity {
         /// Its id.
         #[arg(long)]
@@ -97,9 +138,12 @@ pub enum AdminCommand {
         /// Its name.
         #[arg(long)]
         name: String,
-        /// Its lead hospital.
+        /// Its lead hospital's name.
         #[arg(long)]
         lead_hospital: String,
+        /// The lead hospital as a facility of the directory (its staff may own problems of members).
+        #[arg(long)]
+        lead_facility: Option<String>,
     },
     /// Add a facility.
     AddFacility {
@@ -124,8 +168,13 @@ pub enum AdminCommand {
         /// Services, comma-separated: inpatient, surgery, emergency, lab, tcm, family_doctor, transfusion.
         #[arg(long, value_delimiter = ',')]
         services: Vec<Service>,
+        /// For a village clinic or station: the township or community centre that guides it (乡村一体化).
+        #[arg(long)]
+        guided_by: Option<String>,
     },
-    /// Add a user.
+    /// Add a user. Give the one place the role belongs to: --facility (member, head), --community
+    /// (community_reviewer), --county (reviewer), --city (city_reviewer), --province (province_viewer); an
+    /// admin takes any one of them and reads everything below it.
     AddUser {
         /// Login name.
         #[arg(long)]
@@ -133,15 +182,24 @@ pub enum AdminCommand {
         /// Display name (王医生).
         #[arg(long)]
         name: String,
-        /// member, head, reviewer or admin.
+        /// member, head, community_reviewer, reviewer, city_reviewer, province_viewer or admin.
         #[arg(long)]
         role: Role,
-        /// The county (reviewers, admins).
-        #[arg(long)]
-        county: Option<String>,
         /// The facility (members, heads).
-        #[arg(long)]
+        #[arg(long, group = "place")]
         facility: Option<String>,
+        /// The medical community (its QC reviewers).
+        #[arg(long, group = "place")]
+        community: Option<String>,
+        /// The county or district (reviewers).
+        #[arg(long, group = "place")]
+        county: Option<String>,
+        /// The city (its QC centre).
+        #[arg(long, group = "place")]
+        city: Option<String>,
+        /// The province (viewers).
+        #[arg(long, group = "place")]
+        province: Option<String>,
         /// The password (or set ZHIGAI_PASSWORD).
         #[arg(long, env = "ZHIGAI_PASSWORD", hide_env_values = true)]
         password: String,
@@ -261,31 +319,100 @@ fn print_demo(accounts: &[crate::demo::Account], out: &mut impl Write) -> anyhow
 
 async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let store = db::connect(&args.db.database_url).await?;
+    let store = store.as_ref();
     match args.command {
-        AdminCommand::AddCounty { id, name } => {
+        AdminCommand::AddProvince { id, name } => {
             store
-                .insert_county(&County {
+                .insert_province(&Province {
                     id: id.clone(),
                     name,
                 })
                 .await?;
-            writeln!(out, "county {id} added")?;
+            writeln!(out, "province {id} added")?;
+        }
+        AdminCommand::AddCity { id, province, name } => {
+            if store.fetch_province(&province).await?.is_none() {
+                bail!("no province '{province}': add it first with `admin add-province`");
+            }
+            store
+                .insert_city(&City {
+                    id: id.clone(),
+                    province_id: province,
+                    name,
+                })
+                .await?;
+            writeln!(out, "city {id} added")?;
+        }
+        AdminCommand::AddCounty {
+            id,
+            name,
+            city,
+            kind,
+            two_step,
+        } => {
+            if let Some(city) = &city
+                && store.fetch_city(city).await?.is_none()
+            {
+                bail!("no city '{city}': add it first with `admin add-city`");
+            }
+            store
+                .insert_county(&County {
+                    id: id.clone(),
+                    name,
+                    city_id: city,
+                    kind,
+                    two_step,
+                })
+                .await?;
+            writeln!(
+                out,
+                "{} {id} added ({} review step{})",
+                kind.word_zh(),
+                if two_step { 2 } else { 1 },
+                if two_step { "s" } else { "" }
+            )?;
+        }
+        AdminCommand::SetReviewSteps { county, steps } => {
+            if !store.set_two_step(&county, steps == 2).await? {
+                bail!("no county '{county}'");
+            }
+            writeln!(out, "county {county} reviews in {steps} step(s)")?;
         }
         AdminCommand::AddCommunity {
             id,
             county,
             name,
             lead_hospital,
+            lead_facility,
         } => {
             if store.fetch_county(&county).await?.is_none() {
                 bail!("no county '{county}': add it first with `admin add-county`");
             }
+            let lead_facility_id = match lead_facility {
+                Some(f) => {
+                    let found = store
+                        .fetch_facility(&FacilityId::new(f.clone()))
+                        .await?
+                        .with_context(|| {
+                            format!("no facility '{f}': add the lead hospital first")
+                        })?;
+                    if found.county_id != county {
+                        bail!(
+                            "the lead facility '{f}' is in county '{}', not '{county}'",
+                            found.county_id
+                        );
+                    }
+                    Some(found.id)
+                }
+                None => None,
+            };
             store
                 .insert_community(&Community {
                     id: id.clone(),
                     county_id: county,
                     name,
                     lead_hospital,
+                    lead_facility_id,
                 })
                 .await?;
             writeln!(out, "community {id} added")?;
@@ -298,10 +425,25 @@ async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
             facility_type,
             beds,
             services,
+            guided_by,
         } => {
             if store.fetch_county(&county).await?.is_none() {
                 bail!("no county '{county}': add it first with `admin add-county`");
             }
+            if let Some(c) = &community {
+                match store.fetch_community(c).await? {
+                    Some(found) if found.county_id == county => {}
+                    Some(found) => bail!(
+                        "community '{c}' is in county '{}', not '{county}'",
+                        found.county_id
+                    ),
+                    None => bail!("no community '{c}': add it first with `admin add-community`"),
+                }
+            }
+            let guided_by = match guided_by {
+                Some(g) => Some(check_guide(store, &g, facility_type, &county).await?),
+                None => None,
+            };
             let facility = Facility {
                 id: FacilityId::new(id.clone()),
                 county_id: county,
@@ -310,8 +452,11 @@ async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
                 facility_type,
                 open_beds: beds,
                 services,
+                guided_by,
             };
-            store.insert_facility(&facility).await?;
+            store
+                .insert_facility(&facility, &crate::clock::document_years())
+                .await?;
             writeln!(
                 out,
                 "facility {id} added (coverage wave {})",
@@ -322,28 +467,35 @@ async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
             username,
             name,
             role,
-            county,
             facility,
+            community,
+            county,
+            city,
+            province,
             password,
         } => {
-            let (county_id, facility_id) = match (role.is_facility_role(), county, facility) {
-                (true, _, Some(f)) => {
-                    let found = store
-                        .fetch_facility(&FacilityId::new(f.clone()))
-                        .await?
-                        .with_context(|| format!("no facility '{f}'"))?;
-                    (found.county_id, Some(found.id))
-                }
-                (true, _, None) => bail!("a {role} belongs to a facility: give --facility"),
-                (false, Some(c), _) => {
-                    store
-                        .fetch_county(&c)
-                        .await?
-                        .with_context(|| format!("no county '{c}'"))?;
-                    (c, None)
-                }
-                (false, None, _) => bail!("a {role} belongs to a county: give --county"),
+            let given = [
+                facility.map(|id| Scope::new(Level::Facility, id)),
+                community.map(|id| Scope::new(Level::Community, id)),
+                county.map(|id| Scope::new(Level::County, id)),
+                city.map(|id| Scope::new(Level::City, id)),
+                province.map(|id| Scope::new(Level::Province, id)),
+            ];
+            let Some(scope) = given.into_iter().flatten().next() else {
+                bail!("give the place a {role} belongs to: {}", place_flag(role));
             };
+            if role.level().is_some_and(|l| l != scope.level())
+                || (role == Role::Admin && scope.level() == Level::Facility)
+            {
+                bail!(
+                    "a {role} belongs to {}, not to a {}",
+                    place_flag(role),
+                    scope.level().code()
+                );
+            }
+            if crate::places::ancestry(store, &scope).await?.is_empty() {
+                bail!("no {} '{}'", scope.level().code(), scope.id());
+            }
             check_password(&password)?;
             let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
             let user = User {
@@ -351,8 +503,7 @@ async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
                 username: username.clone(),
                 display_name: name,
                 role,
-                county_id,
-                facility_id,
+                scope,
             };
             store
                 .insert_user(&user, &hash, crate::clock::now_ms())
@@ -375,6 +526,55 @@ async fn admin(args: AdminArgs, out: &mut impl Write) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The flag naming the place of a role.
+fn place_flag(role: Role) -> &'static str {
+    match role.level() {
+        Some(Level::Facility) => "--facility",
+        Some(Level::Community) => "--community",
+        Some(Level::County) => "--county",
+        Some(Level::City) => "--city",
+        Some(Level::Province) => "--province",
+        None => "one of --community, --county, --city, --province",
+    }
+}
+
+/// The guide of a village clinic or station: a township or community centre of the same county.
+async fn check_guide(
+    store: &dyn db::Store,
+    guide: &str,
+    guided: FacilityType,
+    county: &str,
+) -> anyhow::Result<FacilityId> {
+    if !matches!(
+        guided,
+        FacilityType::VillageClinic | FacilityType::CommunityStation
+    ) {
+        bail!(
+            "only a village clinic or community station is guided by a township or community centre"
+        );
+    }
+    let found = store
+        .fetch_facility(&FacilityId::new(guide))
+        .await?
+        .with_context(|| format!("no facility '{guide}' to guide it: add the centre first"))?;
+    if !matches!(
+        found.facility_type,
+        FacilityType::CentralTownship | FacilityType::Township | FacilityType::CommunityCentre
+    ) {
+        bail!(
+            "'{guide}' is a {}: only a township or community health centre guides clinics",
+            found.facility_type.name_zh()
+        );
+    }
+    if found.county_id != county {
+        bail!(
+            "'{guide}' is in county '{}', not '{county}'",
+            found.county_id
+        );
+    }
+    Ok(found.id)
 }
 
 fn check_password(password: &str) -> anyhow::Result<()> {

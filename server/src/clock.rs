@@ -39,3 +39,14 @@ pub fn today_cst() -> Date {
     Date::new(now.year() as u16, now.month() as u8, now.day())
         .unwrap_or_else(|_| Date::new(2026, 1, 1).expect("a valid date"))
 }
+
+/// The years the action's documents exist for: 2026 to 2028, and each later year of routine work.
+pub fn action_years() -> std::ops::RangeInclusive<u16> {
+    2026..=today_cst().year().max(2028)
+}
+
+/// The years whose document ids the directory records (`document_ids`): the action's years and the next,
+/// so a server running across New Year already knows the new year's documents.
+pub fn document_years() -> Vec<u16> {
+    (2026..=action_years().end() + 1).collect()
+}

@@ -1,13 +1,15 @@
-//! What county reviewers follow, computed from the summary rows (by SQL, never by loading documents):
-//! the overview of every facility, coverage per wave, overdue rectifications. The HTTP layer and the
-//! exports call this; it knows nothing of either.
+//! What reviewers follow at every level, computed from the summary rows (by SQL, never by loading
+//! documents): a county's or a medical community's overview of every facility, coverage per wave, overdue
+//! rectifications, the annual report; a city's or province's counties as rows; common problems (共性问题)
+//! at each. The HTTP layer and the exports call this; it knows nothing of either.
 
 use crate::clock::today_cst;
 use crate::db::{CountyProblem, DbError, Facility, Store};
 use std::collections::HashMap;
+use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::{
-    AnnualReport, AreaYear, CommonItem, CountySummary, LastYearRow, OverdueRow, ProblemTally,
-    SummaryRow, WaveCoverage, WaveTarget,
+    AnnualReport, AreaRate, AreaYear, CountySummary, LastYearRow, OverdueRow, ProblemTally,
+    RollupSummary, SummaryRow, WaveCoverage, WaveTarget,
 };
 use zhigai_shared::doc::{Date, ReviewState, Verdict};
 use zhigai_shared::summary::AreaCounts;
@@ -87,31 +89,39 @@ pub fn overdue_rows(problems: &[CountyProblem], today: Date) -> Vec<OverdueRow> 
     rows
 }
 
-/// The overview of `county` for `year` (this year when `None`).
+/// The overview of a county or a medical community (`scope`) for `year` (this year when `None`).
 ///
 /// # Errors
 /// The store's.
 pub async fn county_summary(
     store: &dyn Store,
-    county: &str,
+    scope: &Scope,
     year: Option<i64>,
 ) -> Result<CountySummary, DbError> {
     let today = today_cst();
     let year = year.unwrap_or(i64::from(today.year()));
     let today_text = today.to_string();
-    let (mut rows, facilities, communities, name, stored_years) = tokio::try_join!(
-        store.fetch_county_summary(county, year, &today_text),
-        store.fetch_facilities(county),
-        store.fetch_communities(county),
-        store.fetch_county(county),
-        store.fetch_county_years(county),
+    let (mut rows, facilities, place, stored_years, common_items) = tokio::try_join!(
+        store.fetch_summary(scope, year, &today_text),
+        store.fetch_facilities_in(scope),
+        store.fetch_place(scope),
+        store.fetch_years(scope),
+        store.fetch_common_items(scope, year, COMMON_ITEMS),
     )?;
     let (before, carried) = tokio::try_join!(
-        store.fetch_county_summary(county, year - 1, &today_text),
-        store.fetch_carried_problems(county, year),
+        store.fetch_summary(scope, year - 1, &today_text),
+        store.fetch_carried_problems(scope, year),
     )?;
+    let county_id = facilities.first().map(|(f, _)| f.county_id.clone());
+    let communities = match (scope, county_id) {
+        (Scope::County(id), _) => store.fetch_communities(id).await?,
+        (Scope::Community(id), _) => store.fetch_community(id).await?.into_iter().collect(),
+        (_, Some(county)) => store.fetch_communities(&county).await?,
+        (_, None) => Vec::new(),
+    };
     add_year_over_year(&mut rows, &before, &carried, today);
-    let by_id: HashMap<&str, &Facility> = facilities.iter().map(|f| (f.id.as_str(), f)).collect();
+    let by_id: HashMap<&str, &Facility> =
+        facilities.iter().map(|(f, _)| (f.id.as_str(), f)).collect();
     let template = Template::current();
     for row in &mut rows {
         if let Some(facility) = by_id.get(row.facility_id.as_str()) {
@@ -119,15 +129,85 @@ pub async fn county_summary(
         }
     }
     Ok(CountySummary {
-        county_id: county.to_owned(),
-        county_name: name.map(|c| c.name).unwrap_or_default(),
+        level: scope.level(),
+        county_id: scope.id().to_owned(),
+        county_name: place.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+        county_kind: place.as_ref().map(|p| p.county_kind).unwrap_or_default(),
+        two_step: place.is_some_and(|p| p.two_step),
         year,
         today: today_text,
         coverage: coverage(&rows),
         facilities: rows,
         communities,
         years: year_choice(&stored_years, today.year()),
+        common_items,
     })
+}
+
+/// A city's or a province's overview (`scope`) for `year` (this year when `None`): its counties as rows,
+/// totals, the most common problems.
+///
+/// # Errors
+/// The store's.
+pub async fn rollup_summary(
+    store: &dyn Store,
+    scope: &Scope,
+    year: Option<i64>,
+) -> Result<RollupSummary, DbError> {
+    let today = today_cst();
+    let year = year.unwrap_or(i64::from(today.year()));
+    let today_text = today.to_string();
+    let (counties, place, common_items, stored_years) = tokio::try_join!(
+        store.fetch_rollup(scope, year, &today_text),
+        store.fetch_place(scope),
+        store.fetch_common_items(scope, year, COMMON_ITEMS),
+        store.fetch_years(scope),
+    )?;
+    let mut coverage: Vec<WaveCoverage> = Vec::new();
+    let mut areas: Vec<AreaRate> = Vec::new();
+    for row in &counties {
+        for c in &row.coverage {
+            match coverage.iter_mut().find(|t| t.wave == c.wave) {
+                Some(t) => {
+                    t.total += c.total;
+                    t.submitted += c.submitted;
+                    t.approved += c.approved;
+                }
+                None => coverage.push(c.clone()),
+            }
+        }
+        for a in &row.areas {
+            match areas.iter_mut().find(|t| t.area == a.area) {
+                Some(t) => {
+                    t.compliant += a.compliant;
+                    t.judged += a.judged;
+                }
+                None => areas.push(a.clone()),
+            }
+        }
+    }
+    areas.sort_by(|a, b| a.area.cmp(&b.area));
+    Ok(RollupSummary {
+        level: scope.level(),
+        place_id: scope.id().to_owned(),
+        place_name: place.map(|p| p.name).unwrap_or_default(),
+        year,
+        today: today_text,
+        counties,
+        coverage,
+        areas,
+        common_items,
+        years: year_choice(&stored_years, today.year()),
+    })
+}
+
+/// How many common problems an overview and the annual report list.
+pub const COMMON_ITEMS: i64 = 20;
+
+/// Whether `scope` is a place whose overview lists facilities (a community or a county) rather than
+/// counties (a city or a province).
+pub fn lists_facilities(scope: &Scope) -> bool {
+    matches!(scope.level(), Level::Community | Level::County)
 }
 
 /// Adds to each row the facility's figures of the year before (when it synced anything then) and the
@@ -166,11 +246,11 @@ pub fn add_year_over_year(
 /// The store's.
 pub async fn annual_report(
     store: &dyn Store,
-    county: &str,
+    scope: &Scope,
     year: Option<i64>,
 ) -> Result<AnnualReport, DbError> {
-    let summary = county_summary(store, county, year).await?;
-    annual_report_of(store, &summary).await
+    let summary = county_summary(store, scope, year).await?;
+    annual_report_of(store, scope, &summary).await
 }
 
 /// [`annual_report`] from an overview already computed (the workbook has one).
@@ -179,13 +259,14 @@ pub async fn annual_report(
 /// The store's.
 pub async fn annual_report_of(
     store: &dyn Store,
+    scope: &Scope,
     summary: &CountySummary,
 ) -> Result<AnnualReport, DbError> {
-    let (county, year) = (summary.county_id.as_str(), summary.year);
+    let year = summary.year;
     let today: Date = summary.today.parse().unwrap_or_else(|_| today_cst());
-    let (weak, problems) = tokio::try_join!(
-        store.fetch_weak_items(county, year),
-        store.fetch_county_problems(county, year),
+    let (common_items, problems) = tokio::try_join!(
+        store.fetch_common_items(scope, year, 10),
+        store.fetch_problems(scope, year),
     )?;
     Ok(AnnualReport {
         county_id: summary.county_id.clone(),
@@ -202,7 +283,7 @@ pub async fn annual_report_of(
             })
             .collect(),
         areas: area_years(&summary.facilities),
-        common_items: common_items(&weak, 10),
+        common_items,
         problems: tally(&problems, &summary.facilities, today),
     })
 }
@@ -244,31 +325,6 @@ pub fn area_years(rows: &[SummaryRow]) -> Vec<AreaYear> {
     out
 }
 
-/// The `most` items answered 部分符合/不符合 by the most facilities (ties by item id).
-pub fn common_items(weak: &[Vec<String>], most: usize) -> Vec<CommonItem> {
-    let mut counts: HashMap<&str, u32> = HashMap::new();
-    for items in weak {
-        for item in items {
-            *counts.entry(item.as_str()).or_default() += 1;
-        }
-    }
-    let mut out: Vec<CommonItem> = counts
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .map(|(item, facilities)| CommonItem {
-            item_id: item.to_owned(),
-            facilities,
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.facilities
-            .cmp(&a.facilities)
-            .then(a.item_id.cmp(&b.item_id))
-    });
-    out.truncate(most);
-    out
-}
-
 /// The year's own problems in numbers, and those carried over into it.
 pub fn tally(problems: &[CountyProblem], rows: &[SummaryRow], today: Date) -> ProblemTally {
     let count =
@@ -295,33 +351,33 @@ pub fn year_choice(stored: &[i64], this_year: u16) -> Vec<u16> {
     years
 }
 
-/// The overdue rectifications of `county` in `year` (this year when `None`).
+/// The overdue rectifications within `scope` in `year` (this year when `None`).
 ///
 /// # Errors
 /// The store's.
 pub async fn county_overdue(
     store: &dyn Store,
-    county: &str,
+    scope: &Scope,
     year: Option<i64>,
 ) -> Result<Vec<OverdueRow>, DbError> {
     let today = today_cst();
     let year = year.unwrap_or(i64::from(today.year()));
-    let problems = year_problems(store, county, year).await?;
+    let problems = year_problems(store, scope, year).await?;
     Ok(overdue_rows(&problems, today))
 }
 
-/// The problems of `county` on `year`'s list: the year's own and those carried over from earlier years.
+/// The problems within `scope` on `year`'s list: the year's own and those carried over from earlier years.
 ///
 /// # Errors
 /// The store's.
 pub async fn year_problems(
     store: &dyn Store,
-    county: &str,
+    scope: &Scope,
     year: i64,
 ) -> Result<Vec<CountyProblem>, DbError> {
     let (mut problems, carried) = tokio::try_join!(
-        store.fetch_county_problems(county, year),
-        store.fetch_carried_problems(county, year),
+        store.fetch_problems(scope, year),
+        store.fetch_carried_problems(scope, year),
     )?;
     problems.extend(carried);
     Ok(problems)

@@ -1,14 +1,17 @@
-//! The demo county: two medical communities, fourteen facilities of all five types, one account per role
-//! per scope, and 2026 inspections in every state — partly filled, with problems (some overdue), submitted,
+//! The demo: one province, one city, and in it a rural county (two medical communities, fourteen facilities
+//! of all five types, village clinics linked to their township centres, two-step review) and an urban
+//! district (one 区社一体 around a community health centre and its stations); one account per role per
+//! place, and 2026 inspections in every state — partly filled, with problems (some overdue), submitted,
 //! returned, approved — so a newcomer sees a living system at once.
 
 use crate::auth::hash_password;
 use crate::clock::now_ms;
-use crate::db::{Community, County, DocWrite, Facility, Store, User};
+use crate::db::{City, Community, County, DocWrite, Facility, Province, Store, User};
 use crate::docs::Stored;
 use anyhow::Context;
 use zhigai_shared::Document;
-use zhigai_shared::access::Role;
+use zhigai_shared::access::{Role, Scope};
+use zhigai_shared::api::CountyKind;
 use zhigai_shared::sync::DocumentId;
 use zhigai_shared::{
     Author, Date, FacilityId, FacilityType, Inspection, NewProblem, Owner, ProblemChange,
@@ -17,6 +20,12 @@ use zhigai_shared::{
 
 /// The demo county's id.
 pub const COUNTY: &str = "demo-county";
+/// The demo urban district's id.
+pub const DISTRICT: &str = "demo-district";
+/// The demo city's id.
+pub const CITY: &str = "demo-city";
+/// The demo province's id.
+pub const PROVINCE: &str = "demo-province";
 /// The password of every demo account.
 pub const PASSWORD: &str = "zhigai2026";
 
@@ -35,6 +44,8 @@ pub struct Account {
 struct Spec {
     id: &'static str,
     community: &'static str,
+    /// The township or community centre guiding a village clinic or station.
+    guide: Option<&'static str>,
     name: &'static str,
     kind: FacilityType,
     beds: u32,
@@ -48,6 +59,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "chengguan",
             community: "gc-east",
+            guide: None,
             name: "城关镇中心卫生院",
             kind: CentralTownship,
             beds: 60,
@@ -64,6 +76,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "liuhe",
             community: "gc-east",
+            guide: None,
             name: "柳河镇卫生院",
             kind: Township,
             beds: 20,
@@ -72,6 +85,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "shiqiao",
             community: "gc-east",
+            guide: None,
             name: "石桥镇卫生院",
             kind: Township,
             beds: 8,
@@ -80,6 +94,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "dongguan",
             community: "gc-east",
+            guide: None,
             name: "东关社区卫生服务中心",
             kind: CommunityCentre,
             beds: 40,
@@ -88,6 +103,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "wangzhuang",
             community: "gc-east",
+            guide: Some("liuhe"),
             name: "柳河镇王庄村卫生室",
             kind: VillageClinic,
             beds: 0,
@@ -96,6 +112,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "lijia",
             community: "gc-east",
+            guide: Some("liuhe"),
             name: "柳河镇李家村卫生室",
             kind: VillageClinic,
             beds: 0,
@@ -104,6 +121,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "dongguan-zhan",
             community: "gc-east",
+            guide: Some("dongguan"),
             name: "东关社区卫生服务站",
             kind: CommunityStation,
             beds: 0,
@@ -112,6 +130,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "xiling",
             community: "gc-west",
+            guide: None,
             name: "西岭镇中心卫生院",
             kind: CentralTownship,
             beds: 45,
@@ -120,6 +139,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "nanhe",
             community: "gc-west",
+            guide: None,
             name: "南河镇卫生院",
             kind: Township,
             beds: 15,
@@ -128,6 +148,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "beipo",
             community: "gc-west",
+            guide: None,
             name: "北坡镇卫生院",
             kind: Township,
             beds: 0,
@@ -136,6 +157,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "xicheng",
             community: "gc-west",
+            guide: None,
             name: "西城社区卫生服务中心",
             kind: CommunityCentre,
             beds: 12,
@@ -144,6 +166,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "zhangcun",
             community: "gc-west",
+            guide: Some("xiling"),
             name: "西岭镇张村卫生室",
             kind: VillageClinic,
             beds: 0,
@@ -152,6 +175,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "zhaocun",
             community: "gc-west",
+            guide: Some("nanhe"),
             name: "南河镇赵村卫生室",
             kind: VillageClinic,
             beds: 0,
@@ -160,6 +184,7 @@ const FACILITIES: &[Spec] = {
         Spec {
             id: "xicheng-zhan",
             community: "gc-west",
+            guide: Some("xicheng"),
             name: "西城社区卫生服务站",
             kind: CommunityStation,
             beds: 0,
@@ -191,9 +216,25 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
     }
     let now = now_ms();
     store
+        .insert_province(&Province {
+            id: PROVINCE.into(),
+            name: "示范省".into(),
+        })
+        .await?;
+    store
+        .insert_city(&City {
+            id: CITY.into(),
+            province_id: PROVINCE.into(),
+            name: "示范市".into(),
+        })
+        .await?;
+    store
         .insert_county(&County {
             id: COUNTY.into(),
             name: "清河县（示范）".into(),
+            city_id: Some(CITY.into()),
+            kind: CountyKind::County,
+            two_step: true,
         })
         .await?;
     for (id, name, lead) in [
@@ -206,6 +247,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
                 county_id: COUNTY.into(),
                 name: name.into(),
                 lead_hospital: lead.into(),
+                lead_facility_id: None,
             })
             .await?;
     }
@@ -214,31 +256,72 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
     let mut add_user = async |username: String,
                               name: String,
                               role: Role,
-                              facility: Option<&Facility>|
+                              scope: Scope,
+                              place: &str|
            -> anyhow::Result<User> {
         let user = User {
             id: UserId::new(format!("u-{username}")),
             username: username.clone(),
             display_name: name.clone(),
             role,
-            county_id: COUNTY.into(),
-            facility_id: facility.map(|f| f.id.clone()),
+            scope,
         };
         store.insert_user(&user, &hash, now).await?;
         accounts.push(Account {
             username,
             name,
             role,
-            scope: facility.map_or_else(|| "清河县（示范）".to_owned(), |f| f.name.clone()),
+            scope: place.to_owned(),
         });
         Ok(user)
     };
-    add_user("admin".into(), "县卫健局信息科".into(), Role::Admin, None).await?;
+    let county = |id: &str| Scope::County(id.into());
+    add_user(
+        "admin".into(),
+        "县卫健局信息科".into(),
+        Role::Admin,
+        county(COUNTY),
+        "清河县（示范）",
+    )
+    .await?;
     let reviewer = add_user(
         "reviewer".into(),
         "县质控中心赵审核".into(),
         Role::Reviewer,
-        None,
+        county(COUNTY),
+        "清河县（示范）",
+    )
+    .await?;
+    add_user(
+        "gc-east-reviewer".into(),
+        "东部医共体钱质控".into(),
+        Role::CommunityReviewer,
+        Scope::Community("gc-east".into()),
+        "清河县东部医共体（牵头：清河县人民医院）",
+    )
+    .await?;
+    add_user(
+        "gc-west-reviewer".into(),
+        "西部医共体孙质控".into(),
+        Role::CommunityReviewer,
+        Scope::Community("gc-west".into()),
+        "清河县西部医共体（牵头：清河县中医医院）",
+    )
+    .await?;
+    add_user(
+        "city-reviewer".into(),
+        "市质控中心郑主任".into(),
+        Role::CityReviewer,
+        Scope::City(CITY.into()),
+        "示范市质控中心",
+    )
+    .await?;
+    add_user(
+        "province-viewer".into(),
+        "省卫健委冯处长".into(),
+        Role::ProvinceViewer,
+        Scope::Province(PROVINCE.into()),
+        "示范省",
     )
     .await?;
 
@@ -257,20 +340,25 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
             facility_type: spec.kind,
             open_beds: spec.beds,
             services: spec.services.to_vec(),
+            guided_by: spec.guide.map(FacilityId::new),
         };
-        store.insert_facility(&facility).await?;
+        store
+            .insert_facility(&facility, &crate::clock::document_years())
+            .await?;
         let head = add_user(
             format!("{}-head", spec.id),
             format!("{}院长", surnames[i]),
             Role::Head,
-            Some(&facility),
+            Scope::Facility(facility.id.clone()),
+            spec.name,
         )
         .await?;
         let member = add_user(
             format!("{}-member", spec.id),
             format!("{}医生", surnames[(i + 5) % surnames.len()]),
             Role::Member,
-            Some(&facility),
+            Scope::Facility(facility.id.clone()),
+            spec.name,
         )
         .await?;
         // Fourteen facilities, fourteen stages of the year's work.
@@ -286,7 +374,90 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
             }
         }
     }
+    seed_district(store, &mut add_user).await?;
     Ok(accounts)
+}
+
+/// The urban district: one 区社一体 (a district hospital leading a community health centre), the centre
+/// and the two stations it guides; one-step review; nothing filled in yet.
+async fn seed_district(
+    store: &dyn Store,
+    add_user: &mut impl AsyncFnMut(String, String, Role, Scope, &str) -> anyhow::Result<User>,
+) -> anyhow::Result<()> {
+    store
+        .insert_county(&County {
+            id: DISTRICT.into(),
+            name: "新城区（示范）".into(),
+            city_id: Some(CITY.into()),
+            kind: CountyKind::District,
+            two_step: false,
+        })
+        .await?;
+    store
+        .insert_community(&Community {
+            id: "xc-qs".into(),
+            county_id: DISTRICT.into(),
+            name: "新城区区社一体".into(),
+            lead_hospital: "新城区人民医院".into(),
+            lead_facility_id: None,
+        })
+        .await?;
+    add_user(
+        "district-reviewer".into(),
+        "区卫健局卫审核".into(),
+        Role::Reviewer,
+        Scope::County(DISTRICT.into()),
+        "新城区（示范）",
+    )
+    .await?;
+    let mut centre = None;
+    for (id, name, kind, beds, guide) in [
+        (
+            "xincheng",
+            "新城街道社区卫生服务中心",
+            FacilityType::CommunityCentre,
+            35,
+            None,
+        ),
+        (
+            "xincheng-a",
+            "新城街道幸福里社区卫生服务站",
+            FacilityType::CommunityStation,
+            0,
+            Some("xincheng"),
+        ),
+        (
+            "xincheng-b",
+            "新城街道和平路社区卫生服务站",
+            FacilityType::CommunityStation,
+            0,
+            Some("xincheng"),
+        ),
+    ] {
+        let facility = Facility {
+            id: FacilityId::new(id),
+            county_id: DISTRICT.into(),
+            community_id: Some("xc-qs".into()),
+            name: name.into(),
+            facility_type: kind,
+            open_beds: beds,
+            services: vec![Service::FamilyDoctor, Service::Lab],
+            guided_by: guide.map(FacilityId::new),
+        };
+        store
+            .insert_facility(&facility, &crate::clock::document_years())
+            .await?;
+        add_user(
+            format!("{id}-head"),
+            format!("{}主任", if centre.is_none() { "韩" } else { "杜" }),
+            Role::Head,
+            Scope::Facility(facility.id.clone()),
+            name,
+        )
+        .await?;
+        centre.get_or_insert(id);
+    }
+    Ok(())
 }
 
 fn stamp(user: &User, day: u32) -> Stamp {

@@ -4,8 +4,9 @@
 
 use crate::db::CountyProblem;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use std::borrow::Cow;
 use zhigai_shared::Template;
-use zhigai_shared::api::{AnnualReport, CountySummary, SummaryRow};
+use zhigai_shared::api::{AnnualReport, CountySummary, RollupSummary, SummaryRow};
 use zhigai_shared::doc::Date;
 
 /// One cell.
@@ -49,13 +50,18 @@ impl<T: Into<Cell>> From<Option<T>> for Cell {
     }
 }
 
+/// Fixed column headings.
+fn heads(names: &[&'static str]) -> Vec<Cow<'static, str>> {
+    names.iter().map(|n| Cow::Borrowed(*n)).collect()
+}
+
 /// A titled table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     /// The sheet name.
     pub title: &'static str,
     /// Column headings.
-    pub headers: Vec<&'static str>,
+    pub headers: Vec<Cow<'static, str>>,
     /// The rows.
     pub rows: Vec<Vec<Cell>>,
 }
@@ -124,7 +130,7 @@ pub fn facilities_table(data: &CountySummary) -> Table {
         .collect();
     Table {
         title: "机构",
-        headers: vec![
+        headers: heads(&[
             "医共体",
             "机构编码",
             "机构名称",
@@ -146,7 +152,7 @@ pub fn facilities_table(data: &CountySummary) -> Table {
             "上年完成率%",
             "上年不符合",
             "上年未整改问题",
-        ],
+        ]),
         rows,
     }
 }
@@ -192,7 +198,7 @@ pub fn areas_table(data: &CountySummary) -> Table {
     }
     Table {
         title: "各领域符合情况",
-        headers: vec![
+        headers: heads(&[
             "机构编码",
             "机构名称",
             "领域",
@@ -205,7 +211,7 @@ pub fn areas_table(data: &CountySummary) -> Table {
             "不适用",
             "符合率%",
             "上年符合率%",
-        ],
+        ]),
         rows,
     }
 }
@@ -291,7 +297,7 @@ pub fn annual_table(report: &AnnualReport) -> Table {
     }
     Table {
         title: "年度报告",
-        headers: vec!["部分", "内容", "数值", "上年 / 目标 / 占比%"],
+        headers: heads(&["部分", "内容", "数值", "上年 / 目标 / 占比%"]),
         rows,
     }
 }
@@ -317,7 +323,7 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
         .collect();
     Table {
         title: "问题清单",
-        headers: vec![
+        headers: heads(&[
             "机构编码",
             "机构名称",
             "发现年度",
@@ -328,7 +334,7 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
             "整改期限",
             "整改状态",
             "逾期天数",
-        ],
+        ]),
         rows,
     }
 }
@@ -346,19 +352,105 @@ pub fn workbook(
         .today
         .parse()
         .unwrap_or_else(|_| crate::clock::today_cst());
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let quoted = Format::new().set_quote_prefix();
-    for table in [
+    workbook_of(&[
         facilities_table(data),
         areas_table(data),
         problems_table(problems, today),
         annual_table(annual),
-    ] {
+    ])
+}
+
+/// A city's or province's workbook: its counties, and the common problems.
+///
+/// # Errors
+/// The workbook could not be written.
+pub fn rollup_workbook(data: &RollupSummary) -> Result<Vec<u8>, XlsxError> {
+    workbook_of(&[counties_table(data), common_table(data)])
+}
+
+/// One row per county or district of a city or province: facilities, coverage per wave, compliance per
+/// area, open and overdue problems.
+pub fn counties_table(data: &RollupSummary) -> Table {
+    let areas: Vec<String> = data.areas.iter().map(|a| a.area.clone()).collect();
+    let mut headers = heads(&["市", "县（区）", "机构数"]);
+    for wave in [2026, 2027, 2028] {
+        headers.push(format!("{wave}批次机构").into());
+        headers.push(format!("{wave}批次已提交").into());
+        headers.push(format!("{wave}批次已通过").into());
+    }
+    let template = Template::current();
+    for area in &areas {
+        let name = template
+            .areas
+            .iter()
+            .find(|a| a.id.as_str() == area)
+            .map_or("", |a| a.title_zh.as_str());
+        headers.push(format!("{area} {name} 符合率%").into());
+    }
+    headers.push("未整改问题".into());
+    headers.push("逾期问题".into());
+    let rows = data
+        .counties
+        .iter()
+        .map(|c| {
+            let mut row: Vec<Cell> = vec![
+                c.city_name.clone().into(),
+                c.county_name.clone().into(),
+                c.facilities.into(),
+            ];
+            for wave in [2026, 2027, 2028] {
+                let w = c.coverage.iter().find(|w| w.wave == wave);
+                row.push(w.map(|w| w.total).into());
+                row.push(w.map(|w| w.submitted).into());
+                row.push(w.map(|w| w.approved).into());
+            }
+            for area in &areas {
+                let a = c.areas.iter().find(|a| &a.area == area);
+                row.push(a.map_or(Cell::Empty, |a| {
+                    percent(i64::from(a.compliant), i64::from(a.judged))
+                }));
+            }
+            row.push(c.open_problems.into());
+            row.push(c.overdue_problems.into());
+            row
+        })
+        .collect();
+    Table {
+        title: "各县区汇总",
+        headers,
+        rows,
+    }
+}
+
+/// The common problems (共性问题): items by how many facilities answered them 部分符合 or 不符合.
+pub fn common_table(data: &RollupSummary) -> Table {
+    let template = Template::current();
+    Table {
+        title: "共性问题",
+        headers: heads(&["条目", "内容", "机构数"]),
+        rows: data
+            .common_items
+            .iter()
+            .map(|c| {
+                let text = template
+                    .item(&zhigai_shared::ItemId::new(c.item_id.clone()))
+                    .map(|i| i.text_zh.clone());
+                vec![c.item_id.clone().into(), text.into(), c.facilities.into()]
+            })
+            .collect(),
+    }
+}
+
+/// Tables as the sheets of one workbook.
+fn workbook_of(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let quoted = Format::new().set_quote_prefix();
+    for table in tables {
         let sheet = book.add_worksheet();
         sheet.set_name(table.title)?;
         for (col, heading) in table.headers.iter().enumerate() {
-            sheet.write_string_with_format(0, col as u16, *heading, &bold)?;
+            sheet.write_string_with_format(0, col as u16, heading.as_ref(), &bold)?;
             sheet.set_column_width(col as u16, 12)?;
         }
         sheet.set_freeze_panes(1, 0)?;
@@ -393,7 +485,7 @@ pub fn csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record(&table.headers)?;
+        writer.write_record(table.headers.iter().map(AsRef::<str>::as_ref))?;
         for row in &table.rows {
             writer.write_record(row.iter().map(|c| match c {
                 Cell::Text(t) => neutralise(t),

@@ -36,7 +36,7 @@ pub struct FuzzArgs {
 pub fn fuzz_writer() -> Writer {
     Writer {
         user: UserId::new("u-fuzz"),
-        head: true,
+        rights: zhigai_shared::access::Rights::EDIT | zhigai_shared::access::Rights::SUBMIT,
     }
 }
 

@@ -23,4 +23,5 @@ pub mod docs;
 pub mod export;
 pub mod fuzz;
 pub mod http;
+pub mod places;
 pub mod startup;

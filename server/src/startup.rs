@@ -40,6 +40,15 @@ impl Application {
             .claim_instance()
             .await
             .context("claiming the database for this server")?;
+        // The sync server finds a document's facility by its id: record the ids of any year not yet
+        // recorded (a database made before levels, or the first start of a new year).
+        let added = store
+            .ensure_document_ids(&crate::clock::document_years())
+            .await
+            .context("recording the facilities' document ids")?;
+        if added > 0 {
+            tracing::info!(added, "document ids recorded");
+        }
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .await
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;

@@ -1,21 +1,121 @@
 //! The REST API's request and response bodies, shared by the server and the clinic app.
 
-use crate::access::{Role, Scope};
+use crate::access::{Level, Rights, Role, Scope};
 use crate::doc::{Date, ReviewState};
 use crate::summary::AreaCounts;
 use crate::{FacilityId, FacilityProfile, FacilityType, ItemId, ProblemId, Service, UserId};
 use serde::{Deserialize, Serialize};
 
-/// A county.
+/// A province (省).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Province {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A city (市): its quality-control centre (市级质控中心) follows every facility in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct City {
+    /// Its id.
+    pub id: String,
+    /// Its province.
+    pub province_id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// Whether a county-level place is a rural county (县) or an urban district (区): the words the screens use
+/// follow it (县/区, 医共体/区社一体).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountyKind {
+    /// 县: medical communities are 紧密型县域医共体.
+    #[default]
+    County,
+    /// 区 (市辖区): communities are 区社一体 (a district hospital with its community health centres).
+    District,
+}
+
+impl CountyKind {
+    /// The code stored and sent.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::County => "county",
+            Self::District => "district",
+        }
+    }
+
+    /// 县 or 区.
+    pub fn word_zh(self) -> &'static str {
+        match self {
+            Self::County => "县",
+            Self::District => "区",
+        }
+    }
+
+    /// What a medical community is called here.
+    pub fn community_zh(self) -> &'static str {
+        match self {
+            Self::County => "医共体",
+            Self::District => "区社一体",
+        }
+    }
+
+    /// The same in English.
+    pub fn community_en(self) -> &'static str {
+        match self {
+            Self::County => "medical community",
+            Self::District => "district–community alliance",
+        }
+    }
+}
+
+impl std::str::FromStr for CountyKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "county" | "县" => Ok(Self::County),
+            "district" | "区" => Ok(Self::District),
+            _ => Err(format!("unknown county kind '{s}': use county or district")),
+        }
+    }
+}
+
+/// A county or urban district.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct County {
     /// Its id.
     pub id: String,
-    /// Its name (某某县).
+    /// Its name (某某县, 某某区).
     pub name: String,
+    /// Its city, if the directory has one.
+    #[serde(default)]
+    pub city_id: Option<String>,
+    /// County or district.
+    #[serde(default)]
+    pub kind: CountyKind,
+    /// Whether review has two steps here (医共体 初审, then county 审核); one step is the default.
+    #[serde(default)]
+    pub two_step: bool,
 }
 
-/// A medical community (医共体).
+impl County {
+    /// A county with nothing above it, one-step review.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            city_id: None,
+            kind: CountyKind::County,
+            two_step: false,
+        }
+    }
+}
+
+/// A medical community (医共体, or 区社一体 in a district).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Community {
     /// Its id.
@@ -24,8 +124,11 @@ pub struct Community {
     pub county_id: String,
     /// Its name.
     pub name: String,
-    /// The lead hospital (牵头医院).
+    /// The lead hospital's name (牵头医院).
     pub lead_hospital: String,
+    /// The lead hospital as a facility of the directory, when it is one (its staff may own problems).
+    #[serde(default)]
+    pub lead_facility_id: Option<FacilityId>,
 }
 
 /// A facility.
@@ -45,6 +148,9 @@ pub struct Facility {
     pub open_beds: u32,
     /// Services offered.
     pub services: Vec<Service>,
+    /// The township or community centre that guides it (乡村一体化), for a village clinic or station.
+    #[serde(default)]
+    pub guided_by: Option<FacilityId>,
 }
 
 /// A user account (without its password hash).
@@ -58,10 +164,43 @@ pub struct User {
     pub display_name: String,
     /// Its role.
     pub role: Role,
-    /// Its county (facility staff: the facility's county).
-    pub county_id: String,
-    /// Its facility, for facility roles.
-    pub facility_id: Option<FacilityId>,
+    /// Where it belongs: its facility, or the place at its level.
+    pub scope: Scope,
+}
+
+impl User {
+    /// The facility of a facility account.
+    pub fn facility_id(&self) -> Option<&FacilityId> {
+        match &self.scope {
+            Scope::Facility(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The county of a county account.
+    pub fn county_id(&self) -> Option<&str> {
+        match &self.scope {
+            Scope::County(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The place a user belongs to, named for the screens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceName {
+    /// Its level.
+    pub level: Level,
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// County or district, for the words of a county, a community or a facility (县/区, 医共体/区社一体).
+    #[serde(default)]
+    pub county_kind: CountyKind,
+    /// Whether its county reviews in two steps.
+    #[serde(default)]
+    pub two_step: bool,
 }
 
 /// A login session.
@@ -178,6 +317,9 @@ pub struct LoginResponse {
     pub expires_at: i64,
     /// Who logged in.
     pub user: User,
+    /// The place they belong to, named.
+    #[serde(default)]
+    pub place: Option<PlaceName>,
 }
 
 /// Who the caller is.
@@ -187,8 +329,8 @@ pub struct MeResponse {
     pub user: User,
     /// Their scope.
     pub scope: Scope,
-    /// Their county's name.
-    pub county_name: Option<String>,
+    /// The place they belong to, named.
+    pub place: Option<PlaceName>,
     /// This session's id.
     pub session_id: String,
 }
@@ -213,6 +355,9 @@ pub struct DocRef {
     pub url: String,
     /// Whether the caller may change it.
     pub writable: bool,
+    /// Which parts (for a review: comment, first step, final step, verify, findings).
+    #[serde(default)]
+    pub rights: Rights,
 }
 
 /// One year's two documents of a facility.
@@ -247,15 +392,25 @@ pub struct FacilitiesResponse {
     pub communities: Vec<Community>,
 }
 
-/// A county's overview for one year: one row per facility (from the summary rows; facilities that never
-/// synced count their applicable items from the template), the communities, and coverage per wave.
+/// The overview of a county or a medical community for one year: one row per facility (from the summary
+/// rows; facilities that never synced count their applicable items from the template), the communities,
+/// and coverage per wave.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CountySummary {
-    /// The county.
+    /// The level of the place: county (county or district) or community.
+    #[serde(default = "county_level")]
+    pub level: Level,
+    /// The place: the county, or the community.
     pub county_id: String,
     /// Its name.
     #[serde(default)]
     pub county_name: String,
+    /// County or district (the words: 县/区, 医共体/区社一体).
+    #[serde(default)]
+    pub county_kind: CountyKind,
+    /// Whether review has two steps here.
+    #[serde(default)]
+    pub two_step: bool,
     /// The year.
     pub year: i64,
     /// The date overdue is counted against (China Standard Time).
@@ -271,6 +426,87 @@ pub struct CountySummary {
     /// The years the county has data for, and this year: newest first (the year choice).
     #[serde(default)]
     pub years: Vec<u16>,
+    /// The items most often 部分符合/不符合 here (共性问题).
+    #[serde(default)]
+    pub common_items: Vec<CommonItem>,
+}
+
+fn county_level() -> Level {
+    Level::County
+}
+
+/// One county's figures for a year, as a city's or province's overview lists them (from summary rows by SQL).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupRow {
+    /// The county or district.
+    pub county_id: String,
+    /// Its name.
+    pub county_name: String,
+    /// County or district.
+    pub county_kind: CountyKind,
+    /// Its city.
+    pub city_id: Option<String>,
+    /// The city's name.
+    pub city_name: Option<String>,
+    /// Its facilities.
+    pub facilities: u32,
+    /// Per coverage wave.
+    pub coverage: Vec<WaveCoverage>,
+    /// Compliance per area this year.
+    pub areas: Vec<AreaRate>,
+    /// Problems not rectified.
+    pub open_problems: i64,
+    /// Problems past their deadline and not rectified.
+    pub overdue_problems: i64,
+}
+
+/// One area's compliance over many facilities: 符合 answers of those judged (answered, not 不适用).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaRate {
+    /// `T1` … `T9`.
+    pub area: String,
+    /// 符合 answers.
+    pub compliant: u32,
+    /// Answers judged.
+    pub judged: u32,
+}
+
+/// A city's or a province's overview for one year: its counties as rows, totals, and common problems.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RollupSummary {
+    /// City or province.
+    pub level: Level,
+    /// The place.
+    pub place_id: String,
+    /// Its name.
+    pub place_name: String,
+    /// The year.
+    pub year: i64,
+    /// The date overdue is counted against (China Standard Time).
+    pub today: String,
+    /// One row per county or district, by city.
+    pub counties: Vec<RollupRow>,
+    /// Coverage per wave over all of them.
+    pub coverage: Vec<WaveCoverage>,
+    /// Compliance per area over all of them.
+    pub areas: Vec<AreaRate>,
+    /// The items most often 部分符合/不符合 (共性问题).
+    pub common_items: Vec<CommonItem>,
+    /// The years to offer, newest first.
+    pub years: Vec<u16>,
+}
+
+/// A facility that answered an item 部分符合 or 不符合: the drill-down of a common problem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemFacility {
+    /// The facility.
+    pub facility_id: FacilityId,
+    /// Its name.
+    pub facility_name: String,
+    /// Its county.
+    pub county_id: String,
+    /// The county's name.
+    pub county_name: String,
 }
 
 /// One coverage wave's progress.
@@ -319,27 +555,6 @@ pub struct ApiErrorBody {
     pub message: String,
     /// The same in English.
     pub message_en: String,
-}
-
-/// One county's totals for a year: what a province-level roll-up lists.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CountyRollup {
-    /// The county.
-    pub county_id: String,
-    /// Its facilities.
-    pub facilities: i64,
-    /// Applicable items over all its facilities that synced.
-    pub applicable: i64,
-    /// Answered items.
-    pub answered: i64,
-    /// Facilities that submitted.
-    pub submitted: i64,
-    /// Facilities approved.
-    pub approved: i64,
-    /// Problems not rectified.
-    pub open_problems: i64,
-    /// Problems past their deadline and not rectified.
-    pub overdue_problems: i64,
 }
 
 /// A county's 年度评估 report for one year.

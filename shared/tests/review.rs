@@ -182,3 +182,71 @@ fn an_inspection_and_its_review_sync_independently() {
     assert_eq!(saved.history().len(), 1);
     assert!(saved.save_incremental().is_empty());
 }
+
+/// Two-step review: each step writes only its own fields, and the guard holds each writer to the rights
+/// of their role (the first step cannot approve, a guiding head can only comment).
+#[test]
+fn each_review_step_writes_only_its_own_fields() {
+    use zhigai_shared::access::Rights;
+    use zhigai_shared::{Refusal, UserId, Writer};
+    let inspection = new_inspection();
+    let heads = inspection.heads();
+    let first = stamp("u-gc", "医共体钱质控", 1_767_500_000_000);
+    let writer = |user: &str, rights: Rights| Writer {
+        user: UserId::new(user),
+        rights,
+    };
+    let reviewing = Rights::COMMENT | Rights::FINDING | Rights::VERIFY;
+    let community = writer("u-gc", reviewing | Rights::FIRST_STEP);
+    let county = writer("u-qc", reviewing | Rights::FINAL_STEP);
+    let guide = writer("u-gc", Rights::COMMENT);
+
+    let mut review = new_review();
+    let before = review.heads();
+    review.pass_on(&heads, &first).unwrap();
+    assert!(review.check_changes_since(&before, &community).is_ok());
+    assert!(matches!(
+        review.check_changes_since(&before, &guide),
+        Err(Refusal::Field(f)) if f.contains("first_state")
+    ));
+    let state = review.state();
+    assert_eq!(state.state, ReviewState::PassedOn);
+    assert_eq!(state.first.as_ref().unwrap().heads, heads);
+    assert!(state.county.is_none() || state.county.as_ref().unwrap().by.is_none());
+
+    // The first step's writer cannot approve: the county's field is not theirs.
+    let mut forged = new_review();
+    let before = forged.heads();
+    forged.approve(&heads, &first).unwrap();
+    assert!(matches!(
+        forged.check_changes_since(&before, &community),
+        Err(Refusal::Field(f)) if f.contains("state")
+    ));
+    // A guiding head may comment, and nothing else.
+    let mut guided = new_review();
+    let before = guided.heads();
+    guided
+        .add_comment(&ItemId::from("T1.01"), "请规范登记", &first)
+        .unwrap();
+    assert!(guided.check_changes_since(&before, &guide).is_ok());
+    let before = guided.heads();
+    guided
+        .verify(&ProblemId::from("p1"), Verdict::Verified, &first)
+        .unwrap();
+    assert!(guided.check_changes_since(&before, &guide).is_err());
+
+    // The county decides after the first step: the later decision stands, both are kept.
+    let mut both = new_review();
+    both.pass_on(&heads, &first).unwrap();
+    let before = both.heads();
+    both.approve(&heads, &reviewer()).unwrap();
+    assert!(both.check_changes_since(&before, &county).is_ok());
+    let state = both.state();
+    assert_eq!(state.state, ReviewState::Approved);
+    assert_eq!(state.first.unwrap().state, ReviewState::PassedOn);
+    // A first-step return after the county's approval is the later decision.
+    let later = stamp("u-gc", "医共体钱质控", 1_767_600_000_000);
+    both.return_first("补充材料", &heads, &later).unwrap();
+    assert_eq!(both.state().state, ReviewState::Returned);
+    assert_eq!(both.state().reason, "补充材料");
+}

@@ -8,7 +8,6 @@ use crate::route::Route;
 use crate::state::workspace::Net;
 use yew::prelude::*;
 use yew_router::prelude::*;
-use zhigai_shared::access::Role;
 
 /// The sync state as the badge shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +107,7 @@ pub fn Header() -> Html {
             </div>
         </header>
         <nav class="tabs">
-            if matches!(ws.user().role, Role::Reviewer | Role::Admin) {
+            if !ws.user().role.is_facility_role() {
                 <Link<Route> to={Route::County} classes="tab">{ format!("‹ {}", lang.t(Msg::Dashboard)) }</Link<Route>>
             }
             <Link<Route> to={Route::Facility { fid: fid.clone() }} classes={classes!("tab", (!on_problems).then_some("active"))}>{ lang.t(Msg::Home) }</Link<Route>>

@@ -1,6 +1,8 @@
-//! The review panel beside a facility's merged inspection, for county reviewers: return for changes with a
-//! reason, approve (recording the inspection's heads), and what changed since an approval. Everything is
-//! written to the review document and reaches the facility's devices by sync.
+//! The review panel beside a facility's merged inspection, for each step's reviewers: the medical
+//! community's first step where the county reviews in two steps (pass on, or return with a reason), the
+//! county's (approve, recording the inspection's heads, or return), and what changed since an approval;
+//! and the review record both steps leave, which the facility sees too. Everything is written to the
+//! review document and reaches the facility's devices by sync.
 
 use crate::components::conflicts::conflict_row;
 use crate::components::dialog::confirm;
@@ -8,18 +10,29 @@ use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
-use zhigai_shared::doc::{ReviewField, ReviewState, Submission};
+use zhigai_shared::access::Rights;
+use zhigai_shared::doc::{ReviewField, ReviewState, StateView, StepView, Submission};
 
-/// The review panel (shown to users who may write the review).
+/// The review panel (shown to users who may decide a review step; a guiding head or a city reviewer, who
+/// may only comment, gets a line saying so).
 #[component]
 pub fn ReviewPanel() -> Html {
-    let lang = use_session().lang();
+    let session = use_session();
+    let lang = session.lang();
     let ws = use_workspace();
     let reason = use_node_ref();
     let error = use_state(|| None::<String>);
-    if !ws.review_writable() {
-        return html! {};
+    let rights = ws.review_rights();
+    let first_step = rights.has(Rights::FIRST_STEP);
+    let final_step = rights.has(Rights::FINAL_STEP);
+    if !first_step && !final_step {
+        return if rights.has(Rights::COMMENT) {
+            html! { <p class="card muted guidance-only">{ lang.t(Msg::GuidanceOnly) }</p> }
+        } else {
+            html! {}
+        };
     }
+    let words = session.place_words();
     let state = ws.review_state();
     let submitted = ws.submission().state == Submission::Submitted;
     let since = (state.state == ReviewState::Approved).then(|| ws.changes_since_approval());
@@ -30,7 +43,13 @@ pub fn ReviewPanel() -> Html {
                 .cast::<HtmlTextAreaElement>()
                 .map(|t| t.value())
                 .unwrap_or_default();
-            match ws.return_for_changes(text) {
+            // The county's return where it may decide; else the first step's.
+            let done = if final_step {
+                ws.return_for_changes(text)
+            } else {
+                ws.return_first(text)
+            };
+            match done {
                 Ok(()) => error.set(None),
                 Err(_) => error.set(Some(lang.t(Msg::ReturnReasonPlaceholder).to_owned())),
             }
@@ -39,17 +58,40 @@ pub fn ReviewPanel() -> Html {
     let approve = {
         let ws = ws.clone();
         Callback::from(move |_| {
-            // A refused approval reaches the banner through the handle.
-            if confirm(lang.t(Msg::ApproveConfirm)) {
-                ws.approve().ok();
+            // A refused decision reaches the banner through the handle.
+            if final_step {
+                if confirm(lang.t(Msg::ApproveConfirm)) {
+                    ws.approve().ok();
+                }
+            } else if confirm(lang.t(Msg::PassOnConfirm)) {
+                ws.pass_on().ok();
             }
         })
     };
+    let title = if final_step {
+        lang.pick(&words.county_review_zh, &words.county_review_en)
+            .to_owned()
+    } else {
+        format!(
+            "{}{}",
+            lang.pick(words.community_zh, words.community_en),
+            lang.t(Msg::FirstReview)
+        )
+    };
+    // In a two-step county the county usually decides after the first step passed it on.
+    let first_pending = final_step
+        && words.two_step
+        && submitted
+        && !matches!(state.state, ReviewState::PassedOn | ReviewState::Approved);
     // Two reviewers who decided differently at the same time: both decisions show until one is kept.
     let conflicts = ws.review_conflicts();
     html! {
-        <section class="card review-panel" data-review={state.state.code()}>
-            <h2>{ lang.t(Msg::ReviewPanel) }</h2>
+        <section class="card review-panel" data-review={state.state.code()} data-step={if final_step { "final" } else { "first" }}>
+            <h2>{ title }</h2>
+            <ReviewRecord state={state.clone()} />
+            if first_pending {
+                <p class="muted first-pending">{ lang.t(Msg::FirstStepPending) }</p>
+            }
             if !conflicts.is_empty() {
                 <div class="banner conflict review-conflict" role="alert">
                     <p>{ lang.t(Msg::ConflictHint) }</p>
@@ -96,8 +138,78 @@ pub fn ReviewPanel() -> Html {
             }
             <div class="form-actions">
                 <button class="button danger return" onclick={give_back}>{ lang.t(Msg::ReturnButton) }</button>
-                <button class="button primary approve" onclick={approve}>{ lang.t(Msg::Approve) }</button>
+                if final_step {
+                    <button class="button primary approve" onclick={approve}>{ lang.t(Msg::Approve) }</button>
+                } else {
+                    <button class="button primary pass-on" onclick={approve}>{ lang.t(Msg::PassOn) }</button>
+                }
             </div>
         </section>
+    }
+}
+
+/// Props of [`ReviewRecord`].
+#[derive(Properties, PartialEq)]
+pub struct ReviewRecordProps {
+    /// The review state with both steps.
+    pub state: StateView,
+}
+
+/// Both review steps' last decisions: who decided what, and when (the facility's review card, the
+/// reviewers' panel and the printed table show it).
+#[component]
+pub fn ReviewRecord(props: &ReviewRecordProps) -> Html {
+    let session = use_session();
+    let lang = session.lang();
+    let words = session.place_words();
+    let steps: Vec<(String, &StepView, &'static str)> = [
+        props.state.first.as_ref().map(|s| {
+            (
+                format!(
+                    "{}{}",
+                    lang.pick(words.community_zh, words.community_en),
+                    lang.t(Msg::FirstReview)
+                ),
+                s,
+                "first",
+            )
+        }),
+        props
+            .state
+            .county
+            .as_ref()
+            .filter(|s| s.by.is_some())
+            .map(|s| {
+                (
+                    lang.pick(&words.county_review_zh, &words.county_review_en)
+                        .to_owned(),
+                    s,
+                    "final",
+                )
+            }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if steps.is_empty() {
+        return html! {};
+    }
+    html! {
+        <ul class="review-record" aria-label={lang.t(Msg::ReviewRecord)}>
+            { for steps.into_iter().map(|(title, step, code)| html! {
+                <li data-step={code} data-state={step.state.code()}>
+                    <strong>{ format!("{title}：{}", lang.pick(step.state.label_zh(), step.state.label_en())) }</strong>
+                    { format!(
+                        " {} {} {}",
+                        lang.t(Msg::ReviewedBy),
+                        step.by.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+                        step.at.map(crate::state::time::short_time).unwrap_or_default()
+                    ) }
+                    if !step.reason.is_empty() {
+                        <div class="reason">{ step.reason.clone() }</div>
+                    }
+                </li>
+            }) }
+        </ul>
     }
 }

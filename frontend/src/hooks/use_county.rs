@@ -1,10 +1,12 @@
-//! The county overview's data for one year: the summary rows and the overdue rectifications, fetched when
-//! the year changes, and the exports, whose failures are kept for the page to show.
+//! The overviews' data for one year — a county's or community's summary rows and overdue rectifications, a
+//! city's or province's county rows — fetched when the year or the place changes, the common problems'
+//! drill-down, and the exports, whose failures are kept for the page to show.
 
 use crate::hooks::use_session::use_session;
 use crate::services::api::{self, ApiError};
 use yew::prelude::*;
-use zhigai_shared::api::{AnnualReport, CountySummary, OverdueRow};
+use zhigai_shared::access::Scope;
+use zhigai_shared::api::{AnnualReport, CountySummary, ItemFacility, OverdueRow, RollupSummary};
 
 /// Something fetched: not yet, or the answer.
 pub type Loaded<T> = Option<Result<T, ApiError>>;
@@ -30,31 +32,116 @@ impl CountyHandle {
     }
 }
 
-/// The county overview of `year` for the logged-in reviewer's county.
+/// The overview of `year` of a county or community (`place`).
 #[hook]
-pub fn use_county(year: u16) -> CountyHandle {
+pub fn use_county(year: u16, place: Scope) -> CountyHandle {
     let session = use_session();
     let summary = use_state(|| None);
     let overdue = use_state(|| None);
-    let busy = use_state(|| false);
-    let export_error = use_state(|| None::<ApiError>);
-    let (token, county) = session
+    let token = session
         .session()
-        .map(|s| (s.token.clone(), s.user.county_id.clone()))
+        .map(|s| s.token.clone())
         .unwrap_or_default();
     {
         let (summary, overdue) = (summary.clone(), overdue.clone());
-        let (token, county) = (token.clone(), county.clone());
-        use_effect_with(year, move |year| {
-            let year = *year;
+        let token = token.clone();
+        use_effect_with((year, place), move |(year, place)| {
+            let (year, place) = (*year, place.clone());
             summary.set(None);
             overdue.set(None);
             wasm_bindgen_futures::spawn_local(async move {
-                summary.set(Some(api::county_summary(&token, &county, year).await));
-                overdue.set(Some(api::county_overdue(&token, &county, year).await));
+                summary.set(Some(api::place_summary(&token, &place, year).await));
+                overdue.set(Some(api::place_overdue(&token, &place, year).await));
             });
         });
     }
+    let (busy, export_error, export) = use_export(token);
+    CountyHandle {
+        summary: (*summary).clone(),
+        overdue: (*overdue).clone(),
+        busy,
+        export_error,
+        export,
+    }
+}
+
+/// A city's or province's overview of `year` (`place`).
+#[derive(Clone, PartialEq)]
+pub struct RollupHandle {
+    /// The counties as rows, totals, common problems.
+    pub summary: Loaded<RollupSummary>,
+    /// An export is downloading.
+    pub busy: bool,
+    /// Why the last export failed.
+    pub export_error: Option<ApiError>,
+    export: Callback<String>,
+}
+
+impl RollupHandle {
+    /// Downloads the export at `path`.
+    pub fn export(&self, path: String) {
+        self.export.emit(path);
+    }
+}
+
+/// The overview of a city or province (`place`) for `year`.
+#[hook]
+pub fn use_rollup(year: u16, place: Scope) -> RollupHandle {
+    let session = use_session();
+    let summary = use_state(|| None);
+    let token = session
+        .session()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+    {
+        let summary = summary.clone();
+        let token = token.clone();
+        use_effect_with((year, place), move |(year, place)| {
+            let (year, place) = (*year, place.clone());
+            summary.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                summary.set(Some(api::rollup_summary(&token, &place, year).await));
+            });
+        });
+    }
+    let (busy, export_error, export) = use_export(token);
+    RollupHandle {
+        summary: (*summary).clone(),
+        busy,
+        export_error,
+        export,
+    }
+}
+
+/// The facilities behind one common problem of `place` in `year`, fetched while `item` is chosen.
+#[hook]
+pub fn use_common_item(year: u16, place: Scope, item: Option<String>) -> Loaded<Vec<ItemFacility>> {
+    let session = use_session();
+    let found = use_state(|| None);
+    let token = session
+        .session()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+    {
+        let found = found.clone();
+        use_effect_with((year, place, item), move |(year, place, item)| {
+            found.set(None);
+            if let Some(item) = item.clone() {
+                let (year, place) = (*year, place.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    found.set(Some(api::common_item(&token, &place, year, &item).await));
+                });
+            }
+        });
+    }
+    (*found).clone()
+}
+
+/// Downloads with progress and the last failure kept.
+#[hook]
+fn use_export(token: String) -> (bool, Option<ApiError>, Callback<String>) {
+    let busy = use_state(|| false);
+    let export_error = use_state(|| None::<ApiError>);
     let export = {
         let (busy, export_error) = (busy.clone(), export_error.clone());
         Callback::from(move |path: String| {
@@ -69,31 +156,25 @@ pub fn use_county(year: u16) -> CountyHandle {
             });
         })
     };
-    CountyHandle {
-        summary: (*summary).clone(),
-        overdue: (*overdue).clone(),
-        busy: *busy,
-        export_error: (*export_error).clone(),
-        export,
-    }
+    (*busy, (*export_error).clone(), export)
 }
 
-/// The county's 年度评估 report for `year`, fetched when the year changes.
+/// The 年度评估 report of the user's county or community for `year`, fetched when the year changes.
 #[hook]
 pub fn use_annual(year: u16) -> Loaded<AnnualReport> {
     let session = use_session();
     let report = use_state(|| None);
-    let (token, county) = session
+    let (token, place) = session
         .session()
-        .map(|s| (s.token.clone(), s.user.county_id.clone()))
-        .unwrap_or_default();
+        .map(|s| (s.token.clone(), s.user.scope.clone()))
+        .unwrap_or((String::new(), Scope::County(String::new())));
     {
         let report = report.clone();
         use_effect_with(year, move |year| {
             let year = *year;
             report.set(None);
             wasm_bindgen_futures::spawn_local(async move {
-                report.set(Some(api::county_annual(&token, &county, year).await));
+                report.set(Some(api::place_annual(&token, &place, year).await));
             });
         });
     }

@@ -6,7 +6,7 @@ use crate::i18n::{Lang, Msg};
 use crate::services::api::{self, ApiError};
 use crate::services::clock::today;
 use crate::services::{session, store};
-use crate::state::session::SavedSession;
+use crate::state::session::{PlaceWords, SavedSession};
 use yew::prelude::*;
 use zhigai_shared::doc::Date;
 
@@ -56,7 +56,7 @@ impl SessionHandle {
         let directory = api::facilities(&login.token).await?;
         let mut staff = Vec::new();
         // Facility staff need their colleagues as problem owners offline; reviewers do not.
-        if let Some(own) = &login.user.facility_id {
+        if let Some(own) = login.user.facility_id() {
             staff.push((
                 own.to_string(),
                 api::staff(&login.token, own.as_str()).await?,
@@ -69,6 +69,7 @@ impl SessionHandle {
             facilities: directory.facilities,
             communities: directory.communities,
             staff,
+            place: login.place,
         }));
         Ok(())
     }
@@ -79,6 +80,28 @@ impl SessionHandle {
             wasm_bindgen_futures::spawn_local(async move { api::logout(&token).await });
         }
         self.set_session.emit(None);
+    }
+
+    /// The words of the user's place (县/区, 医共体/区社一体).
+    pub fn place_words(&self) -> PlaceWords {
+        self.session
+            .as_ref()
+            .map(SavedSession::place_words)
+            .unwrap_or_default()
+    }
+
+    /// Fetches one facility's entry the session lacks (a city or province user opening a facility from a
+    /// dashboard) and keeps it in the session; errors are left to the workspace's refusal notice.
+    pub fn fetch_facility(&self, facility: String) {
+        let handle = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(saved) = handle.session.clone() else {
+                return;
+            };
+            if let Ok(entry) = api::facility(&saved.token, &facility).await {
+                handle.set_session.emit(Some(saved.with_facility(entry)));
+            }
+        });
     }
 
     /// Today, in China Standard Time.

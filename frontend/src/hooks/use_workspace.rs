@@ -18,6 +18,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
+use zhigai_shared::access::Rights;
 use zhigai_shared::api::User;
 use zhigai_shared::carry::ListedProblem;
 use zhigai_shared::doc::{
@@ -221,9 +222,14 @@ impl WorkspaceHandle {
         self.read(WorkspaceState::writable)
     }
 
-    /// Whether the user may write the review.
+    /// Whether the user may write any of the review.
     pub fn review_writable(&self) -> bool {
         self.read(WorkspaceState::review_writable)
+    }
+
+    /// What the user may write in the review (comment, first step, final step, verify).
+    pub fn review_rights(&self) -> Rights {
+        self.read(WorkspaceState::review_rights)
     }
 
     /// The connection.
@@ -441,6 +447,16 @@ impl WorkspaceHandle {
         self.edit(Edit::Approve)
     }
 
+    /// The first review step passes the inspection on to the county.
+    pub fn pass_on(&self) -> Result<(), UiError> {
+        self.edit(Edit::PassOn)
+    }
+
+    /// The first review step returns the inspection for changes.
+    pub fn return_first(&self, reason: String) -> Result<(), UiError> {
+        self.edit(Edit::ReturnFirst(reason))
+    }
+
     /// Keeps one value of a conflicting review field.
     pub fn resolve_review(&self, field: ReviewField, value: FieldValue) -> Result<(), UiError> {
         self.edit(Edit::ResolveReview(field, value))
@@ -465,12 +481,28 @@ pub fn WorkspaceProvider(props: &WorkspaceProviderProps) -> Html {
     let force = use_force_update();
     let runtime = use_state(|| None::<Rc<Runtime>>);
     let saved = session.session().cloned();
+    // A city or province user opens facilities from a dashboard: their entry (documents and rights) is
+    // fetched once and kept in the session; the workspace starts again when it arrives.
+    let listed = saved
+        .as_ref()
+        .is_some_and(|s| s.facility(&props.fid).is_some());
+    {
+        let (session, fid) = (session.clone(), props.fid.to_string());
+        let above = saved
+            .as_ref()
+            .is_some_and(|s| !s.user.role.is_facility_role());
+        use_effect_with((fid, listed), move |(fid, listed)| {
+            if !*listed && above {
+                session.fetch_facility(fid.clone());
+            }
+        });
+    }
     {
         let runtime = runtime.clone();
         let token = saved.as_ref().map(|s| s.token.clone());
         use_effect_with(
-            (props.fid.clone(), props.year, token),
-            move |(fid, year, _)| {
+            (props.fid.clone(), props.year, token, listed),
+            move |(fid, year, _, _)| {
                 let started = saved.and_then(|saved| {
                     let actor = device_actor(saved.user.id.as_str());
                     let device = to_hex(&actor[..6]);

@@ -1,9 +1,10 @@
-//! The county overview for reviewers: coverage per wave (SVG), every facility by medical community with
-//! completion, compliance per area as a heatmap, open and overdue problems, review state and last sync —
-//! sortable and filterable — the overdue rectifications, and the exports. Served by the summary rows.
+//! The overview of a county, district or medical community: coverage per wave (SVG), every facility by
+//! medical community with completion, compliance per area as a heatmap, open and overdue problems, review
+//! state and last sync — sortable and filterable — the common problems with the facilities behind each, the
+//! overdue rectifications, and the exports. Served by the summary rows.
 
 use crate::components::header::{LangButton, LogoutButton};
-use crate::hooks::{ApiError, Loaded, use_county, use_session};
+use crate::hooks::{ApiError, Loaded, use_common_item, use_county, use_session};
 use crate::i18n::{Lang, Msg};
 use crate::route::Route;
 use crate::state::county::{Filter, SortBy, apply, completion, compliance, heat, last_completion};
@@ -11,29 +12,44 @@ use crate::state::time::{phase_label, short_time};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
-use zhigai_shared::api::{CountySummary, OverdueRow, WaveCoverage};
+use zhigai_shared::access::{Level, Scope};
+use zhigai_shared::api::{CommonItem, CountySummary, OverdueRow, WaveCoverage};
 use zhigai_shared::doc::{ReviewState, Timestamp};
 use zhigai_shared::{FacilityType, Template};
 
-fn say(lang: Lang, e: &ApiError) -> String {
+pub(crate) fn say(lang: Lang, e: &ApiError) -> String {
     let (zh, en) = e.message();
     if lang == Lang::Zh { zh } else { en }
 }
 
+/// Props of [`CountyPage`].
+#[derive(Properties, PartialEq)]
+pub struct CountyPageProps {
+    /// The county, district or community shown; the user's own when `None`.
+    #[prop_or_default]
+    pub place: Option<Scope>,
+}
+
 /// The overview page.
 #[component]
-pub fn CountyPage() -> Html {
+pub fn CountyPage(props: &CountyPageProps) -> Html {
     let session = use_session();
     let lang = session.lang();
     let today = session.today();
     let year = use_state(|| today.year());
-    let county = use_county(*year);
+    let own = session.session().map(|s| s.user.scope.clone());
+    let place = props
+        .place
+        .clone()
+        .or_else(|| own.clone())
+        .unwrap_or_else(|| Scope::County(String::new()));
+    let county = use_county(*year, place.clone());
     let filter = use_state(Filter::default);
     let Some(saved) = session.session() else {
         // The shell shows the login instead of this page when logged out.
         return html! {};
     };
-    let county_id = saved.user.county_id.clone();
+    let is_own = own.as_ref() == Some(&place);
     let set_year = {
         let year = year.clone();
         Callback::from(move |e: Event| {
@@ -50,7 +66,7 @@ pub fn CountyPage() -> Html {
         let county = county.clone();
         Callback::from(move |_| county.export(path.clone()))
     };
-    let base = format!("/api/counties/{county_id}");
+    let base = crate::services::api::place_path(&place);
     let y = *year;
     let phase = phase_label(today, lang);
     let busy = county.busy;
@@ -69,6 +85,9 @@ pub fn CountyPage() -> Html {
         <header class="top">
             <div class="top-title">
                 <h1>{ lang.t(Msg::Dashboard) }</h1>
+                if !is_own {
+                    <Link<Route> to={Route::County} classes="tab">{ format!("‹ {}", lang.t(Msg::Back)) }</Link<Route>>
+                }
                 <span class="facility-name">
                     { county.summary.as_ref().and_then(|d| d.as_ref().ok()).map(|d| d.county_name.clone()).unwrap_or_default() }
                     { format!(" · {} · {phase}", saved.user.display_name) }
@@ -86,7 +105,9 @@ pub fn CountyPage() -> Html {
                         { for years.iter().map(|v| html! { <option value={v.to_string()} selected={*v == y}>{ v }</option> }) }
                     </select>
                 </label>
-                <Link<Route> to={Route::CountyAnnual { year: y }} classes="button small annual-link">{ lang.t(Msg::AnnualReport) }</Link<Route>>
+                if is_own {
+                    <Link<Route> to={Route::CountyAnnual { year: y }} classes="button small annual-link">{ lang.t(Msg::AnnualReport) }</Link<Route>>
+                }
                 <button class="button small export-xlsx" disabled={busy} onclick={export(format!("{base}/export.xlsx?year={y}"))}>{ lang.pick("导出 Excel", "Excel workbook") }</button>
                 <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=facilities"))}>{ lang.pick("机构 CSV", "Facilities CSV") }</button>
                 <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=problems"))}>{ lang.pick("问题 CSV", "Problems CSV") }</button>
@@ -104,6 +125,7 @@ pub fn CountyPage() -> Html {
                     <>
                     <Coverage waves={d.coverage.clone()} />
                     <Overview data={d.clone()} filter={filter.clone()} />
+                    <CommonProblems items={d.common_items.clone()} place={place.clone()} year={y} />
                     </>
                 },
             } }
@@ -365,6 +387,72 @@ pub fn OverdueList(props: &OverdueProps) -> Html {
                     </table></div>
                 },
             } }
+        </section>
+    }
+}
+
+/// Props of [`CommonProblems`].
+#[derive(Properties, PartialEq)]
+pub struct CommonProblemsProps {
+    /// The items, most facilities first.
+    pub items: Vec<CommonItem>,
+    /// The place they were counted over.
+    pub place: Scope,
+    /// The year.
+    pub year: u16,
+}
+
+/// The common problems (共性问题): items by how many facilities answered them 部分符合 or 不符合; choosing
+/// one lists those facilities, each a link to its inspection.
+#[component]
+pub fn CommonProblems(props: &CommonProblemsProps) -> Html {
+    let lang = use_session().lang();
+    let chosen = use_state(|| None::<String>);
+    let facilities = use_common_item(props.year, props.place.clone(), (*chosen).clone());
+    let template = Template::current();
+    let by_county = matches!(props.place.level(), Level::City | Level::Province);
+    html! {
+        <section class="card common-problems">
+            <h2>{ lang.t(Msg::CommonProblems) }</h2>
+            if props.items.is_empty() {
+                <p class="muted">{ lang.pick("暂无多家机构共有的问题。", "No item is weak in more than one facility.") }</p>
+            }
+            <ol class="common-list">
+            { for props.items.iter().map(|c| {
+                let item = zhigai_shared::ItemId::new(c.item_id.clone());
+                let text = template.item(&item).map(|i| lang.pick(&i.text_zh, &i.text_en).to_owned()).unwrap_or_default();
+                let open = chosen.as_deref() == Some(c.item_id.as_str());
+                let onclick = {
+                    let (chosen, id) = (chosen.clone(), c.item_id.clone());
+                    Callback::from(move |_| chosen.set(if open { None } else { Some(id.clone()) }))
+                };
+                html! {
+                    <li data-item={c.item_id.clone()}>
+                        <button class="link common-item" aria-expanded={open.to_string()} {onclick}>
+                            <strong>{ c.item_id.clone() }</strong>{ format!(" {text} · {} {}", c.facilities, lang.t(Msg::FacilitiesWith)) }
+                        </button>
+                        if open {
+                            { match &facilities {
+                                None => html! { <p class="muted" role="status">{ lang.t(Msg::Loading) }</p> },
+                                Some(Err(e)) => html! { <p class="banner error" role="alert">{ say(lang, e) }</p> },
+                                Some(Ok(list)) => html! {
+                                    <ul class="item-facilities">
+                                    { for list.iter().map(|f| html! {
+                                        <li data-facility={f.facility_id.to_string()}>
+                                            <Link<Route> to={Route::Facility { fid: f.facility_id.to_string() }}>{ f.facility_name.clone() }</Link<Route>>
+                                            if by_county {
+                                                <span class="muted">{ format!(" · {}", f.county_name) }</span>
+                                            }
+                                        </li>
+                                    }) }
+                                    </ul>
+                                },
+                            } }
+                        }
+                    </li>
+                }
+            }) }
+            </ol>
         </section>
     }
 }

@@ -4,7 +4,7 @@
 use crate::components::badges::{DueBadge, Meter};
 use crate::components::conflicts::ConflictBanner;
 use crate::components::dialog::confirm;
-use crate::components::review::ReviewPanel;
+use crate::components::review::{ReviewPanel, ReviewRecord};
 use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
 use crate::route::Route;
@@ -40,6 +40,17 @@ pub fn HomePage() -> Html {
     comments.truncate(3);
     let phase = phase_label(today, lang);
     let is_head = ws.user().role == Role::Head;
+    // A township or community centre's head, on their own home page: the clinics they guide.
+    let guided: Vec<(String, String)> = session
+        .session()
+        .filter(|s| s.user.facility_id().map(|f| f.as_str()) == Some(fid.as_str()))
+        .map(|s| {
+            s.guides()
+                .into_iter()
+                .map(|e| (e.facility.id.to_string(), e.facility.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let editable = ws.editable();
     let writable = ws.writable();
     let draft = submission.state == Submission::Draft;
@@ -90,6 +101,7 @@ pub fn HomePage() -> Html {
                 if returned && !review.reason.is_empty() {
                     <p class="banner warn">{ format!("{}：{}", lang.t(Msg::ReturnReason), review.reason) }</p>
                 }
+                <ReviewRecord state={review.clone()} />
                 <h3>{ lang.t(Msg::LatestComments) }</h3>
                 if comments.is_empty() {
                     <p class="muted">{ lang.t(Msg::NoComments) }</p>
@@ -117,6 +129,18 @@ pub fn HomePage() -> Html {
                     <p class="muted">{ lang.t(Msg::OnlyHeadSubmits) }</p>
                 }
             </section>
+            if !guided.is_empty() {
+                <section class="card guided">
+                    <h2>{ lang.t(Msg::Guided) }</h2>
+                    <ul>
+                    { for guided.iter().map(|(id, name)| html! {
+                        <li data-facility={id.clone()}>
+                            <Link<Route> to={Route::Facility { fid: id.clone() }}>{ name.clone() }</Link<Route>>
+                        </li>
+                    }) }
+                    </ul>
+                </section>
+            }
             <section class="card">
                 <h2>{ lang.t(Msg::DueSoon) }</h2>
                 if due.is_empty() {

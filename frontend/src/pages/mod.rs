@@ -7,3 +7,4 @@ pub mod home;
 pub mod login;
 pub mod print;
 pub mod problems;
+pub mod rollup;

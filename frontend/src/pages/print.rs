@@ -1,7 +1,9 @@
 //! The printable self-inspection table of a facility-year: every applicable item with its status and
-//! note, the problem list with measures, owners and deadlines, and a signature line for the head. The print
+//! note, the problem list with measures, owners and deadlines, the review record (both steps where the
+//! county reviews in two), and a signature line for the head. The print
 //! style sheet hides the app's chrome.
 
+use crate::components::review::ReviewRecord;
 use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
 use yew::prelude::*;
@@ -76,6 +78,8 @@ pub fn PrintPage() -> Html {
                 }) }
                 </tbody>
             </table>
+            <h3>{ lang.t(Msg::ReviewRecord) }</h3>
+            <ReviewRecord state={ws.review_state()} />
             <p class="signature">{ lang.pick("机构负责人（签字）：________________　　日期：____年____月____日", "Head of facility (signature): ________________   Date: ____________") }</p>
         </main>
     }

@@ -5,9 +5,10 @@
 use gloo_net::http::{Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::{
-    AnnualReport, ApiErrorBody, CountySummary, FacilitiesResponse, LoginRequest, LoginResponse,
-    OverdueRow, TicketResponse, User,
+    AnnualReport, ApiErrorBody, CountySummary, FacilitiesResponse, FacilityEntry, ItemFacility,
+    LoginRequest, LoginResponse, OverdueRow, RollupSummary, TicketResponse, User,
 };
 
 /// Why an API call failed.
@@ -132,35 +133,67 @@ pub async fn logout(token: &str) {
         .await;
 }
 
-/// `GET /api/counties/{id}/summary?year=`: the county overview.
-pub async fn county_summary(
+/// The API path of a place's overview endpoints (`/api/counties/c1`, …).
+pub fn place_path(place: &Scope) -> String {
+    let segment = match place.level() {
+        Level::Community => "communities",
+        Level::County => "counties",
+        Level::City => "cities",
+        Level::Province => "provinces",
+        Level::Facility => "facilities",
+    };
+    format!("/api/{segment}/{}", place.id())
+}
+
+/// `GET /api/{communities,counties}/{id}/summary?year=`: the overview of every facility.
+pub async fn place_summary(
     token: &str,
-    county: &str,
+    place: &Scope,
     year: u16,
 ) -> Result<CountySummary, ApiError> {
-    get(
-        &format!("/api/counties/{county}/summary?year={year}"),
-        token,
-    )
-    .await
+    get(&format!("{}/summary?year={year}", place_path(place)), token).await
 }
 
-/// `GET /api/counties/{id}/annual?year=`: the county's 年度评估 report.
-pub async fn county_annual(token: &str, county: &str, year: u16) -> Result<AnnualReport, ApiError> {
-    get(&format!("/api/counties/{county}/annual?year={year}"), token).await
-}
-
-/// `GET /api/counties/{id}/overdue?year=`: overdue rectifications.
-pub async fn county_overdue(
+/// `GET /api/{cities,provinces}/{id}/summary?year=`: the counties as rows.
+pub async fn rollup_summary(
     token: &str,
-    county: &str,
+    place: &Scope,
+    year: u16,
+) -> Result<RollupSummary, ApiError> {
+    get(&format!("{}/summary?year={year}", place_path(place)), token).await
+}
+
+/// `GET …/annual?year=`: the 年度评估 report of a county or community.
+pub async fn place_annual(token: &str, place: &Scope, year: u16) -> Result<AnnualReport, ApiError> {
+    get(&format!("{}/annual?year={year}", place_path(place)), token).await
+}
+
+/// `GET …/overdue?year=`: overdue rectifications.
+pub async fn place_overdue(
+    token: &str,
+    place: &Scope,
     year: u16,
 ) -> Result<Vec<OverdueRow>, ApiError> {
+    get(&format!("{}/overdue?year={year}", place_path(place)), token).await
+}
+
+/// `GET …/common/{item}?year=`: the facilities behind one common problem.
+pub async fn common_item(
+    token: &str,
+    place: &Scope,
+    year: u16,
+    item: &str,
+) -> Result<Vec<ItemFacility>, ApiError> {
     get(
-        &format!("/api/counties/{county}/overdue?year={year}"),
+        &format!("{}/common/{item}?year={year}", place_path(place)),
         token,
     )
     .await
+}
+
+/// `GET /api/facilities/{id}`: one facility with its documents.
+pub async fn facility(token: &str, id: &str) -> Result<FacilityEntry, ApiError> {
+    get(&format!("/api/facilities/{id}"), token).await
 }
 
 /// Downloads an export with the session's token and hands it to the browser under the server's file name.

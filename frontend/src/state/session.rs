@@ -2,7 +2,8 @@
 //! `services::session` keeps it in localStorage.
 
 use serde::{Deserialize, Serialize};
-use zhigai_shared::api::{Community, FacilityEntry, User};
+use zhigai_shared::access::Role;
+use zhigai_shared::api::{Community, CountyKind, FacilityEntry, PlaceName, User};
 
 /// The session kept on the device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,46 @@ pub struct SavedSession {
     pub communities: Vec<Community>,
     /// Staff per facility id, for choosing a problem's owner offline.
     pub staff: Vec<(String, Vec<User>)>,
+    /// The place the user belongs to, named (the words of the screens follow its county's kind).
+    #[serde(default)]
+    pub place: Option<PlaceName>,
+}
+
+/// The words a place's screens use: 县/区, 医共体/区社一体, and whether review has two steps there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaceWords {
+    /// 医共体 or 区社一体.
+    pub community_zh: &'static str,
+    /// The same in English.
+    pub community_en: &'static str,
+    /// 县级审核 or 区级审核.
+    pub county_review_zh: String,
+    /// County review or District review.
+    pub county_review_en: String,
+    /// Whether review has two steps.
+    pub two_step: bool,
+}
+
+impl PlaceWords {
+    /// The words of a county of `kind`.
+    pub fn of(kind: CountyKind, two_step: bool) -> Self {
+        Self {
+            community_zh: kind.community_zh(),
+            community_en: kind.community_en(),
+            county_review_zh: format!("{}级审核", kind.word_zh()),
+            county_review_en: match kind {
+                CountyKind::County => "County review".to_owned(),
+                CountyKind::District => "District review".to_owned(),
+            },
+            two_step,
+        }
+    }
+}
+
+impl Default for PlaceWords {
+    fn default() -> Self {
+        Self::of(CountyKind::County, false)
+    }
 }
 
 impl SavedSession {
@@ -38,15 +79,43 @@ impl SavedSession {
     /// The facility the user works at, or the first one they may see.
     pub fn home_facility(&self) -> Option<String> {
         self.user
-            .facility_id
-            .as_ref()
+            .facility_id()
             .map(ToString::to_string)
             .or_else(|| self.facilities.first().map(|f| f.facility.id.to_string()))
     }
 
-    /// Whether the user works at the county level (reviewers and administrators).
+    /// Whether the user works above the facilities (reviewers, viewers and administrators at any level):
+    /// they start on their place's overview.
     pub fn is_county(&self) -> bool {
-        use zhigai_shared::access::Role;
-        matches!(self.user.role, Role::Reviewer | Role::Admin)
+        !self.user.role.is_facility_role()
+    }
+
+    /// Whether the user is a facility head who guides village clinics or stations.
+    pub fn guides(&self) -> Vec<&FacilityEntry> {
+        let own = self.user.facility_id();
+        if self.user.role != Role::Head {
+            return Vec::new();
+        }
+        self.facilities
+            .iter()
+            .filter(|f| f.facility.guided_by.as_ref() == own && own.is_some())
+            .collect()
+    }
+
+    /// The words of the user's place.
+    pub fn place_words(&self) -> PlaceWords {
+        self.place
+            .as_ref()
+            .map(|p| PlaceWords::of(p.county_kind, p.two_step))
+            .unwrap_or_default()
+    }
+
+    /// Adds (or replaces) one facility's entry: a city or province user opening a facility from a dashboard.
+    pub fn with_facility(&self, entry: FacilityEntry) -> Self {
+        let mut next = self.clone();
+        next.facilities
+            .retain(|f| f.facility.id != entry.facility.id);
+        next.facilities.push(entry);
+        next
     }
 }

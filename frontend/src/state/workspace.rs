@@ -8,6 +8,7 @@ use crate::i18n::Msg;
 use crate::state::session::SavedSession;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use zhigai_shared::access::Rights;
 use zhigai_shared::api::User;
 use zhigai_shared::carry::{ListedProblem, YearDocs, carries_over, problem_list};
 use zhigai_shared::doc::{
@@ -73,10 +74,14 @@ pub enum Edit {
     Comment(ItemId, String),
     /// A reviewer's verdict on a rectified problem.
     Verify(ProblemId, Verdict),
-    /// Returns the inspection for changes, with a reason.
+    /// The county returns the inspection for changes, with a reason.
     ReturnForChanges(String),
-    /// Approves the inspection as it stands.
+    /// The county approves the inspection as it stands.
     Approve,
+    /// The medical community's first step passes the inspection on to the county.
+    PassOn,
+    /// The medical community's first step returns the inspection, with a reason.
+    ReturnFirst(String),
     /// Keeps one value of a conflicting review field.
     ResolveReview(ReviewField, FieldValue),
 }
@@ -88,8 +93,24 @@ impl Edit {
             | Edit::Verify(..)
             | Edit::ReturnForChanges(_)
             | Edit::Approve
+            | Edit::PassOn
+            | Edit::ReturnFirst(_)
             | Edit::ResolveReview(..) => DocKind::Review,
             _ => DocKind::Inspection,
+        }
+    }
+
+    /// The right a review edit needs (`None` for inspection edits).
+    fn review_right(&self) -> Option<Rights> {
+        match self {
+            Edit::Comment(..) => Some(Rights::COMMENT),
+            Edit::Verify(..) => Some(Rights::VERIFY),
+            Edit::ReturnForChanges(_) | Edit::Approve => Some(Rights::FINAL_STEP),
+            Edit::PassOn | Edit::ReturnFirst(_) => Some(Rights::FIRST_STEP),
+            // Settling a conflict on the review state is a decision of a step; a verdict's, a verifier's.
+            Edit::ResolveReview(ReviewField::State, _) => Some(Rights::FINAL_STEP),
+            Edit::ResolveReview(ReviewField::Verification { .. }, _) => Some(Rights::VERIFY),
+            _ => None,
         }
     }
 
@@ -192,7 +213,7 @@ pub enum Effect {
 pub struct YearState {
     year: Year,
     writable: bool,
-    review_writable: bool,
+    review_rights: Rights,
     inspection: Inspection,
     review: Review,
     inspection_id: DocumentId,
@@ -204,12 +225,12 @@ impl YearState {
         facility: &FacilityId,
         year: Year,
         writable: bool,
-        review_writable: bool,
+        review_rights: Rights,
     ) -> Result<Self, DocError> {
         Ok(Self {
             year,
             writable,
-            review_writable,
+            review_rights,
             inspection: Inspection::genesis(facility, year)?,
             review: Review::genesis(facility, year)?,
             inspection_id: DocumentId::for_doc(DocKind::Inspection, facility, year),
@@ -274,17 +295,17 @@ impl WorkspaceState {
     ) -> Result<Self, DocError> {
         let facility_id = FacilityId::from(facility);
         let entry = session.facility(facility);
-        let mut listed: Vec<(Year, bool, bool)> = entry
+        let mut listed: Vec<(Year, bool, Rights)> = entry
             .map(|e| {
                 e.documents
                     .iter()
                     .filter(|d| d.year <= year)
-                    .map(|d| (d.year, d.inspection.writable, d.review.writable))
+                    .map(|d| (d.year, d.inspection.writable, d.review.rights))
                     .collect()
             })
             .unwrap_or_default();
         if !listed.iter().any(|(y, ..)| *y == year) {
-            listed.push((year, false, false));
+            listed.push((year, false, Rights::NONE));
         }
         listed.sort_by_key(|(y, ..)| *y);
         let years = listed
@@ -365,7 +386,7 @@ impl WorkspaceState {
             && self
                 .years
                 .iter()
-                .any(|y| y.year == origin && y.review_writable)
+                .any(|y| y.year == origin && y.review_rights.has(Rights::VERIFY))
     }
 
     // ───────────── reads ─────────────
@@ -450,9 +471,18 @@ impl WorkspaceState {
         self.cur().writable
     }
 
-    /// Whether the user may write the review (the county's reviewers).
+    /// Whether the user may write any of the review (reviewers, a guiding township head).
     pub fn review_writable(&self) -> bool {
-        self.cur().review_writable && self.loaded
+        !self.cur().review_rights.is_empty() && self.loaded
+    }
+
+    /// What the user may write in the review of the year shown (nothing until the documents are loaded).
+    pub fn review_rights(&self) -> Rights {
+        if self.loaded {
+            self.cur().review_rights
+        } else {
+            Rights::NONE
+        }
     }
 
     /// Changes not yet acknowledged by the server, over every document open.
@@ -668,7 +698,9 @@ impl WorkspaceState {
         let origin = self.years[index].year;
         let allowed = match (&edit, kind) {
             (Edit::Verify(..), _) => self.can_verify(origin),
-            (_, DocKind::Review) => self.review_writable(),
+            (e, DocKind::Review) => e
+                .review_right()
+                .is_some_and(|needed| self.review_rights().has(needed)),
             (Edit::UpdateProblem(..), _) => self.can_update_problems(origin),
             (e, DocKind::Inspection) if e.is_submission() => {
                 self.writable() && self.loaded && !self.refused
@@ -695,6 +727,8 @@ impl WorkspaceState {
             Edit::Verify(problem, verdict) => review.verify(&problem, verdict, &stamp),
             Edit::ReturnForChanges(reason) => review.return_for_changes(reason.trim(), &stamp),
             Edit::Approve => review.approve(&doc.heads(), &stamp),
+            Edit::PassOn => review.pass_on(&doc.heads(), &stamp),
+            Edit::ReturnFirst(reason) => review.return_first(reason.trim(), &doc.heads(), &stamp),
             Edit::ResolveReview(field, value) => review.resolve(&field, value, &stamp),
         }
         .map_err(UiError::Refused)?;

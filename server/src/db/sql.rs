@@ -2,15 +2,19 @@
 //! and instantiated for each database by `sql_store!`.
 
 use super::{
-    Community, County, CountyProblem, CountyRollup, DbError, DerivedRows, DocWrite, Facility,
-    LoginReservation, ProblemRow, ReviewRows, Session, Store, StoredDoc, SummaryRow, User,
+    City, Community, County, CountyProblem, DbError, DerivedRows, DocTarget, DocWrite, Facility,
+    ItemFacility, LoginReservation, PlaceName, ProblemRow, Province, ReviewRows, RollupRow,
+    Session, Store, StoredDoc, SummaryRow, User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
 use std::str::FromStr;
 use std::time::Duration;
+use zhigai_shared::access::{Level, Placement, Scope};
+use zhigai_shared::api::{AreaRate, CommonItem, CountyKind, WaveCoverage};
 use zhigai_shared::doc::ReviewState;
 use zhigai_shared::summary::AreaCounts;
+use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{FacilityId, FacilityType, ItemId, ProblemId, Service, UserId};
 
 /// SQLite: the default, one file next to the binary.
@@ -222,12 +226,57 @@ fn parse_services(text: &str) -> Result<Vec<Service>, DbError> {
 // Column lists as macros, so that every statement stays a string literal (sqlx only runs audited SQL).
 macro_rules! user_columns {
     () => {
-        "u.id, u.username, u.display_name, u.role, u.county_id, u.facility_id"
+        "u.id, u.username, u.display_name, u.role, u.scope_level, u.scope_id"
     };
 }
 macro_rules! facility_columns {
     () => {
-        "id, county_id, community_id, name, facility_type, open_beds, services"
+        "f.id, f.county_id, f.community_id, f.name, f.facility_type, f.open_beds, f.services, f.guided_by"
+    };
+}
+/// Facilities with what their placement needs (`placement_of`); queries add WHERE and ORDER BY.
+macro_rules! placed_facilities {
+    () => {
+        concat!(
+            "SELECT ",
+            facility_columns!(),
+            ", c.city_id, ci.province_id, c.two_step FROM facilities f \
+             JOIN counties c ON c.id = f.county_id LEFT JOIN cities ci ON ci.id = c.city_id"
+        )
+    };
+}
+/// One static statement per level: `head`, then the condition that a facility `f` lies within the scope
+/// bound as `$1`, then `tail`.
+macro_rules! scoped {
+    ($scope:expr, [$($head:tt)*], [$($tail:tt)*]) => {
+        match $scope.level() {
+            Level::Facility => concat!($($head)*, "f.id = $1", $($tail)*),
+            Level::Community => concat!($($head)*, "f.community_id = $1", $($tail)*),
+            Level::County => concat!($($head)*, "f.county_id = $1", $($tail)*),
+            Level::City => concat!(
+                $($head)*,
+                "f.county_id IN (SELECT sc.id FROM counties sc WHERE sc.city_id = $1)",
+                $($tail)*
+            ),
+            Level::Province => concat!(
+                $($head)*,
+                "f.county_id IN (SELECT sc.id FROM counties sc JOIN cities sp ON sp.id = sc.city_id \
+                 WHERE sp.province_id = $1)",
+                $($tail)*
+            ),
+        }
+    };
+}
+/// Counties within a scope bound as `$1` (a facility's or community's: their county).
+macro_rules! scoped_counties {
+    ($scope:expr, [$($head:tt)*], [$($tail:tt)*]) => {
+        match $scope.level() {
+            Level::Facility => concat!($($head)*, "c.id = (SELECT county_id FROM facilities WHERE id = $1)", $($tail)*),
+            Level::Community => concat!($($head)*, "c.id = (SELECT county_id FROM communities WHERE id = $1)", $($tail)*),
+            Level::County => concat!($($head)*, "c.id = $1", $($tail)*),
+            Level::City => concat!($($head)*, "c.city_id = $1", $($tail)*),
+            Level::Province => concat!($($head)*, "ci.province_id = $1", $($tail)*),
+        }
     };
 }
 macro_rules! session_columns {
@@ -246,8 +295,10 @@ macro_rules! sql_store {
                     username: row.try_get("username")?,
                     display_name: row.try_get("display_name")?,
                     role: role.parse().map_err(DbError::Corrupt)?,
-                    county_id: row.try_get("county_id")?,
-                    facility_id: row.try_get::<Option<String>, _>("facility_id")?.map(FacilityId::new),
+                    scope: Scope::new(
+                        parse::<Level>(&row.try_get::<String, _>("scope_level")?)?,
+                        row.try_get::<String, _>("scope_id")?,
+                    ),
                 })
             }
 
@@ -263,6 +314,42 @@ macro_rules! sql_store {
                         .map_err(|e| DbError::Corrupt(e.to_string()))?,
                     open_beds: u32::try_from(row.try_get::<i64, _>("open_beds")?).unwrap_or(0),
                     services: parse_services(&services)?,
+                    guided_by: row.try_get::<Option<String>, _>("guided_by")?.map(FacilityId::new),
+                })
+            }
+
+            /// A row of `placed_facilities!`.
+            fn placed(row: &<$db as sqlx::Database>::Row) -> Result<(Facility, Placement), DbError> {
+                let facility = Self::facility(row)?;
+                let placement = Placement {
+                    facility: facility.id.clone(),
+                    community: facility.community_id.clone(),
+                    county: facility.county_id.clone(),
+                    city: row.try_get("city_id")?,
+                    province: row.try_get("province_id")?,
+                    guided_by: facility.guided_by.clone(),
+                    two_step: row.try_get::<i64, _>("two_step")? != 0,
+                };
+                Ok((facility, placement))
+            }
+
+            fn county(row: &<$db as sqlx::Database>::Row) -> Result<County, DbError> {
+                Ok(County {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    city_id: row.try_get("city_id")?,
+                    kind: parse::<CountyKind>(&row.try_get::<String, _>("kind")?)?,
+                    two_step: row.try_get::<i64, _>("two_step")? != 0,
+                })
+            }
+
+            fn community(r: &<$db as sqlx::Database>::Row) -> Result<Community, DbError> {
+                Ok(Community {
+                    id: r.try_get("id")?,
+                    county_id: r.try_get("county_id")?,
+                    name: r.try_get("name")?,
+                    lead_hospital: r.try_get("lead_hospital")?,
+                    lead_facility_id: r.try_get::<Option<String>, _>("lead_facility_id")?.map(FacilityId::new),
                 })
             }
 
@@ -316,10 +403,61 @@ macro_rules! sql_store {
                 self.release().await;
             }
 
+            async fn insert_province(&self, p: &Province) -> Result<(), DbError> {
+                sqlx::query("INSERT INTO provinces (id, name) VALUES ($1, $2)")
+                    .bind(&p.id)
+                    .bind(&p.name)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| duplicate(&format!("province {}", p.id), e))?;
+                Ok(())
+            }
+
+            async fn insert_city(&self, c: &City) -> Result<(), DbError> {
+                sqlx::query("INSERT INTO cities (id, province_id, name) VALUES ($1, $2, $3)")
+                    .bind(&c.id)
+                    .bind(&c.province_id)
+                    .bind(&c.name)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| duplicate(&format!("city {}", c.id), e))?;
+                Ok(())
+            }
+
+            async fn fetch_province(&self, id: &str) -> Result<Option<Province>, DbError> {
+                let row = sqlx::query("SELECT id, name FROM provinces WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok(Province { id: r.try_get("id")?, name: r.try_get("name")? })).transpose()
+            }
+
+            async fn fetch_city(&self, id: &str) -> Result<Option<City>, DbError> {
+                let row = sqlx::query("SELECT id, province_id, name FROM cities WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok(City { id: r.try_get("id")?, province_id: r.try_get("province_id")?, name: r.try_get("name")? }))
+                    .transpose()
+            }
+
+            async fn fetch_cities(&self, province_id: &str) -> Result<Vec<City>, DbError> {
+                let rows = sqlx::query("SELECT id, province_id, name FROM cities WHERE province_id = $1 ORDER BY id")
+                    .bind(province_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok(City { id: r.try_get("id")?, province_id: r.try_get("province_id")?, name: r.try_get("name")? }))
+                    .collect()
+            }
+
             async fn insert_county(&self, county: &County) -> Result<(), DbError> {
-                sqlx::query("INSERT INTO counties (id, name) VALUES ($1, $2)")
+                sqlx::query("INSERT INTO counties (id, name, city_id, kind, two_step) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&county.id)
                     .bind(&county.name)
+                    .bind(&county.city_id)
+                    .bind(county.kind.code())
+                    .bind(i64::from(county.two_step))
                     .execute(&self.pool)
                     .await
                     .map_err(|e| duplicate(&format!("county {}", county.id), e))?;
@@ -327,48 +465,93 @@ macro_rules! sql_store {
             }
 
             async fn fetch_county(&self, id: &str) -> Result<Option<County>, DbError> {
-                let row = sqlx::query("SELECT id, name FROM counties WHERE id = $1")
+                let row = sqlx::query("SELECT id, name, city_id, kind, two_step FROM counties WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?;
-                row.map(|r| Ok(County { id: r.try_get("id")?, name: r.try_get("name")? })).transpose()
+                row.as_ref().map(Self::county).transpose()
+            }
+
+            async fn fetch_counties_in(&self, scope: &Scope) -> Result<Vec<(County, Option<String>)>, DbError> {
+                let sql = scoped_counties!(scope, [
+                    "SELECT c.id, c.name, c.city_id, c.kind, c.two_step, ci.name AS city_name \
+                     FROM counties c LEFT JOIN cities ci ON ci.id = c.city_id WHERE "
+                ], [" ORDER BY c.city_id, c.id"]);
+                let rows = sqlx::query(sql).bind(scope.id()).fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok((Self::county(r)?, r.try_get("city_name")?))).collect()
+            }
+
+            async fn set_two_step(&self, county_id: &str, two_step: bool) -> Result<bool, DbError> {
+                let done = sqlx::query("UPDATE counties SET two_step = $1 WHERE id = $2")
+                    .bind(i64::from(two_step))
+                    .bind(county_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn fetch_place(&self, scope: &Scope) -> Result<Option<PlaceName>, DbError> {
+                // The name of the place, and the county whose kind and setting apply to it.
+                let sql = match scope.level() {
+                    Level::Province => "SELECT name, NULL AS county_id FROM provinces WHERE id = $1",
+                    Level::City => "SELECT name, NULL AS county_id FROM cities WHERE id = $1",
+                    Level::County => "SELECT name, id AS county_id FROM counties WHERE id = $1",
+                    Level::Community => "SELECT name, county_id FROM communities WHERE id = $1",
+                    Level::Facility => "SELECT name, county_id FROM facilities WHERE id = $1",
+                };
+                let Some(row) = sqlx::query(sql).bind(scope.id()).fetch_optional(&self.pool).await? else {
+                    return Ok(None);
+                };
+                let county_id: Option<String> = row.try_get("county_id")?;
+                let county = match county_id {
+                    Some(id) => self.fetch_county(&id).await?,
+                    None => None,
+                };
+                Ok(Some(PlaceName {
+                    level: scope.level(),
+                    id: scope.id().to_owned(),
+                    name: row.try_get("name")?,
+                    county_kind: county.as_ref().map(|c| c.kind).unwrap_or_default(),
+                    two_step: county.is_some_and(|c| c.two_step),
+                }))
             }
 
             async fn insert_community(&self, c: &Community) -> Result<(), DbError> {
-                sqlx::query("INSERT INTO communities (id, county_id, name, lead_hospital) VALUES ($1, $2, $3, $4)")
+                sqlx::query("INSERT INTO communities (id, county_id, name, lead_hospital, lead_facility_id) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&c.id)
                     .bind(&c.county_id)
                     .bind(&c.name)
                     .bind(&c.lead_hospital)
+                    .bind(c.lead_facility_id.as_ref().map(|f| f.as_str().to_owned()))
                     .execute(&self.pool)
                     .await
                     .map_err(|e| duplicate(&format!("community {}", c.id), e))?;
                 Ok(())
             }
 
+            async fn fetch_community(&self, id: &str) -> Result<Option<Community>, DbError> {
+                let row = sqlx::query("SELECT id, county_id, name, lead_hospital, lead_facility_id FROM communities WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::community).transpose()
+            }
+
             async fn fetch_communities(&self, county_id: &str) -> Result<Vec<Community>, DbError> {
                 let rows = sqlx::query(
-                    "SELECT id, county_id, name, lead_hospital FROM communities WHERE county_id = $1 ORDER BY id",
+                    "SELECT id, county_id, name, lead_hospital, lead_facility_id FROM communities WHERE county_id = $1 ORDER BY id",
                 )
                 .bind(county_id)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(Community {
-                            id: r.try_get("id")?,
-                            county_id: r.try_get("county_id")?,
-                            name: r.try_get("name")?,
-                            lead_hospital: r.try_get("lead_hospital")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::community).collect()
             }
 
-            async fn insert_facility(&self, f: &Facility) -> Result<(), DbError> {
+            async fn insert_facility(&self, f: &Facility, years: &[u16]) -> Result<(), DbError> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query(
-                    "INSERT INTO facilities (id, county_id, community_id, name, facility_type, open_beds, services) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO facilities (id, county_id, community_id, name, facility_type, open_beds, services, guided_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(f.id.as_str())
                 .bind(&f.county_id)
@@ -377,31 +560,108 @@ macro_rules! sql_store {
                 .bind(f.facility_type.code())
                 .bind(i64::from(f.open_beds))
                 .bind(services_text(&f.services))
-                .execute(&self.pool)
+                .bind(f.guided_by.as_ref().map(|g| g.as_str().to_owned()))
+                .execute(&mut *tx)
                 .await
                 .map_err(|e| duplicate(&format!("facility {}", f.id), e))?;
+                for &year in years {
+                    for kind in [DocKind::Inspection, DocKind::Review] {
+                        sqlx::query("INSERT INTO document_ids (doc_id, facility_id, kind, year) VALUES ($1, $2, $3, $4) ON CONFLICT (doc_id) DO NOTHING")
+                            .bind(DocumentId::for_doc(kind, &f.id, year).to_string())
+                            .bind(f.id.as_str())
+                            .bind(kind.code())
+                            .bind(i64::from(year))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn fetch_facility(&self, id: &FacilityId) -> Result<Option<Facility>, DbError> {
-                let row = sqlx::query(concat!("SELECT ", facility_columns!(), " FROM facilities WHERE id = $1"))
+                let row = sqlx::query(concat!("SELECT ", facility_columns!(), " FROM facilities f WHERE f.id = $1"))
                     .bind(id.as_str())
                     .fetch_optional(&self.pool)
                     .await?;
                 row.as_ref().map(Self::facility).transpose()
             }
 
-            async fn fetch_facilities(&self, county_id: &str) -> Result<Vec<Facility>, DbError> {
-                let rows = sqlx::query(concat!("SELECT ", facility_columns!(), " FROM facilities WHERE county_id = $1 ORDER BY community_id, id"))
-                .bind(county_id)
-                .fetch_all(&self.pool)
+            async fn fetch_placement(&self, id: &FacilityId) -> Result<Option<(Facility, Placement)>, DbError> {
+                let row = sqlx::query(concat!(placed_facilities!(), " WHERE f.id = $1"))
+                    .bind(id.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::placed).transpose()
+            }
+
+            async fn fetch_facilities_in(&self, scope: &Scope) -> Result<Vec<(Facility, Placement)>, DbError> {
+                let sql = scoped!(scope, [placed_facilities!(), " WHERE "], [" ORDER BY f.community_id, f.id"]);
+                let rows = sqlx::query(sql).bind(scope.id()).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::placed).collect()
+            }
+
+            async fn fetch_guided(&self, guide: &FacilityId) -> Result<Vec<(Facility, Placement)>, DbError> {
+                let rows = sqlx::query(concat!(placed_facilities!(), " WHERE f.guided_by = $1 ORDER BY f.id"))
+                    .bind(guide.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::placed).collect()
+            }
+
+            async fn fetch_document_target(&self, doc_id: &str) -> Result<Option<DocTarget>, DbError> {
+                let row = sqlx::query(concat!(
+                    "SELECT d.kind, d.year, placed.* FROM document_ids d JOIN (",
+                    placed_facilities!(),
+                    ") placed ON placed.id = d.facility_id WHERE d.doc_id = $1"
+                ))
+                .bind(doc_id)
+                .fetch_optional(&self.pool)
                 .await?;
-                rows.iter().map(Self::facility).collect()
+                let Some(row) = row else { return Ok(None) };
+                let kind = match row.try_get::<String, _>("kind")?.as_str() {
+                    "inspection" => DocKind::Inspection,
+                    "review" => DocKind::Review,
+                    other => return Err(DbError::Corrupt(format!("document kind {other:?}"))),
+                };
+                let year = u16::try_from(row.try_get::<i64, _>("year")?)
+                    .map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let (facility, placement) = Self::placed(&row)?;
+                Ok(Some(DocTarget { kind, year, facility, placement }))
+            }
+
+            async fn ensure_document_ids(&self, years: &[u16]) -> Result<u64, DbError> {
+                let mut added = 0;
+                for &year in years {
+                    let missing = sqlx::query(
+                        "SELECT f.id FROM facilities f WHERE NOT EXISTS \
+                         (SELECT 1 FROM document_ids d WHERE d.facility_id = f.id AND d.year = $1 AND d.kind = 'review')",
+                    )
+                    .bind(i64::from(year))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut tx = self.pool.begin().await?;
+                    for row in &missing {
+                        let id = FacilityId::new(row.try_get::<String, _>("id")?);
+                        for kind in [DocKind::Inspection, DocKind::Review] {
+                            added += sqlx::query("INSERT INTO document_ids (doc_id, facility_id, kind, year) VALUES ($1, $2, $3, $4) ON CONFLICT (doc_id) DO NOTHING")
+                                .bind(DocumentId::for_doc(kind, &id, year).to_string())
+                                .bind(id.as_str())
+                                .bind(kind.code())
+                                .bind(i64::from(year))
+                                .execute(&mut *tx)
+                                .await?
+                                .rows_affected();
+                        }
+                    }
+                    tx.commit().await?;
+                }
+                Ok(added)
             }
 
             async fn insert_user(&self, u: &User, password_hash: &str, now: i64) -> Result<(), DbError> {
                 sqlx::query(
-                    "INSERT INTO users (id, username, display_name, password_hash, role, county_id, facility_id, created_at) \
+                    "INSERT INTO users (id, username, display_name, password_hash, role, scope_level, scope_id, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(u.id.as_str())
@@ -409,8 +669,8 @@ macro_rules! sql_store {
                 .bind(&u.display_name)
                 .bind(password_hash)
                 .bind(u.role.code())
-                .bind(&u.county_id)
-                .bind(u.facility_id.as_ref().map(|f| f.as_str().to_owned()))
+                .bind(u.scope.level().code())
+                .bind(u.scope.id())
                 .bind(now)
                 .execute(&self.pool)
                 .await
@@ -436,7 +696,7 @@ macro_rules! sql_store {
             }
 
             async fn fetch_facility_users(&self, facility: &FacilityId) -> Result<Vec<User>, DbError> {
-                let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.facility_id = $1 ORDER BY u.display_name"))
+                let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.scope_level = 'facility' AND u.scope_id = $1 ORDER BY u.display_name"))
                 .bind(facility.as_str())
                 .fetch_all(&self.pool)
                 .await?;
@@ -594,14 +854,12 @@ macro_rules! sql_store {
                     DerivedRows::Inspection(rows) => {
                         let s = &rows.summary;
                         let areas = serde_json::to_string(&s.areas).unwrap_or_else(|_| "[]".to_owned());
-                        let weak = serde_json::to_string(&s.weak_items).unwrap_or_else(|_| "[]".to_owned());
                         sqlx::query(
-                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at, weak_items) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                              ON CONFLICT (facility_id, year) DO UPDATE SET applicable = excluded.applicable, \
                              answered = excluded.answered, areas = excluded.areas, open_problems = excluded.open_problems, \
-                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at, \
-                             weak_items = excluded.weak_items",
+                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at",
                         )
                         .bind(w.facility_id.as_str())
                         .bind(w.year)
@@ -612,9 +870,40 @@ macro_rules! sql_store {
                         .bind(i64::from(s.submitted))
                         .bind(s.last_edit_at)
                         .bind(w.now)
-                        .bind(weak)
                         .execute(&mut *tx)
                         .await?;
+                        for a in &s.areas {
+                            sqlx::query(
+                                "INSERT INTO area_counts (facility_id, year, area, applicable, answered, compliant, partial, non_compliant, not_applicable) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (facility_id, year, area) DO UPDATE SET \
+                                 applicable = excluded.applicable, answered = excluded.answered, compliant = excluded.compliant, \
+                                 partial = excluded.partial, non_compliant = excluded.non_compliant, not_applicable = excluded.not_applicable",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(&a.area)
+                            .bind(i64::from(a.applicable))
+                            .bind(i64::from(a.answered))
+                            .bind(i64::from(a.compliant))
+                            .bind(i64::from(a.partial))
+                            .bind(i64::from(a.non_compliant))
+                            .bind(i64::from(a.not_applicable))
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        sqlx::query("DELETE FROM weak_items WHERE facility_id = $1 AND year = $2")
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .execute(&mut *tx)
+                            .await?;
+                        for item in &s.weak_items {
+                            sqlx::query("INSERT INTO weak_items (facility_id, year, item_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .bind(item)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         sqlx::query("DELETE FROM problems WHERE facility_id = $1 AND year = $2")
                             .bind(w.facility_id.as_str())
                             .bind(w.year)
@@ -785,18 +1074,18 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn fetch_county_summary(&self, county_id: &str, year: i64, today: &str) -> Result<Vec<SummaryRow>, DbError> {
+            async fn fetch_summary(&self, scope: &Scope, year: i64, today: &str) -> Result<Vec<SummaryRow>, DbError> {
                 // The overdue count is `zhigai_shared::doc::days_overdue` in SQL: not rectified, deadline
                 // before today (ISO dates compare as text).
-                let rows = sqlx::query(
+                let sql = scoped!(scope, [
                     "SELECT f.id, f.name, f.facility_type, f.open_beds, f.community_id, \
                      s.applicable, s.answered, s.areas, s.open_problems, s.submitted, s.review_state, s.last_edit_at, s.updated_at, \
                      (SELECT COUNT(*) FROM problems p WHERE p.facility_id = f.id AND p.year = $2 \
                         AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $3) AS overdue \
-                     FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $2 \
-                     WHERE f.county_id = $1 ORDER BY f.community_id, f.id",
-                )
-                .bind(county_id)
+                     FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $2 WHERE "
+                ], [" ORDER BY f.community_id, f.id"]);
+                let rows = sqlx::query(sql)
+                .bind(scope.id())
                 .bind(year)
                 .bind(today)
                 .fetch_all(&self.pool)
@@ -838,101 +1127,165 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            async fn fetch_rollup(&self, year: i64, today: &str) -> Result<Vec<CountyRollup>, DbError> {
-                let totals = sqlx::query(
-                    "SELECT f.county_id, COUNT(*) AS facilities, \
-                     CAST(COALESCE(SUM(s.applicable), 0) AS BIGINT) AS applicable, \
-                     CAST(COALESCE(SUM(s.answered), 0) AS BIGINT) AS answered, \
-                     CAST(COALESCE(SUM(CASE WHEN s.submitted <> 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS submitted, \
+            async fn fetch_rollup(&self, scope: &Scope, year: i64, today: &str) -> Result<Vec<RollupRow>, DbError> {
+                use std::collections::HashMap;
+                let counties = self.fetch_counties_in(scope).await?;
+                // Coverage: facilities grouped by county and by what decides their wave (type, and whether
+                // a community centre opens enough beds); the rule itself stays in `zhigai_shared::wave`.
+                let groups = sqlx::query(scoped!(scope, [
+                    "SELECT f.county_id, f.facility_type, CAST(CASE WHEN f.open_beds >= $3 THEN 1 ELSE 0 END AS BIGINT) AS big, \
+                     COUNT(*) AS n, \
+                     CAST(COALESCE(SUM(CASE WHEN s.submitted <> 0 OR COALESCE(s.review_state, 'not_submitted') <> 'not_submitted' \
+                        THEN 1 ELSE 0 END), 0) AS BIGINT) AS submitted, \
                      CAST(COALESCE(SUM(CASE WHEN s.review_state = 'approved' THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved, \
                      CAST(COALESCE(SUM(s.open_problems), 0) AS BIGINT) AS open_problems \
-                     FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $1 \
-                     GROUP BY f.county_id ORDER BY f.county_id",
-                )
+                     FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $2 WHERE "
+                ], [" GROUP BY f.county_id, f.facility_type, big"]))
+                .bind(scope.id())
+                .bind(year)
+                .bind(i64::from(zhigai_shared::facility::WAVE_2026_COMMUNITY_BEDS))
+                .fetch_all(&self.pool)
+                .await?;
+                let areas = sqlx::query(scoped!(scope, [
+                    "SELECT f.county_id, a.area, CAST(SUM(a.compliant) AS BIGINT) AS compliant, \
+                     CAST(SUM(a.answered - a.not_applicable) AS BIGINT) AS judged \
+                     FROM area_counts a JOIN facilities f ON f.id = a.facility_id WHERE a.year = $2 AND "
+                ], [" GROUP BY f.county_id, a.area ORDER BY a.area"]))
+                .bind(scope.id())
                 .bind(year)
                 .fetch_all(&self.pool)
                 .await?;
-                // `zhigai_shared::doc::days_overdue` in SQL, as in fetch_county_summary.
-                let overdue = sqlx::query(
+                // `zhigai_shared::doc::days_overdue` in SQL, as in fetch_summary.
+                let overdue = sqlx::query(scoped!(scope, [
                     "SELECT f.county_id, COUNT(*) AS overdue FROM problems p JOIN facilities f ON f.id = p.facility_id \
-                     WHERE p.year = $1 AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $2 \
-                     GROUP BY f.county_id",
-                )
+                     WHERE p.year = $2 AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $3 AND "
+                ], [" GROUP BY f.county_id"]))
+                .bind(scope.id())
                 .bind(year)
                 .bind(today)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut overdue_by: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-                for r in &overdue {
-                    overdue_by.insert(r.try_get("county_id")?, r.try_get("overdue")?);
-                }
-                totals
-                    .iter()
-                    .map(|r| {
-                        let county_id: String = r.try_get("county_id")?;
-                        Ok(CountyRollup {
-                            overdue_problems: overdue_by.get(&county_id).copied().unwrap_or(0),
-                            county_id,
-                            facilities: r.try_get("facilities")?,
-                            applicable: r.try_get("applicable")?,
-                            answered: r.try_get("answered")?,
-                            submitted: r.try_get("submitted")?,
-                            approved: r.try_get("approved")?,
-                            open_problems: r.try_get("open_problems")?,
-                        })
+                let mut rows: Vec<RollupRow> = counties
+                    .into_iter()
+                    .map(|(c, city_name)| RollupRow {
+                        county_id: c.id,
+                        county_name: c.name,
+                        county_kind: c.kind,
+                        city_id: c.city_id,
+                        city_name,
+                        facilities: 0,
+                        coverage: [2026, 2027, 2028]
+                            .map(|wave| WaveCoverage { wave, total: 0, submitted: 0, approved: 0 })
+                            .to_vec(),
+                        areas: Vec::new(),
+                        open_problems: 0,
+                        overdue_problems: 0,
                     })
-                    .collect()
+                    .collect();
+                let index: HashMap<String, usize> =
+                    rows.iter().enumerate().map(|(i, r)| (r.county_id.clone(), i)).collect();
+                let at = |county: &str| index.get(county).copied();
+                for r in &groups {
+                    let Some(i) = at(&r.try_get::<String, _>("county_id")?) else { continue };
+                    let kind: zhigai_shared::FacilityType = parse(&r.try_get::<String, _>("facility_type")?)?;
+                    let beds = if r.try_get::<i64, _>("big")? != 0 {
+                        zhigai_shared::facility::WAVE_2026_COMMUNITY_BEDS
+                    } else {
+                        0
+                    };
+                    let wave = zhigai_shared::facility::wave(kind, beds).deadline_year();
+                    let n = u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+                    let row = &mut rows[i];
+                    row.facilities += n;
+                    row.open_problems += r.try_get::<i64, _>("open_problems")?;
+                    if let Some(c) = row.coverage.iter_mut().find(|c| c.wave == wave) {
+                        c.total += n;
+                        c.submitted += u32::try_from(r.try_get::<i64, _>("submitted")?).unwrap_or(0);
+                        c.approved += u32::try_from(r.try_get::<i64, _>("approved")?).unwrap_or(0);
+                    }
+                }
+                for r in &areas {
+                    let Some(i) = at(&r.try_get::<String, _>("county_id")?) else { continue };
+                    rows[i].areas.push(AreaRate {
+                        area: r.try_get("area")?,
+                        compliant: u32::try_from(r.try_get::<i64, _>("compliant")?).unwrap_or(0),
+                        judged: u32::try_from(r.try_get::<i64, _>("judged")?).unwrap_or(0),
+                    });
+                }
+                for r in &overdue {
+                    let Some(i) = at(&r.try_get::<String, _>("county_id")?) else { continue };
+                    rows[i].overdue_problems = r.try_get("overdue")?;
+                }
+                Ok(rows)
             }
 
-            async fn fetch_weak_items(&self, county_id: &str, year: i64) -> Result<Vec<Vec<String>>, DbError> {
-                let rows = sqlx::query(
-                    "SELECT s.weak_items FROM summaries s JOIN facilities f ON f.id = s.facility_id \
-                     WHERE f.county_id = $1 AND s.year = $2 AND s.weak_items IS NOT NULL",
-                )
-                .bind(county_id)
+            async fn fetch_common_items(&self, scope: &Scope, year: i64, most: i64) -> Result<Vec<CommonItem>, DbError> {
+                let rows = sqlx::query(scoped!(scope, [
+                    "SELECT w.item_id, COUNT(*) AS n FROM weak_items w JOIN facilities f ON f.id = w.facility_id \
+                     WHERE w.year = $2 AND "
+                ], [" GROUP BY w.item_id HAVING COUNT(*) > 1 ORDER BY n DESC, w.item_id LIMIT $3"]))
+                .bind(scope.id())
                 .bind(year)
+                .bind(most)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter()
-                    .map(|r| {
-                        let text: String = r.try_get("weak_items")?;
-                        serde_json::from_str(&text).map_err(|e| DbError::Corrupt(e.to_string()))
-                    })
+                    .map(|r| Ok(CommonItem {
+                        item_id: r.try_get("item_id")?,
+                        facilities: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0),
+                    }))
                     .collect()
             }
 
-            async fn fetch_county_years(&self, county_id: &str) -> Result<Vec<i64>, DbError> {
-                let rows = sqlx::query(
-                    "SELECT DISTINCT s.year FROM summaries s JOIN facilities f ON f.id = s.facility_id \
-                     WHERE f.county_id = $1 ORDER BY s.year",
-                )
-                .bind(county_id)
+            async fn fetch_item_facilities(&self, scope: &Scope, year: i64, item: &str) -> Result<Vec<ItemFacility>, DbError> {
+                let rows = sqlx::query(scoped!(scope, [
+                    "SELECT f.id, f.name, f.county_id, c.name AS county_name FROM weak_items w \
+                     JOIN facilities f ON f.id = w.facility_id JOIN counties c ON c.id = f.county_id \
+                     WHERE w.year = $2 AND w.item_id = $3 AND "
+                ], [" ORDER BY f.county_id, f.id"]))
+                .bind(scope.id())
+                .bind(year)
+                .bind(item)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok(ItemFacility {
+                        facility_id: FacilityId::new(r.try_get::<String, _>("id")?),
+                        facility_name: r.try_get("name")?,
+                        county_id: r.try_get("county_id")?,
+                        county_name: r.try_get("county_name")?,
+                    }))
+                    .collect()
+            }
+
+            async fn fetch_years(&self, scope: &Scope) -> Result<Vec<i64>, DbError> {
+                let rows = sqlx::query(scoped!(scope, [
+                    "SELECT DISTINCT s.year FROM summaries s JOIN facilities f ON f.id = s.facility_id WHERE "
+                ], [" ORDER BY s.year"]))
+                .bind(scope.id())
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(|r| Ok(r.try_get::<i64, _>("year")?)).collect()
             }
 
-            async fn fetch_county_problems(&self, county_id: &str, year: i64) -> Result<Vec<CountyProblem>, DbError> {
-                let rows = sqlx::query(concat!(
-                    county_problems!(),
-                    " WHERE f.county_id = $1 AND p.year = $2 ORDER BY f.community_id, f.id, p.deadline, p.problem_id"
-                ))
-                .bind(county_id)
+            async fn fetch_problems(&self, scope: &Scope, year: i64) -> Result<Vec<CountyProblem>, DbError> {
+                let rows = sqlx::query(scoped!(scope, [
+                    county_problems!(), " WHERE p.year = $2 AND "
+                ], [" ORDER BY f.community_id, f.id, p.deadline, p.problem_id"]))
+                .bind(scope.id())
                 .bind(year)
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(Self::county_problem).collect()
             }
 
-            async fn fetch_carried_problems(&self, county_id: &str, year: i64) -> Result<Vec<CountyProblem>, DbError> {
+            async fn fetch_carried_problems(&self, scope: &Scope, year: i64) -> Result<Vec<CountyProblem>, DbError> {
                 // `zhigai_shared::carry::carries_over` in SQL: found earlier, and not (rectified and verified).
-                let rows = sqlx::query(concat!(
+                let rows = sqlx::query(scoped!(scope, [
                     county_problems!(),
-                    " WHERE f.county_id = $1 AND p.year < $2 \
-                     AND NOT (p.status = 'rectified' AND COALESCE(v.verdict, '') = 'verified') \
-                     ORDER BY f.community_id, f.id, p.year, p.deadline, p.problem_id"
-                ))
-                .bind(county_id)
+                    " WHERE p.year < $2 AND NOT (p.status = 'rectified' AND COALESCE(v.verdict, '') = 'verified') AND "
+                ], [" ORDER BY f.community_id, f.id, p.year, p.deadline, p.problem_id"]))
+                .bind(scope.id())
                 .bind(year)
                 .fetch_all(&self.pool)
                 .await?;

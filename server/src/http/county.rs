@@ -1,6 +1,8 @@
-//! The county endpoints: the overview, the overdue rectifications and the exports (Excel workbook, CSV
-//! with a BOM for Excel on Chinese Windows), computed by `crate::county` and `crate::export`. Only that
-//! county's reviewers and admins get any of it (the [`CountyScope`] extractor).
+//! The overview endpoints of every level (`/api/{communities,counties,cities,provinces}/{id}/…`): the
+//! overview, the overdue rectifications, the annual report, common problems with their drill-down, and the
+//! exports (Excel workbook, CSV with a BOM for Excel on Chinese Windows), computed by `crate::county` and
+//! `crate::export`. Only reviewers, viewers and admins whose scope holds the place get any of it (the
+//! [`PlaceScope`] extractor).
 
 use super::AppState;
 use super::error::ApiError;
@@ -14,16 +16,39 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use zhigai_shared::access::Role;
-use zhigai_shared::api::{AnnualReport, CountySummary, OverdueRow};
+use zhigai_shared::access::{Level, Role, Scope};
+use zhigai_shared::api::{AnnualReport, CommonItem, ItemFacility, OverdueRow};
+
+/// The path segment of each level's overview endpoints.
+const PLACES: [(&str, Level); 4] = [
+    ("communities", Level::Community),
+    ("counties", Level::County),
+    ("cities", Level::City),
+    ("provinces", Level::Province),
+];
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/counties/{id}/summary", get(summary))
-        .route("/api/counties/{id}/overdue", get(overdue))
-        .route("/api/counties/{id}/annual", get(annual))
-        .route("/api/counties/{id}/export.xlsx", get(export_xlsx))
-        .route("/api/counties/{id}/export.csv", get(export_csv))
+    let mut router = Router::new();
+    for (segment, _) in PLACES {
+        router = router
+            .route(&format!("/api/{segment}/{{id}}/summary"), get(summary))
+            .route(&format!("/api/{segment}/{{id}}/overdue"), get(overdue))
+            .route(&format!("/api/{segment}/{{id}}/annual"), get(annual))
+            .route(&format!("/api/{segment}/{{id}}/common"), get(common))
+            .route(
+                &format!("/api/{segment}/{{id}}/common/{{item}}"),
+                get(common_item),
+            )
+            .route(
+                &format!("/api/{segment}/{{id}}/export.xlsx"),
+                get(export_xlsx),
+            )
+            .route(
+                &format!("/api/{segment}/{{id}}/export.csv"),
+                get(export_csv),
+            );
+    }
+    router
 }
 
 #[derive(Deserialize)]
@@ -32,21 +57,45 @@ struct YearQuery {
     table: Option<String>,
 }
 
-/// The county in the path, once the caller is known to be one of its reviewers or admins: every county
-/// endpoint takes it, so none can forget the check.
-pub struct CountyScope(String);
+/// The place in the path (a community, county, city or province), once the caller is known to reach it:
+/// a reviewing or viewing role whose scope is that place or above it (an admin: its subtree). Every
+/// overview endpoint takes it, so none can forget the check. A place outside the caller's reach is 403,
+/// whether it exists or not.
+pub struct PlaceScope(Scope);
 
-impl FromRequestParts<AppState> for CountyScope {
+impl FromRequestParts<AppState> for PlaceScope {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let auth = AuthUser::from_request_parts(parts, state).await?;
-        let Path(county) = Path::<String>::from_request_parts(parts, state)
+        let level = parts
+            .uri
+            .path()
+            .strip_prefix("/api/")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|segment| PLACES.iter().find(|(s, _)| *s == segment))
+            .map(|(_, level)| *level)
+            .ok_or(ApiError::NotFound)?;
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let id = params
+            .into_iter()
+            .find(|(k, _)| k == "id")
+            .map(|(_, v)| v)
+            .ok_or(ApiError::NotFound)?;
+        let place = Scope::new(level, id);
         let user = &auth.user;
-        if matches!(user.role, Role::Reviewer | Role::Admin) && user.county_id == county {
-            Ok(Self(county))
+        let reviewing = matches!(
+            user.role,
+            Role::CommunityReviewer
+                | Role::Reviewer
+                | Role::CityReviewer
+                | Role::ProvinceViewer
+                | Role::Admin
+        );
+        if reviewing && crate::places::within(state.store.as_ref(), &place, &user.scope).await? {
+            Ok(Self(place))
         } else {
             Err(ApiError::Forbidden)
         }
@@ -55,31 +104,77 @@ impl FromRequestParts<AppState> for CountyScope {
 
 async fn summary(
     State(state): State<AppState>,
-    CountyScope(county): CountyScope,
+    PlaceScope(place): PlaceScope,
     Query(q): Query<YearQuery>,
-) -> Result<Json<CountySummary>, ApiError> {
-    Ok(Json(
-        county::county_summary(state.store.as_ref(), &county, q.year).await?,
-    ))
+) -> Result<Response, ApiError> {
+    let store = state.store.as_ref();
+    Ok(if county::lists_facilities(&place) {
+        Json(county::county_summary(store, &place, q.year).await?).into_response()
+    } else {
+        Json(county::rollup_summary(store, &place, q.year).await?).into_response()
+    })
 }
 
 async fn annual(
     State(state): State<AppState>,
-    CountyScope(county): CountyScope,
+    PlaceScope(place): PlaceScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<AnnualReport>, ApiError> {
+    if !county::lists_facilities(&place) {
+        return Err(ApiError::NotFound);
+    }
     Ok(Json(
-        county::annual_report(state.store.as_ref(), &county, q.year).await?,
+        county::annual_report(state.store.as_ref(), &place, q.year).await?,
     ))
 }
 
 async fn overdue(
     State(state): State<AppState>,
-    CountyScope(county): CountyScope,
+    PlaceScope(place): PlaceScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Vec<OverdueRow>>, ApiError> {
+    if !county::lists_facilities(&place) {
+        return Err(ApiError::NotFound);
+    }
     Ok(Json(
-        county::county_overdue(state.store.as_ref(), &county, q.year).await?,
+        county::county_overdue(state.store.as_ref(), &place, q.year).await?,
+    ))
+}
+
+/// The common problems (共性问题) within the place: items by how many facilities answered them
+/// 部分符合 or 不符合.
+async fn common(
+    State(state): State<AppState>,
+    PlaceScope(place): PlaceScope,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Vec<CommonItem>>, ApiError> {
+    let year = q.year.unwrap_or(i64::from(today_cst().year()));
+    Ok(Json(
+        state
+            .store
+            .fetch_common_items(&place, year, county::COMMON_ITEMS)
+            .await?,
+    ))
+}
+
+/// The facilities within the place behind one common problem.
+async fn common_item(
+    State(state): State<AppState>,
+    PlaceScope(place): PlaceScope,
+    Path(params): Path<Vec<(String, String)>>,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Vec<ItemFacility>>, ApiError> {
+    let year = q.year.unwrap_or(i64::from(today_cst().year()));
+    let item = params
+        .into_iter()
+        .find(|(k, _)| k == "item")
+        .map(|(_, v)| v)
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        state
+            .store
+            .fetch_item_facilities(&place, year, &item)
+            .await?,
     ))
 }
 
@@ -104,44 +199,75 @@ fn download(body: Vec<u8>, content_type: &'static str, name: &str, ascii: &str) 
 
 async fn export_xlsx(
     State(state): State<AppState>,
-    CountyScope(county): CountyScope,
+    PlaceScope(place): PlaceScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
-    let data = county::county_summary(state.store.as_ref(), &county, q.year).await?;
-    let problems = county::year_problems(state.store.as_ref(), &county, data.year).await?;
-    let annual = county::annual_report_of(state.store.as_ref(), &data).await?;
-    let bytes = export::workbook(&data, &problems, &annual).map_err(ApiError::internal)?;
-    let name = format!("{}-{}年-自查整改汇总.xlsx", data.county_name, data.year);
+    let store = state.store.as_ref();
+    let (bytes, name, year) = if county::lists_facilities(&place) {
+        let data = county::county_summary(store, &place, q.year).await?;
+        let problems = county::year_problems(store, &place, data.year).await?;
+        let annual = county::annual_report_of(store, &place, &data).await?;
+        let bytes = export::workbook(&data, &problems, &annual).map_err(ApiError::internal)?;
+        (bytes, data.county_name, data.year)
+    } else {
+        let data = county::rollup_summary(store, &place, q.year).await?;
+        let bytes = export::rollup_workbook(&data).map_err(ApiError::internal)?;
+        (bytes, data.place_name, data.year)
+    };
+    let title = format!("{name}-{year}年-自查整改汇总.xlsx");
     Ok(download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &name,
-        &format!("zhigai-{county}-{}.xlsx", data.year),
+        &title,
+        &format!("zhigai-{}-{year}.xlsx", place.id()),
     ))
 }
 
 async fn export_csv(
     State(state): State<AppState>,
-    CountyScope(county): CountyScope,
+    PlaceScope(place): PlaceScope,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, ApiError> {
-    let table = q.table.as_deref().unwrap_or("facilities");
-    let data = county::county_summary(state.store.as_ref(), &county, q.year).await?;
-    let table = match table {
-        "facilities" => export::facilities_table(&data),
-        "areas" => export::areas_table(&data),
-        "problems" => {
-            let problems = county::year_problems(state.store.as_ref(), &county, data.year).await?;
-            export::problems_table(&problems, today_cst())
-        }
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "unknown table {other:?}: use facilities, areas or problems"
-            )));
-        }
+    let store = state.store.as_ref();
+    let table = q
+        .table
+        .as_deref()
+        .unwrap_or(if county::lists_facilities(&place) {
+            "facilities"
+        } else {
+            "counties"
+        });
+    let (table, name, year) = if county::lists_facilities(&place) {
+        let data = county::county_summary(store, &place, q.year).await?;
+        let table = match table {
+            "facilities" => export::facilities_table(&data),
+            "areas" => export::areas_table(&data),
+            "problems" => {
+                let problems = county::year_problems(store, &place, data.year).await?;
+                export::problems_table(&problems, today_cst())
+            }
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown table {other:?}: use facilities, areas or problems"
+                )));
+            }
+        };
+        (table, data.county_name, data.year)
+    } else {
+        let data = county::rollup_summary(store, &place, q.year).await?;
+        let table = match table {
+            "counties" => export::counties_table(&data),
+            "common" => export::common_table(&data),
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown table {other:?}: use counties or common"
+                )));
+            }
+        };
+        (table, data.place_name, data.year)
     };
     let bytes = export::csv(&table).map_err(ApiError::internal)?;
-    let name = format!("{}-{}年-{}.csv", data.county_name, data.year, table.title);
-    let ascii = format!("zhigai-{county}-{}.csv", data.year);
-    Ok(download(bytes, "text/csv; charset=utf-8", &name, &ascii))
+    let title = format!("{name}-{year}年-{}.csv", table.title);
+    let ascii = format!("zhigai-{}-{year}.csv", place.id());
+    Ok(download(bytes, "text/csv; charset=utf-8", &title, &ascii))
 }

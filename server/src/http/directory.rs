@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use zhigai_shared::access::{document_access, scope_of, sees_facility};
+use zhigai_shared::access::{Placement, document_access};
 use zhigai_shared::api::{DocRef, FacilitiesResponse, FacilityEntry, YearDocs};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{FacilityId, Template};
@@ -17,17 +17,39 @@ use zhigai_shared::{FacilityId, Template};
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/facilities", get(list_facilities))
+        .route("/api/facilities/{id}", get(one_facility))
         .route("/api/facilities/{id}/staff", get(list_staff))
         .route("/api/template", get(template))
 }
 
-fn doc_ref(user: &User, kind: DocKind, facility: &Facility, year: u16) -> DocRef {
+fn doc_ref(
+    user: &User,
+    kind: DocKind,
+    facility: &Facility,
+    place: &Placement,
+    year: u16,
+) -> DocRef {
     let id = DocumentId::for_doc(kind, &facility.id, year);
-    let writable = document_access(user, kind, facility).write;
+    let access = document_access(user, kind, place);
     DocRef {
         document_id: id.to_string(),
         url: id.url(),
-        writable,
+        writable: access.write,
+        rights: access.rights,
+    }
+}
+
+fn entry(user: &User, facility: Facility, place: &Placement) -> FacilityEntry {
+    FacilityEntry {
+        wave: facility.profile().wave().deadline_year(),
+        documents: action_years()
+            .map(|year| YearDocs {
+                year,
+                inspection: doc_ref(user, DocKind::Inspection, &facility, place, year),
+                review: doc_ref(user, DocKind::Review, &facility, place, year),
+            })
+            .collect(),
+        facility,
     }
 }
 
@@ -37,20 +59,20 @@ async fn list_facilities(
 ) -> Result<Json<FacilitiesResponse>, ApiError> {
     let user = &auth.user;
     let facilities = state.visible_facilities(user).await?;
-    let communities = state.store.fetch_communities(&user.county_id).await?;
+    // The communities the listed facilities belong to (their counties' communities).
+    let mut counties: Vec<&str> = facilities
+        .iter()
+        .map(|(f, _)| f.county_id.as_str())
+        .collect();
+    counties.sort_unstable();
+    counties.dedup();
+    let mut communities = Vec::new();
+    for county in counties {
+        communities.extend(state.store.fetch_communities(county).await?);
+    }
     let entries = facilities
-        .into_iter()
-        .map(|facility| FacilityEntry {
-            wave: facility.profile().wave().deadline_year(),
-            documents: action_years()
-                .map(|year| YearDocs {
-                    year,
-                    inspection: doc_ref(user, DocKind::Inspection, &facility, year),
-                    review: doc_ref(user, DocKind::Review, &facility, year),
-                })
-                .collect(),
-            facility,
-        })
+        .iter()
+        .map(|(facility, place)| entry(user, facility.clone(), place))
         .collect();
     Ok(Json(FacilitiesResponse {
         facilities: entries,
@@ -58,22 +80,38 @@ async fn list_facilities(
     }))
 }
 
+/// One facility with its documents: how a city or province user (whose list is empty) opens a facility
+/// from a dashboard.
+async fn one_facility(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<FacilityEntry>, ApiError> {
+    let (facility, place) = state.facility_for(&auth.user, &FacilityId::new(id)).await?;
+    Ok(Json(entry(&auth.user, facility, &place)))
+}
+
+/// A facility's staff, for choosing a problem's owner. For a member of a medical community whose lead
+/// hospital is a facility of the directory, the lead hospital's staff follow (the plan gives some items to
+/// the lead hospital: T1.01, T5.06, T6.05, T9.04).
 async fn list_staff(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<User>>, ApiError> {
-    let id = FacilityId::new(id);
-    let facility = state
-        .store
-        .fetch_facility(&id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if !sees_facility(&scope_of(&auth.user), &facility.id, &facility.county_id) {
-        // Another county's or facility's staff list does not exist for this caller.
-        return Err(ApiError::NotFound);
+    // Another county's or facility's staff list does not exist for this caller.
+    let (facility, _) = state.facility_for(&auth.user, &FacilityId::new(id)).await?;
+    let mut staff = state.store.fetch_facility_users(&facility.id).await?;
+    if let Some(community) = &facility.community_id {
+        let lead = state.store.fetch_community(community).await?;
+        if let Some(lead) = lead
+            .and_then(|c| c.lead_facility_id)
+            .filter(|l| *l != facility.id)
+        {
+            staff.extend(state.store.fetch_facility_users(&lead).await?);
+        }
     }
-    Ok(Json(state.store.fetch_facility_users(&id).await?))
+    Ok(Json(staff))
 }
 
 /// The checklist new inspections start on.

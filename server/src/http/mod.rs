@@ -19,7 +19,8 @@ use extract::AuthUser;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use zhigai_shared::access::{Scope, scope_of};
+use zhigai_shared::FacilityId;
+use zhigai_shared::access::{Placement, Role, Scope, sees_facility};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -62,22 +63,47 @@ impl AppState {
         Ok(AuthUser { user, session })
     }
 
-    /// The facilities `user` may see.
+    /// The facilities `user` works with day to day, with where they sit: their own (and, for a township
+    /// head, the clinics it guides), their community's or their county's. A city's or province's tens of
+    /// thousands are never listed: those users browse by the dashboards and open one facility at a time
+    /// ([`AppState::facility_for`]).
     ///
     /// # Errors
     /// [`ApiError::Internal`] if storage fails.
-    pub async fn visible_facilities(&self, user: &User) -> Result<Vec<Facility>, ApiError> {
-        Ok(match scope_of(user) {
-            Scope::Facility(id) => self.store.fetch_facility(&id).await?.into_iter().collect(),
-            Scope::County(county) => self.store.fetch_facilities(&county).await?,
-        })
+    pub async fn visible_facilities(
+        &self,
+        user: &User,
+    ) -> Result<Vec<(Facility, Placement)>, ApiError> {
+        let mut out = match &user.scope {
+            Scope::City(_) | Scope::Province(_) => Vec::new(),
+            scope => self.store.fetch_facilities_in(scope).await?,
+        };
+        if let (Role::Head, Scope::Facility(own)) = (user.role, &user.scope) {
+            out.extend(self.store.fetch_guided(own).await?);
+        }
+        out.retain(|(_, place)| sees_facility(user.role, &user.scope, place));
+        Ok(out)
+    }
+
+    /// One facility and where it sits, if `user` may see it; otherwise it does not exist for them.
+    ///
+    /// # Errors
+    /// [`ApiError::NotFound`] for a facility that is unknown or outside the user's reach.
+    pub async fn facility_for(
+        &self,
+        user: &User,
+        id: &FacilityId,
+    ) -> Result<(Facility, Placement), ApiError> {
+        match self.store.fetch_placement(id).await? {
+            Some((facility, place)) if sees_facility(user.role, &user.scope, &place) => {
+                Ok((facility, place))
+            }
+            _ => Err(ApiError::NotFound),
+        }
     }
 }
 
-/// The years the action's documents exist for: 2026 to 2028, and each later year of routine work.
-pub fn action_years() -> std::ops::RangeInclusive<u16> {
-    2026..=crate::clock::today_cst().year().max(2028)
-}
+pub use crate::clock::action_years;
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {

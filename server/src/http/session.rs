@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use std::net::SocketAddr;
-use zhigai_shared::access::scope_of;
 use zhigai_shared::api::{LoginRequest, LoginResponse, MeResponse, TicketResponse};
 
 pub(super) fn router() -> Router<AppState> {
@@ -106,11 +105,13 @@ async fn login(
         .insert_session(&session, &secret_hash(&token))
         .await?;
     tracing::info!(username = %user.username, "login");
+    let place = state.store.fetch_place(&user.scope).await?;
     Ok(Json(LoginResponse {
         token,
         session_id: session.id,
         expires_at: session.expires_at,
         user,
+        place,
     }))
 }
 
@@ -128,10 +129,10 @@ async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<StatusC
 }
 
 async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Json<MeResponse>, ApiError> {
-    let county = state.store.fetch_county(&auth.user.county_id).await?;
+    let place = state.store.fetch_place(&auth.user.scope).await?;
     Ok(Json(MeResponse {
-        scope: scope_of(&auth.user),
-        county_name: county.map(|c| c.name),
+        scope: auth.user.scope.clone(),
+        place,
         session_id: auth.session.id,
         user: auth.user,
     }))

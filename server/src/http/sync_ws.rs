@@ -1,6 +1,13 @@
 //! The sync WebSocket: automerge-repo v1 over binary frames. The connection is authorised before the
 //! upgrade by a one-time ticket; every `request` and `sync` is checked against the user's access to that
 //! document. Peer ids are the peer's own claim and never authorise anything.
+//!
+//! How the access check stays bounded however large the user's scope: a facility, community or county
+//! user's documents (at most a county's: ~500 facilities × years × 2) are loaded once per connection and
+//! again after each periodic recheck; a city or province user's (tens of thousands of facilities) never
+//! are — each document id they name is looked up alone (one indexed query on `document_ids`), at most
+//! [`LOOKUPS_PER_SECOND`] a second per connection (a faster peer waits, no one else does), and the answers
+//! are kept in a per-connection map of at most [`CACHE_LIMIT`] entries.
 
 use super::error::ApiError;
 use super::{AppState, action_years, now_ms};
@@ -17,7 +24,7 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use zhigai_shared::Writer;
-use zhigai_shared::access::{Access, Role, document_access};
+use zhigai_shared::access::{Access, Scope, document_access};
 use zhigai_shared::sync::{self, DocKind, DocumentId, PROTOCOL_VERSION, PeerMetadata, RepoMessage};
 
 pub(super) fn router() -> Router<AppState> {
@@ -79,10 +86,13 @@ struct Connection {
     session_id: String,
     id: ConnId,
     peer_id: Option<String>,
-    access: HashMap<DocumentId, (DocMeta, Access)>,
-    /// When the access map was last built: unknown ids rebuild it at most every few seconds, so a peer
-    /// guessing ids cannot make every frame a directory query.
-    access_built: Option<std::time::Instant>,
+    /// The documents looked up (`None`: unknown or not readable), bounded by [`CACHE_LIMIT`].
+    access: HashMap<DocumentId, Option<(DocMeta, Access)>>,
+    /// Whether a small scope's documents are loaded (cleared by the periodic recheck).
+    preloaded: bool,
+    /// Single lookups allowed now (a token bucket refilled at [`LOOKUPS_PER_SECOND`]).
+    lookup_tokens: f64,
+    lookup_refilled: tokio::time::Instant,
     attached: HashSet<DocumentId>,
 }
 
@@ -100,7 +110,9 @@ impl Connection {
             id: ConnId::next(),
             peer_id: None,
             access: HashMap::new(),
-            access_built: None,
+            preloaded: false,
+            lookup_tokens: LOOKUPS_PER_SECOND,
+            lookup_refilled: tokio::time::Instant::now(),
             attached: HashSet::new(),
         }
     }
@@ -182,6 +194,9 @@ impl Connection {
                     if !matches!(session_user(&self.state, &self.session_id).await, Ok(Some(_))) {
                         break Some((close_code::POLICY, "session expired or revoked"));
                     }
+                    // The directory may have changed (a facility moved, a county's review steps).
+                    self.access.clear();
+                    self.preloaded = false;
                 }
                 _ = shutdown.changed() => break Some((close_code::AWAY, "server shutting down")),
             }
@@ -296,7 +311,7 @@ impl Connection {
                 let role = PeerRole {
                     writer: access.write.then(|| Writer {
                         user: self.user.id.clone(),
-                        head: self.user.role == Role::Head,
+                        rights: access.rights,
                     }),
                 };
                 self.state
@@ -319,43 +334,100 @@ impl Connection {
 
     /// The document and the caller's access to it, if the caller may read it.
     async fn lookup(&mut self, id: DocumentId) -> Option<(DocMeta, Access)> {
-        let stale = self
-            .access_built
-            .is_none_or(|at| at.elapsed() > Duration::from_secs(5));
-        if !self.access.contains_key(&id) && stale {
-            // New facilities may have been added since the last look.
-            self.rebuild_access().await;
+        if !self.preloaded
+            && matches!(
+                self.user.scope,
+                Scope::Facility(_) | Scope::Community(_) | Scope::County(_)
+            )
+        {
+            self.preload().await;
         }
-        self.access.get(&id).filter(|(_, a)| a.read).cloned()
+        if let Some(known) = self.access.get(&id) {
+            return known.clone();
+        }
+        self.take_lookup_token().await;
+        let found = match self
+            .state
+            .store
+            .fetch_document_target(&id.to_string())
+            .await
+        {
+            Ok(found) => found,
+            Err(e) => {
+                // Not cached: the next message asks again.
+                tracing::warn!(user = %self.user.username, error = %e, "document lookup failed");
+                return None;
+            }
+        };
+        let entry = found.and_then(|target| {
+            let access = document_access(&self.user, target.kind, &target.placement);
+            access.read.then_some((
+                DocMeta {
+                    id,
+                    kind: target.kind,
+                    facility: target.facility,
+                    year: target.year,
+                },
+                access,
+            ))
+        });
+        self.remember(id, entry.clone());
+        entry
     }
 
-    async fn rebuild_access(&mut self) {
-        self.access_built = Some(std::time::Instant::now());
+    fn remember(&mut self, id: DocumentId, entry: Option<(DocMeta, Access)>) {
+        if self.access.len() >= CACHE_LIMIT {
+            self.access.clear();
+            self.preloaded = false;
+        }
+        self.access.insert(id, entry);
+    }
+
+    /// Waits until a single lookup is allowed.
+    async fn take_lookup_token(&mut self) {
+        let now = tokio::time::Instant::now();
+        let earned = now.duration_since(self.lookup_refilled).as_secs_f64() * LOOKUPS_PER_SECOND;
+        self.lookup_tokens = (self.lookup_tokens + earned).min(LOOKUPS_PER_SECOND);
+        self.lookup_refilled = now;
+        if self.lookup_tokens < 1.0 {
+            let wait = (1.0 - self.lookup_tokens) / LOOKUPS_PER_SECOND;
+            tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+            self.lookup_tokens = 1.0;
+            self.lookup_refilled = tokio::time::Instant::now();
+        }
+        self.lookup_tokens -= 1.0;
+    }
+
+    /// Loads every document of a small scope (a facility's with the clinics it guides, a community's, a
+    /// county's) in one directory query.
+    async fn preload(&mut self) {
+        self.preloaded = true;
         let Ok(facilities) = self.state.visible_facilities(&self.user).await else {
             return;
         };
-        self.access.clear();
-        for facility in facilities {
+        for (facility, place) in facilities {
             for year in action_years() {
                 for kind in [DocKind::Inspection, DocKind::Review] {
-                    let access = document_access(&self.user, kind, &facility);
+                    let access = document_access(&self.user, kind, &place);
                     if access.read {
                         let id = DocumentId::for_doc(kind, &facility.id, year);
-                        self.access.insert(
+                        let meta = DocMeta {
                             id,
-                            (
-                                DocMeta {
-                                    id,
-                                    kind,
-                                    facility: facility.clone(),
-                                    year,
-                                },
-                                access,
-                            ),
-                        );
+                            kind,
+                            facility: facility.clone(),
+                            year,
+                        };
+                        self.remember(id, Some((meta, access)));
                     }
                 }
             }
         }
     }
 }
+
+/// Single document lookups a connection may make per second (a city or province user, or ids outside a
+/// small scope's preloaded set).
+const LOOKUPS_PER_SECOND: f64 = 200.0;
+
+/// Documents a connection remembers; past it the map starts again.
+const CACHE_LIMIT: usize = 16_384;

@@ -377,7 +377,7 @@ async fn another_county_gets_nothing(backend: Backend) {
 }
 both!(another_county_gets_nothing);
 
-async fn the_province_rollup_adds_up_the_county_rows(backend: Backend) {
+async fn the_city_rollup_adds_up_the_county_rows(backend: Backend) {
     let (app, reviewer) = app_and_reviewer(backend).await;
     let body = json(
         &app,
@@ -386,33 +386,54 @@ async fn the_province_rollup_adds_up_the_county_rows(backend: Backend) {
     )
     .await;
     let rows = body["facilities"].as_array().unwrap();
-    let today = body["today"].as_str().unwrap();
-    let rollup = app.store.fetch_rollup(2026, today).await.unwrap();
-    assert_eq!(rollup.len(), 2, "both counties");
-    let demo = rollup
-        .iter()
-        .find(|r| r.county_id == "demo-county")
+    let city = SyncClient::login(&app.base, "city-reviewer", PASSWORD)
+        .await
         .unwrap();
+    let rollup = json(
+        &app,
+        city.token(),
+        "/api/cities/demo-city/summary?year=2026",
+    )
+    .await;
+    let counties = rollup["counties"].as_array().unwrap();
+    let ids: Vec<&str> = counties
+        .iter()
+        .map(|c| c["county_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["demo-county", "demo-district"],
+        "the city's two, not the neighbour"
+    );
+    let demo = &counties[0];
     let sum = |key: &str| rows.iter().map(|r| r[key].as_i64().unwrap()).sum::<i64>();
-    assert_eq!(demo.facilities as usize, rows.len());
-    assert_eq!(demo.answered, sum("answered"));
-    assert_eq!(demo.open_problems, sum("open_problems"));
-    assert_eq!(demo.overdue_problems, sum("overdue_problems"));
-    let submitted = rows.iter().filter(|r| r["submitted"] == true).count();
-    assert_eq!(demo.submitted as usize, submitted);
-    let approved = rows
-        .iter()
-        .filter(|r| r["review_state"] == "approved")
-        .count();
-    assert_eq!(demo.approved as usize, approved);
-    let other = rollup
-        .iter()
-        .find(|r| r.county_id == "other-county")
-        .unwrap();
-    assert_eq!((other.facilities, other.answered), (1, 0));
+    assert_eq!(demo["facilities"].as_u64().unwrap() as usize, rows.len());
+    assert_eq!(
+        demo["open_problems"].as_i64().unwrap(),
+        sum("open_problems")
+    );
+    assert_eq!(
+        demo["overdue_problems"].as_i64().unwrap(),
+        sum("overdue_problems")
+    );
+    // Coverage per wave is the county overview's, wave by wave.
+    assert_eq!(demo["coverage"], body["coverage"]);
+    // Compliance per area adds up the facilities' own counts.
+    for area in demo["areas"].as_array().unwrap() {
+        let id = area["area"].as_str().unwrap();
+        let compliant: u64 = rows
+            .iter()
+            .flat_map(|r| r["areas"].as_array().unwrap())
+            .filter(|a| a["area"] == id)
+            .map(|a| a["compliant"].as_u64().unwrap())
+            .sum();
+        assert_eq!(area["compliant"].as_u64().unwrap(), compliant, "{id}");
+    }
+    assert_eq!(counties[1]["county_kind"], "district");
+    assert_eq!(counties[1]["facilities"], 3);
     app.stop().await;
 }
-both!(the_province_rollup_adds_up_the_county_rows);
+both!(the_city_rollup_adds_up_the_county_rows);
 
 /// `ZHIGAI_TODAY` moves the server's calendar: across New Year the overview opens on the new year by
 /// default, and the year choice comes from the data (the years with synced documents) plus this year.

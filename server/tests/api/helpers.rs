@@ -9,7 +9,7 @@ use zhigai_server::config::Settings;
 use zhigai_server::db::{County, Facility, Store, User};
 use zhigai_server::startup::Application;
 use zhigai_shared::Document;
-use zhigai_shared::access::Role;
+use zhigai_shared::access::{Role, Scope};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{FacilityId, FacilityType, Inspection, Review, Template, UserId};
 
@@ -155,22 +155,23 @@ fn serve(app: Application, db: TestDb) -> TestApp {
 pub async fn seed(store: &dyn Store) {
     zhigai_server::demo::seed(store).await.unwrap();
     store
-        .insert_county(&County {
-            id: "other-county".into(),
-            name: "邻县".into(),
-        })
+        .insert_county(&County::new("other-county", "邻县"))
         .await
         .unwrap();
     store
-        .insert_facility(&Facility {
-            id: FacilityId::from("other-clinic"),
-            county_id: "other-county".into(),
-            community_id: None,
-            name: "邻县某村卫生室".into(),
-            facility_type: FacilityType::VillageClinic,
-            open_beds: 0,
-            services: vec![],
-        })
+        .insert_facility(
+            &Facility {
+                id: FacilityId::from("other-clinic"),
+                county_id: "other-county".into(),
+                community_id: None,
+                name: "邻县某村卫生室".into(),
+                facility_type: FacilityType::VillageClinic,
+                open_beds: 0,
+                services: vec![],
+                guided_by: None,
+            },
+            &[2026, 2027, 2028],
+        )
         .await
         .unwrap();
     let hash = zhigai_server::auth::hash_password(PASSWORD).unwrap();
@@ -183,8 +184,10 @@ pub async fn seed(store: &dyn Store) {
             username: username.into(),
             display_name: username.into(),
             role,
-            county_id: "other-county".into(),
-            facility_id: facility.map(FacilityId::from),
+            scope: match facility {
+                Some(f) => Scope::Facility(FacilityId::from(f)),
+                None => Scope::County("other-county".into()),
+            },
         };
         store.insert_user(&user, &hash, 0).await.unwrap();
     }

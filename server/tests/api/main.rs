@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod county;
 mod crash;
+mod levels;
 mod permissions;
 mod rest;
 mod static_files;

@@ -1,5 +1,5 @@
-//! The permission matrix: role × document kind × read/write, plus other facilities and other counties.
-//! Refused writes are not applied, not stored, not forwarded; the connection carries on.
+//! The permission matrix: role × level × document kind × read/write, plus other facilities, communities,
+//! counties and cities. Refused writes are not applied, not stored, not forwarded; the connection carries on.
 
 use crate::both;
 use crate::helpers::*;
@@ -15,15 +15,28 @@ enum Expect {
     Write,
 }
 
-const MATRIX: &[(&str, Expect, Expect)] = &[
-    // user, inspection of liuhe, review of liuhe
-    ("liuhe-member", Expect::Write, Expect::Read),
-    ("liuhe-head", Expect::Write, Expect::Read),
-    ("reviewer", Expect::Read, Expect::Write),
-    ("admin", Expect::Read, Expect::Read),
-    ("shiqiao-member", Expect::None, Expect::None),
-    ("other-reviewer", Expect::None, Expect::None),
-    ("other-head", Expect::None, Expect::None),
+/// User, facility, its inspection, its review ("write" on a review: a comment). liuhe is a township
+/// centre of the gc-east medical community in demo-county (demo-city, demo-province); wangzhuang is a
+/// village clinic it guides.
+const MATRIX: &[(&str, &str, Expect, Expect)] = &[
+    ("liuhe-member", "liuhe", Expect::Write, Expect::Read),
+    ("liuhe-head", "liuhe", Expect::Write, Expect::Read),
+    ("reviewer", "liuhe", Expect::Read, Expect::Write),
+    ("admin", "liuhe", Expect::Read, Expect::Read),
+    ("shiqiao-member", "liuhe", Expect::None, Expect::None),
+    ("other-reviewer", "liuhe", Expect::None, Expect::None),
+    ("other-head", "liuhe", Expect::None, Expect::None),
+    // The levels: the medical community, the city's QC centre, the province, another district.
+    ("gc-east-reviewer", "liuhe", Expect::Read, Expect::Write),
+    ("gc-west-reviewer", "liuhe", Expect::None, Expect::None),
+    ("city-reviewer", "liuhe", Expect::Read, Expect::Write),
+    ("province-viewer", "liuhe", Expect::Read, Expect::Read),
+    ("district-reviewer", "liuhe", Expect::None, Expect::None),
+    // The township head guides its village clinic: reads it, comments on it; its members do not.
+    ("liuhe-head", "wangzhuang", Expect::Read, Expect::Write),
+    ("liuhe-member", "wangzhuang", Expect::None, Expect::None),
+    ("shiqiao-head", "wangzhuang", Expect::None, Expect::None),
+    ("wangzhuang-head", "liuhe", Expect::None, Expect::None),
 ];
 
 fn stamp(user: &str) -> Stamp {
@@ -33,8 +46,8 @@ fn stamp(user: &str) -> Stamp {
     )
 }
 
-async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
-    let id = DocumentId::for_doc(kind, &zhigai_shared::FacilityId::from("liuhe"), 2026);
+async fn check(app: &TestApp, user: &str, facility: &str, kind: DocKind, expect: Expect) {
+    let id = DocumentId::for_doc(kind, &zhigai_shared::FacilityId::from(facility), 2026);
     let mut client: SyncClient = app.client(user).await;
     match kind {
         DocKind::Inspection => client.open(id, Inspection::empty()).await.unwrap(),
@@ -55,7 +68,7 @@ async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
     assert_eq!(
         can_read,
         expect != Expect::None,
-        "{user} reading the {kind:?}"
+        "{user} reading the {kind:?} of {facility}"
     );
 
     // Now try to change it (a user who cannot read it edits the skeleton every device can build).
@@ -63,8 +76,8 @@ async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
     let item = ItemId::from("T2.02");
     if !can_read {
         match kind {
-            DocKind::Inspection => client.open(id, genesis_inspection("liuhe", 2026)).await,
-            DocKind::Review => client.open(id, genesis_review("liuhe", 2026)).await,
+            DocKind::Inspection => client.open(id, genesis_inspection(facility, 2026)).await,
+            DocKind::Review => client.open(id, genesis_review(facility, 2026)).await,
         }
         .unwrap();
     }
@@ -90,22 +103,22 @@ async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
     let acked = client.wait_acked(id, patience).await.unwrap();
     let stored_has_marker = match kind {
         DocKind::Inspection => app
-            .stored_inspection("liuhe", 2026)
+            .stored_inspection(facility, 2026)
             .await
-            .unwrap()
-            .item(&item)
-            .unwrap()
-            .note
-            .contains(&marker),
+            .and_then(|i| i.item(&item))
+            .is_some_and(|i| i.note.contains(&marker)),
         DocKind::Review => app
-            .stored_review("liuhe", 2026)
+            .stored_review(facility, 2026)
             .await
             .map(|r| r.comments().iter().any(|c| c.text == marker))
             .unwrap_or(false),
     };
     match expect {
         Expect::Write => {
-            assert!(acked, "{user} writing the {kind:?} was not acknowledged");
+            assert!(
+                acked,
+                "{user} writing the {kind:?} of {facility} was not acknowledged"
+            );
             assert!(
                 stored_has_marker,
                 "{user}'s write to the {kind:?} was not stored"
@@ -144,9 +157,9 @@ async fn check(app: &TestApp, user: &str, kind: DocKind, expect: Expect) {
 
 async fn the_permission_matrix_holds_for_every_role_and_document(backend: Backend) {
     let app = spawn_app(backend).await;
-    for (user, inspection, review) in MATRIX {
-        check(&app, user, DocKind::Inspection, *inspection).await;
-        check(&app, user, DocKind::Review, *review).await;
+    for (user, facility, inspection, review) in MATRIX {
+        check(&app, user, facility, DocKind::Inspection, *inspection).await;
+        check(&app, user, facility, DocKind::Review, *review).await;
     }
     app.stop().await;
 }

@@ -281,7 +281,11 @@ async fn members_cannot_submit_or_forge_a_stamp_5(backend: Backend) {
     }
     let rows = app
         .store
-        .fetch_county_summary(zhigai_server::demo::COUNTY, 2027, "2027-06-01")
+        .fetch_summary(
+            &zhigai_shared::access::Scope::County(zhigai_server::demo::COUNTY.into()),
+            2027,
+            "2027-06-01",
+        )
         .await
         .unwrap();
     let row = rows

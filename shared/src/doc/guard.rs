@@ -7,6 +7,7 @@
 use super::core::DocCore;
 use super::stamp::{ChangeNote, Op};
 use super::{DocError, MAX_TEXT_CHARS};
+use crate::access::Rights;
 use crate::ids::UserId;
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{ChangeHash, Prop, ReadDoc, ScalarValue};
@@ -21,8 +22,8 @@ pub const MAX_OPS_PER_CHANGE: usize = 10_000;
 pub struct Writer {
     /// The account.
     pub user: UserId,
-    /// Whether the account may do the head-only acts (submit, withdraw).
-    pub head: bool,
+    /// What the account may change in this document (from `crate::access::access`).
+    pub rights: Rights,
 }
 
 /// A new change that passed the checks: what the server records about it.
@@ -64,10 +65,8 @@ pub type FieldRule = fn(path: &[String], key: Option<&str>) -> Rule;
 /// What a rule says about one operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// Any writer of the document.
-    Writer,
-    /// Only a head.
-    Head,
+    /// A writer holding these rights.
+    Needs(Rights),
     /// Nobody (the skeleton, identity fields, unknown keys).
     Never,
 }
@@ -98,7 +97,7 @@ impl DocCore {
             let Some(note) = note.filter(|n| n.by == writer.user) else {
                 return Err(Refusal::Author(writer.user.to_string()));
             };
-            if matches!(note.op, Op::Submit | Op::Withdraw) && !writer.head {
+            if matches!(note.op, Op::Submit | Op::Withdraw) && !writer.rights.has(Rights::SUBMIT) {
                 return Err(Refusal::HeadOnly);
             }
             let expanded = change.decode();
@@ -121,10 +120,9 @@ impl DocCore {
                         .join("/")
                 };
                 match rule(path, key) {
-                    Rule::Writer => {}
-                    Rule::Head if writer.head => {}
-                    Rule::Head => return Err(Refusal::HeadOnly),
-                    Rule::Never => return Err(Refusal::Field(shown())),
+                    Rule::Needs(needed) if writer.rights.has(needed) => {}
+                    Rule::Needs(Rights::SUBMIT) => return Err(Refusal::HeadOnly),
+                    Rule::Needs(_) | Rule::Never => return Err(Refusal::Field(shown())),
                 }
                 if let OpType::Put(value) = &op.action {
                     let long = match value {

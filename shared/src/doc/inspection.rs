@@ -57,15 +57,16 @@ impl Document for Inspection {
 
 fn inspection_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
     use super::guard::Rule;
+    use crate::access::Rights;
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     match (p.as_slice(), key) {
-        ([], Some(SUBMISSION)) => Rule::Head,
-        (["items", _], Some(STATUS | METRIC)) => Rule::Writer,
+        ([], Some(SUBMISSION)) => Rule::Needs(Rights::SUBMIT),
+        (["items", _], Some(STATUS | METRIC)) => Rule::Needs(Rights::EDIT),
         // Inside an item's note, and inside a status or figure a stock client wrote as a text object.
-        (["items", _, NOTE | STATUS | METRIC, ..], _) => Rule::Writer,
-        (["problems"], Some(_)) => Rule::Writer,
-        (["problems", _], Some(k)) if PROBLEM_KEYS.contains(&k) => Rule::Writer,
-        (["problems", _, k, ..], _) if PROBLEM_KEYS.contains(k) => Rule::Writer,
+        (["items", _, NOTE | STATUS | METRIC, ..], _) => Rule::Needs(Rights::EDIT),
+        (["problems"], Some(_)) => Rule::Needs(Rights::EDIT),
+        (["problems", _], Some(k)) if PROBLEM_KEYS.contains(&k) => Rule::Needs(Rights::EDIT),
+        (["problems", _, k, ..], _) if PROBLEM_KEYS.contains(k) => Rule::Needs(Rights::EDIT),
         _ => Rule::Never,
     }
 }

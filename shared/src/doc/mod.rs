@@ -19,7 +19,8 @@ pub use inspection::{
     ProblemChange, ProblemField, ProblemView, SubmissionView,
 };
 pub use review::{
-    CommentView, REVIEW_KIND, Review, ReviewField, ReviewView, StateView, VerificationView,
+    CommentView, REVIEW_KIND, Review, ReviewField, ReviewView, StateView, StepView,
+    VerificationView,
 };
 pub use stamp::{Author, HistoryEntry, Op, Stamp, Timestamp};
 pub use values::{

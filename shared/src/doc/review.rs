@@ -1,6 +1,8 @@
-//! The review document: one per facility-year, written by county reviewers. The review state (with the
-//! reason for a return and the inspection heads an approval covers), comments per item, and the
-//! verification of problems the facility reports rectified.
+//! The review document: one per facility-year, written by reviewers. The county's decision (with the reason
+//! for a return and the inspection heads an approval covers), the medical community's first step where the
+//! county reviews in two steps (pass on or return, with the heads it saw), comments per item, and the
+//! verification of problems the facility reports rectified. Each part needs its own right
+//! (`crate::access::Rights`), which the server checks per field.
 
 use super::core::{DocCore, put_fresh};
 use super::inspection::{encode, push_conflict};
@@ -21,6 +23,11 @@ pub const REVIEW_KIND: &str = "zhigai/review";
 const STATE: &str = "state";
 const REASON: &str = "reason";
 const APPROVED_HEADS: &str = "approved_heads";
+/// The first step's decision (`passed_on` or `returned`); absent until a first step was taken. Scalars at
+/// the root, so documents made before two-step review need no migration.
+const FIRST_STATE: &str = "first_state";
+const FIRST_REASON: &str = "first_reason";
+const FIRST_HEADS: &str = "first_heads";
 const COMMENTS: &str = "comments";
 const VERIFICATIONS: &str = "verifications";
 
@@ -53,15 +60,18 @@ impl Document for Review {
 
 fn review_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
     use super::guard::Rule;
+    use crate::access::Rights;
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     match (p.as_slice(), key) {
-        ([], Some(STATE | REASON | APPROVED_HEADS)) => Rule::Writer,
-        ([STATE | REASON | APPROVED_HEADS, ..], _) => Rule::Writer,
-        ([COMMENTS], _) => Rule::Writer,
-        ([COMMENTS, _], Some("id" | "item" | "text")) => Rule::Writer,
-        ([COMMENTS, _, "id" | "item" | "text", ..], _) => Rule::Writer,
-        ([VERIFICATIONS], Some(_)) => Rule::Writer,
-        ([VERIFICATIONS, _, ..], _) => Rule::Writer,
+        ([], Some(STATE | REASON | APPROVED_HEADS)) => Rule::Needs(Rights::FINAL_STEP),
+        ([STATE | REASON | APPROVED_HEADS, ..], _) => Rule::Needs(Rights::FINAL_STEP),
+        ([], Some(FIRST_STATE | FIRST_REASON | FIRST_HEADS)) => Rule::Needs(Rights::FIRST_STEP),
+        ([FIRST_STATE | FIRST_REASON | FIRST_HEADS, ..], _) => Rule::Needs(Rights::FIRST_STEP),
+        ([COMMENTS], _) => Rule::Needs(Rights::COMMENT),
+        ([COMMENTS, _], Some("id" | "item" | "text")) => Rule::Needs(Rights::COMMENT),
+        ([COMMENTS, _, "id" | "item" | "text", ..], _) => Rule::Needs(Rights::COMMENT),
+        ([VERIFICATIONS], Some(_)) => Rule::Needs(Rights::VERIFY),
+        ([VERIFICATIONS, _, ..], _) => Rule::Needs(Rights::VERIFY),
         _ => Rule::Never,
     }
 }
@@ -79,7 +89,22 @@ pub enum ReviewField {
     },
 }
 
-/// The review state with who set it.
+/// One review step's decision: who decided what, when, on which version of the inspection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepView {
+    /// 初审通过 or 退回修改 for the first step; 已通过, 退回修改 (or 已提交, set by the server) for the county's.
+    pub state: ReviewState,
+    /// Why it was returned (empty unless returned).
+    pub reason: String,
+    /// The inspection heads the decision saw.
+    pub heads: Vec<String>,
+    /// Who.
+    pub by: Option<Author>,
+    /// When.
+    pub at: Option<Timestamp>,
+}
+
+/// The review state with who set it: the later of the two steps' decisions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateView {
     /// The state.
@@ -92,6 +117,12 @@ pub struct StateView {
     pub by: Option<Author>,
     /// When.
     pub at: Option<Timestamp>,
+    /// The first step's last decision (two-step review), if one was taken.
+    #[serde(default)]
+    pub first: Option<StepView>,
+    /// The county's last decision, if one was taken.
+    #[serde(default)]
+    pub county: Option<StepView>,
 }
 
 /// A reviewer's comment on an item.
@@ -156,33 +187,76 @@ impl Review {
 
     // ───────────── reads ─────────────
 
-    /// The review state, the return reason and the approved heads.
+    /// The review state, the return reason and the approved heads: the later of the county's decision
+    /// and the first step's (a tie goes to the county).
     pub fn state(&self) -> StateView {
-        let scalar = self.core.get_scalar(&ROOT, STATE);
-        let state = scalar
-            .as_ref()
-            .and_then(|(v, _)| v.as_str())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(ReviewState::NotSubmitted);
-        let stamp = scalar.and_then(|(_, id)| self.core.stamp_of(&id));
-        let heads = self.core.get_str(&ROOT, APPROVED_HEADS).unwrap_or_default();
+        let county = self.county_step();
+        let first = self.first_step();
+        let later = match (&county, &first) {
+            (Some(c), Some(f)) if f.at > c.at => Some(f),
+            (Some(c), _) => Some(c),
+            (None, f) => f.as_ref(),
+        };
+        let (state, reason, approved_heads, by, at) = match later {
+            Some(step) => (
+                step.state,
+                step.reason.clone(),
+                match step.state {
+                    ReviewState::Approved => step.heads.clone(),
+                    _ => Vec::new(),
+                },
+                step.by.clone(),
+                step.at,
+            ),
+            None => (
+                ReviewState::NotSubmitted,
+                String::new(),
+                Vec::new(),
+                None,
+                None,
+            ),
+        };
         StateView {
             state,
+            reason,
+            approved_heads,
+            by,
+            at,
+            first,
+            county,
+        }
+    }
+
+    /// The county's decision (the root state), unless it is still the genesis's 未提交.
+    fn county_step(&self) -> Option<StepView> {
+        self.step(STATE, REASON, APPROVED_HEADS)
+            .filter(|s| s.state != ReviewState::NotSubmitted || s.by.is_some())
+    }
+
+    /// The first step's decision, if one was taken.
+    fn first_step(&self) -> Option<StepView> {
+        self.step(FIRST_STATE, FIRST_REASON, FIRST_HEADS)
+    }
+
+    fn step(&self, state_key: &str, reason_key: &str, heads_key: &str) -> Option<StepView> {
+        let (value, id) = self.core.get_scalar(&ROOT, state_key)?;
+        let state: ReviewState = value.as_str()?.parse().ok()?;
+        let stamp = self.core.stamp_of(&id);
+        let heads = self.core.get_str(&ROOT, heads_key).unwrap_or_default();
+        Some(StepView {
+            state,
             reason: match state {
-                ReviewState::Returned => self.core.get_str(&ROOT, REASON).unwrap_or_default(),
+                ReviewState::Returned => self.core.get_str(&ROOT, reason_key).unwrap_or_default(),
                 _ => String::new(),
             },
-            approved_heads: match state {
-                ReviewState::Approved => heads
-                    .split(',')
-                    .filter(|h| !h.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                _ => Vec::new(),
-            },
+            heads: heads
+                .split(',')
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .collect(),
             by: stamp.as_ref().map(|(a, _)| a.clone()),
             at: stamp.map(|(_, at)| at),
-        }
+        })
     }
 
     /// Every comment, oldest first.
@@ -311,17 +385,54 @@ impl Review {
     /// # Errors
     /// [`DocError::WrongValue`] for heads that are not 64 hex digits.
     pub fn approve(&mut self, inspection_heads: &[String], stamp: &Stamp) -> Result<(), DocError> {
-        if let Some(bad) = inspection_heads
-            .iter()
-            .find(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            return Err(DocError::WrongValue {
-                field: "approved heads".to_owned(),
-                value: bad.clone(),
-            });
-        }
-        let heads = inspection_heads.join(",");
+        let heads = checked_heads(inspection_heads)?;
         self.write_state(ReviewState::Approved, Some(("", &heads)), stamp)
+    }
+
+    /// The first step (医共体 初审) passes the inspection on to the county, as it stands at
+    /// `inspection_heads`.
+    ///
+    /// # Errors
+    /// [`DocError::WrongValue`] for heads that are not 64 hex digits.
+    pub fn pass_on(&mut self, inspection_heads: &[String], stamp: &Stamp) -> Result<(), DocError> {
+        let heads = checked_heads(inspection_heads)?;
+        self.write_first(ReviewState::PassedOn, "", &heads, stamp)
+    }
+
+    /// The first step returns the inspection for changes, saying why; it records the heads it saw.
+    ///
+    /// # Errors
+    /// [`DocError::Empty`] without a reason; [`DocError::TooLong`]; [`DocError::WrongValue`] for bad heads.
+    pub fn return_first(
+        &mut self,
+        reason: &str,
+        inspection_heads: &[String],
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
+        check_text("reason", reason, true)?;
+        let heads = checked_heads(inspection_heads)?;
+        self.write_first(ReviewState::Returned, reason, &heads, stamp)
+    }
+
+    fn write_first(
+        &mut self,
+        state: ReviewState,
+        reason: &str,
+        heads: &str,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
+        self.core.write(
+            stamp,
+            Op::FirstReview,
+            Target::subject(FIRST_STATE),
+            Some(state.code()),
+            |tx| {
+                put_fresh(tx, &ROOT, FIRST_STATE, state.code())?;
+                tx.put(ROOT, FIRST_REASON, reason)?;
+                tx.put(ROOT, FIRST_HEADS, heads)?;
+                Ok(())
+            },
+        )
     }
 
     /// Writes the state and, with `details`, the return reason and approved heads that go with it.
@@ -447,4 +558,18 @@ impl Review {
             },
         )
     }
+}
+
+/// Inspection heads as stored: 64 hex digits each, comma-separated.
+fn checked_heads(heads: &[String]) -> Result<String, DocError> {
+    if let Some(bad) = heads
+        .iter()
+        .find(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(DocError::WrongValue {
+            field: "inspection heads".to_owned(),
+            value: bad.clone(),
+        });
+    }
+    Ok(heads.join(","))
 }

@@ -80,6 +80,8 @@ pub enum Op {
     Resolve,
     /// The review state changed (returned, approved, …).
     SetReviewState,
+    /// The first review step (医共体 初审): passed on or returned.
+    FirstReview,
     /// A reviewer's comment.
     Comment,
     /// A reviewer's verification of a rectified problem.

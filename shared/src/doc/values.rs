@@ -123,6 +123,8 @@ coded_enum!(
         Submitted = "submitted", "已提交", "Submitted";
         /// 退回修改
         Returned = "returned", "退回修改", "Returned for changes";
+        /// 初审通过，待县级审核 (two-step review: the medical community passed it on)
+        PassedOn = "passed_on", "初审通过", "Passed first review";
         /// 已通过
         Approved = "approved", "已通过", "Approved";
     }

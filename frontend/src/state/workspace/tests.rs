@@ -3,7 +3,7 @@
 
 use super::*;
 use std::collections::{HashMap, HashSet};
-use zhigai_shared::access::Role;
+use zhigai_shared::access::{Placement, Role, Scope, access};
 use zhigai_shared::api::{DocRef, Facility, FacilityEntry, YearDocs};
 use zhigai_shared::doc::{ProblemChange, ProblemStatus};
 use zhigai_shared::sync::{PeerMetadata, encode};
@@ -24,10 +24,28 @@ fn session_years(
     review_writable: bool,
     years: &[Year],
 ) -> SavedSession {
-    let doc_ref = |writable| DocRef {
+    // The facility sits in community "m" of county "c", which reviews in two steps; the review rights
+    // are what the real access rules give the role there.
+    let place = Placement {
+        community: Some("m".into()),
+        two_step: true,
+        ..Placement::in_county(FACILITY, "c")
+    };
+    let scope = match role {
+        Role::CommunityReviewer => Scope::Community("m".into()),
+        Role::Reviewer | Role::Admin => Scope::County("c".into()),
+        _ => Scope::Facility(FacilityId::from(FACILITY)),
+    };
+    let review_rights = if review_writable {
+        access(role, &scope, DocKind::Review, &place).rights
+    } else {
+        Rights::NONE
+    };
+    let doc_ref = |writable, rights| DocRef {
         document_id: String::new(),
         url: String::new(),
         writable,
+        rights,
     };
     SavedSession {
         token: "t".into(),
@@ -36,8 +54,7 @@ fn session_years(
             username: user.into(),
             display_name: format!("{user}医生"),
             role,
-            county_id: "c".into(),
-            facility_id: Some(FacilityId::from(FACILITY)),
+            scope,
         },
         facilities: vec![FacilityEntry {
             facility: Facility {
@@ -48,19 +65,21 @@ fn session_years(
                 facility_type: FacilityType::VillageClinic,
                 open_beds: 0,
                 services: vec![],
+                guided_by: None,
             },
             wave: 2026,
             documents: years
                 .iter()
                 .map(|year| YearDocs {
                     year: *year,
-                    inspection: doc_ref(writable),
-                    review: doc_ref(review_writable),
+                    inspection: doc_ref(writable, Rights::NONE),
+                    review: doc_ref(review_writable, review_rights),
                 })
                 .collect(),
         }],
         communities: vec![],
         staff: vec![],
+        place: None,
     }
 }
 
@@ -562,6 +581,59 @@ fn submission_locks_the_content_until_the_review_returns_it() {
     assert!(head.state.editable(), "returned: editable again");
     head.edit(Edit::SetStatus(item("T1.01"), Some(Status::Compliant)))
         .unwrap();
+}
+
+#[test]
+fn two_step_review_passes_through_the_community_then_the_county() {
+    let mut head = Device::open("h", &session("wang", Role::Head, true, false));
+    let mut first = Device::open("m", &session("qian", Role::CommunityReviewer, false, true));
+    let mut county = Device::open("r", &session("zhou", Role::Reviewer, false, true));
+    let mut server = Server::new();
+    for d in [&mut head, &mut first, &mut county] {
+        d.connect();
+    }
+    head.edit(Edit::Submit).unwrap();
+    pump(&mut server, &mut [&mut head, &mut first, &mut county]);
+    // Each step may take only its own decision.
+    assert!(matches!(first.edit(Edit::Approve), Err(UiError::ReadOnly)));
+    assert!(matches!(county.edit(Edit::PassOn), Err(UiError::ReadOnly)));
+    assert!(matches!(
+        head.edit(Edit::Comment(item("T1.01"), "自评".into())),
+        Err(UiError::ReadOnly)
+    ));
+    // The first step returns; the facility may edit again and resubmits.
+    first.clock = head.clock + 60_000;
+    first
+        .edit(Edit::ReturnFirst("请补充 T1.01 的会议纪要".into()))
+        .unwrap();
+    pump(&mut server, &mut [&mut head, &mut first, &mut county]);
+    let seen = head.state.review().state();
+    assert_eq!(seen.state, ReviewState::Returned);
+    assert_eq!(seen.reason, "请补充 T1.01 的会议纪要");
+    assert!(head.state.editable());
+    head.clock = first.clock + 60_000;
+    head.edit(Edit::SetStatus(item("T1.01"), Some(Status::Compliant)))
+        .unwrap();
+    head.edit(Edit::Submit).unwrap();
+    pump(&mut server, &mut [&mut head, &mut first, &mut county]);
+    // Passed on, then approved: the facility sees both steps with the heads each saw.
+    first.clock = head.clock + 60_000;
+    first.edit(Edit::PassOn).unwrap();
+    pump(&mut server, &mut [&mut head, &mut first, &mut county]);
+    assert_eq!(head.state.review().state().state, ReviewState::PassedOn);
+    assert!(!head.state.editable(), "passed on: still locked");
+    county.clock = first.clock + 60_000;
+    county.edit(Edit::Approve).unwrap();
+    pump(&mut server, &mut [&mut head, &mut first, &mut county]);
+    let done = head.state.review().state();
+    assert_eq!(done.state, ReviewState::Approved);
+    let first_step = done.first.expect("the first step is recorded");
+    assert_eq!(first_step.state, ReviewState::PassedOn);
+    assert_eq!(first_step.heads, head.state.inspection().heads());
+    assert_eq!(
+        done.county.expect("the county's step").heads,
+        first_step.heads
+    );
 }
 
 #[test]
