@@ -293,14 +293,14 @@ fn print_demo(accounts: &[crate::demo::Account], out: &mut impl Write) -> anyhow
     if accounts.is_empty() {
         writeln!(
             out,
-            "demo county already present (accounts use password {})",
+            "demo already present (accounts use password {})",
             crate::demo::PASSWORD
         )?;
         return Ok(());
     }
     writeln!(
         out,
-        "demo county seeded; every account's password is {}",
+        "demo seeded (示范省 › 示范市: 清河县, two-step review; 新城区); every account's password is {}",
         crate::demo::PASSWORD
     )?;
     writeln!(out, "{:<24} {:<12} {:<10} 所属", "username", "name", "role")?;

@@ -250,6 +250,132 @@ fn admin_commands_build_a_directory_and_refuse_what_does_not_fit() {
         .contains("no user")
     );
     assert!(ok(&["admin", "revoke-sessions", "--username", "wang"]).contains("0 session(s)"));
+
+    // The levels above and beside: province, city, an urban district reviewing in two steps, a village
+    // clinic guided by its township centre, and accounts at each level.
+    ok(&["admin", "add-province", "--id", "p1", "--name", "某某省"]);
+    assert!(
+        fails(&[
+            "admin",
+            "add-city",
+            "--id",
+            "s1",
+            "--province",
+            "p9",
+            "--name",
+            "某某市"
+        ])
+        .contains("no province")
+    );
+    ok(&[
+        "admin",
+        "add-city",
+        "--id",
+        "s1",
+        "--province",
+        "p1",
+        "--name",
+        "某某市",
+    ]);
+    let added = ok(&[
+        "admin",
+        "add-county",
+        "--id",
+        "d1",
+        "--name",
+        "某某区",
+        "--city",
+        "s1",
+        "--kind",
+        "district",
+        "--two-step",
+    ]);
+    assert!(
+        added.contains("区 d1") && added.contains("2 review steps"),
+        "{added}"
+    );
+    assert!(
+        ok(&[
+            "admin",
+            "set-review-steps",
+            "--county",
+            "d1",
+            "--steps",
+            "1"
+        ])
+        .contains("1 step")
+    );
+    assert!(
+        fails(&[
+            "admin",
+            "set-review-steps",
+            "--county",
+            "d1",
+            "--steps",
+            "3"
+        ])
+        .contains("3")
+    );
+    let village = |id: &'static str, kind: &'static str, guide: &'static str| {
+        [
+            "admin",
+            "add-facility",
+            "--id",
+            id,
+            "--county",
+            "c1",
+            "--name",
+            id,
+            "--type",
+            kind,
+            "--guided-by",
+            guide,
+        ]
+    };
+    assert!(fails(&village("v0", "township", "f1")).contains("only a village clinic"));
+    assert!(fails(&village("v0", "village_clinic", "nowhere")).contains("no facility"));
+    ok(&village("v1", "village_clinic", "f1"));
+    assert!(
+        fails(&village("v2", "village_clinic", "v1")).contains("only a township or community"),
+        "a clinic cannot guide a clinic"
+    );
+    ok(&add_user(
+        "qian",
+        "community_reviewer",
+        ["--community", "g1"],
+        "county-2026",
+    ));
+    ok(&add_user(
+        "zheng",
+        "city_reviewer",
+        ["--city", "s1"],
+        "county-2026",
+    ));
+    assert!(
+        fails(&add_user(
+            "feng",
+            "province_viewer",
+            ["--city", "s1"],
+            "county-2026"
+        ))
+        .contains("--province")
+    );
+    assert!(
+        fails(&add_user(
+            "feng",
+            "province_viewer",
+            ["--province", "p9"],
+            "county-2026"
+        ))
+        .contains("no province")
+    );
+    ok(&add_user(
+        "feng",
+        "province_viewer",
+        ["--province", "p1"],
+        "county-2026",
+    ));
+    ok(&add_user("it", "admin", ["--city", "s1"], "county-2026"));
 }
 
 #[test]
@@ -266,7 +392,15 @@ fn the_demo_command_seeds_once_and_prints_its_accounts() {
     assert!(
         text.contains("reviewer") && text.contains("chengguan-head") && text.contains("zhigai2026")
     );
-    let roles = ["第一责任人", "成员", "审核人员", "管理员"];
+    let roles = [
+        "第一责任人",
+        "成员",
+        "审核人员",
+        "管理员",
+        "医共体质控",
+        "市级质控中心",
+        "省级查看",
+    ];
     assert!(roles.iter().all(|r| text.contains(r)));
     let second = String::from_utf8(zhigai_db(&db, &["demo"]).stdout).unwrap();
     assert!(second.contains("already present"));

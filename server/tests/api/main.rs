@@ -13,3 +13,4 @@ mod static_files;
 mod stock_client;
 mod sync;
 mod untrusted;
+mod upgrade;

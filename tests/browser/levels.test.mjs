@@ -1,0 +1,115 @@
+// The levels end to end, in the demo's two-step county: a village clinic submits; its medical community's
+// reviewer returns it with a reason (初审); the clinic fixes and resubmits; the community passes it on; the
+// county approves — the clinic sees each step live and the review record keeps both. The city's QC centre
+// finds the clinic through its county in the city overview and in the common problems; the township head
+// sees the clinic it guides, read-only, with guidance comments only.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { serverAndBrowser, PASSWORD, phone, login, synced } from "./harness.mjs";
+
+const env = serverAndBrowser();
+const CLINIC = "wangzhuang";
+
+async function desktopLogin(browser, server, username) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
+  const page = await ctx.newPage();
+  page.on("dialog", (d) => d.accept());
+  await page.goto(server.url);
+  await page.fill("input[name=username]", username);
+  await page.fill("input[name=password]", PASSWORD);
+  await page.click("button[type=submit]");
+  return { ctx, page };
+}
+
+test("two-step review: the community returns and passes on, the county approves, the clinic sees each step", async () => {
+  const { server, browser } = env;
+  const clinic = await (await phone(browser)).newPage();
+  clinic.on("dialog", (d) => d.accept());
+  await login(clinic, server, `${CLINIC}-head`);
+  await clinic.click("button.submit");
+  await clinic.waitForSelector('.submission[data-state="submitted"]');
+  await synced(clinic);
+
+  // The medical community's reviewer: its overview lists its seven members only.
+  const first = await desktopLogin(browser, server, "gc-east-reviewer");
+  await first.page.waitForSelector(`.overview-table tr[data-facility="${CLINIC}"]`);
+  assert.equal(await first.page.locator(".overview-table tr[data-facility]").count(), 7);
+  await first.page.click(`tr[data-facility="${CLINIC}"] a`);
+  await first.page.waitForSelector('.review-panel[data-step="first"]');
+  assert.equal(await first.page.locator(".review-panel button.approve").count(), 0, "the first step cannot approve");
+  await first.page.fill(".review-panel textarea[name=reason]", "T1.01 缺少村卫生室工作制度，请补充");
+  await first.page.click(".review-panel button.return");
+  await first.page.waitForSelector('.review-panel[data-review="returned"]');
+  await synced(first.page);
+
+  // The clinic sees the first step's return live, with its reason, and may edit again.
+  await clinic.waitForSelector(".review-state.returned", { timeout: 30_000 });
+  assert.match(await clinic.textContent(".review-card"), /缺少村卫生室工作制度/);
+  await clinic.waitForSelector('.review-record li[data-step="first"][data-state="returned"]');
+  await clinic.click('.area[data-area="T1"] a');
+  await clinic.click('article[data-item="T1.01"] button.status[data-status="compliant"]');
+  await clinic.waitForSelector('article[data-item="T1.01"][data-status="compliant"]');
+  await clinic.click(".tabs a.tab:has-text('首页')");
+  await clinic.click("button.submit:has-text('重新提交')");
+  await synced(clinic);
+
+  // The community sees the fix and passes it on.
+  await first.page.goto(`${server.url}/f/${CLINIC}/area/T1`);
+  await first.page.waitForSelector('article[data-item="T1.01"][data-status="compliant"]', { timeout: 30_000 });
+  await first.page.click(".tabs a.tab:has-text('首页')");
+  await first.page.click(".review-panel button.pass-on");
+  await first.page.waitForSelector('.review-panel[data-review="passed_on"]');
+  await synced(first.page);
+  await clinic.waitForSelector(".review-state.passed_on", { timeout: 30_000 });
+
+  // The county approves.
+  const county = await desktopLogin(browser, server, "reviewer");
+  await county.page.waitForSelector(`.overview-table tr[data-facility="${CLINIC}"][data-review="passed_on"]`);
+  await county.page.click(`tr[data-facility="${CLINIC}"] a`);
+  await county.page.waitForSelector('.review-panel[data-step="final"]');
+  await county.page.click(".review-panel button.approve");
+  await county.page.waitForSelector('.review-panel[data-review="approved"]');
+  await synced(county.page);
+
+  // The clinic sees the approval live, and the record of both steps.
+  await clinic.waitForSelector(".review-state.approved", { timeout: 30_000 });
+  await clinic.waitForSelector('.review-record li[data-step="first"][data-state="passed_on"]');
+  await clinic.waitForSelector('.review-record li[data-step="final"][data-state="approved"]');
+  for (const s of [first, county]) await s.ctx.close();
+});
+
+test("the city's QC centre reaches the clinic through its county and the common problems", async () => {
+  const { server, browser } = env;
+  const city = await desktopLogin(browser, server, "city-reviewer");
+  // Counties as rows: the rural county and the urban district.
+  await city.page.waitForSelector('.county-rows tr[data-county="demo-county"]');
+  await city.page.waitForSelector('.county-rows tr[data-county="demo-district"]');
+  // Common problems, with the facilities behind the first one.
+  await city.page.waitForSelector(".common-problems li[data-item]");
+  await city.page.click(".common-problems li[data-item] button.common-item >> nth=0");
+  await city.page.waitForSelector(".common-problems .item-facilities li[data-facility]");
+  // Drill down to the county, then the clinic.
+  await city.page.click('.county-rows tr[data-county="demo-county"] a');
+  await city.page.waitForSelector(`.overview-table tr[data-facility="${CLINIC}"]`);
+  await city.page.click(`tr[data-facility="${CLINIC}"] a`);
+  // The city reads the clinic's inspection (fetched on demand) and may comment, not decide.
+  await city.page.waitForSelector(".guidance-only", { timeout: 30_000 });
+  assert.equal(await city.page.locator(".review-panel").count(), 0);
+  await city.ctx.close();
+});
+
+test("the township head sees the clinic it guides, read-only, and may leave guidance", async () => {
+  const { server, browser } = env;
+  const head = await (await phone(browser)).newPage();
+  await login(head, server, "liuhe-head");
+  await head.waitForSelector(`.guided li[data-facility="${CLINIC}"]`);
+  await head.click(`.guided li[data-facility="${CLINIC}"] a`);
+  await head.waitForSelector(".guidance-only");
+  await head.goto(`${server.url}/f/${CLINIC}/area/T1`);
+  await head.waitForSelector('article[data-item="T1.01"] .comment-form');
+  assert.ok(await head.$eval('article[data-item="T1.01"] button.status', (b) => b.disabled), "read-only");
+  await head.fill('article[data-item="T1.01"] .comment-form input', "制度要上墙，按乡镇卫生院模板修改");
+  await head.click('article[data-item="T1.01"] .comment-form button');
+  await head.waitForSelector('article[data-item="T1.01"] .review-comment:has-text("制度要上墙")');
+  await synced(head);
+});
