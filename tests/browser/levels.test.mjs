@@ -5,7 +5,8 @@
 // sees the clinic it guides, read-only, with guidance comments only.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, PASSWORD, phone, login, synced } from "./harness.mjs";
+import { join } from "node:path";
+import { serverAndBrowser, PASSWORD, phone, login, synced, screenshotDir } from "./harness.mjs";
 
 const env = serverAndBrowser();
 const CLINIC = "wangzhuang";
@@ -88,6 +89,7 @@ test("the city's QC centre reaches the clinic through its county and the common 
   await city.page.waitForSelector(".common-problems li[data-item]");
   await city.page.click(".common-problems li[data-item] button.common-item >> nth=0");
   await city.page.waitForSelector(".common-problems .item-facilities li[data-facility]");
+  await city.page.screenshot({ path: join(screenshotDir(), "city-overview.png"), fullPage: true });
   // Drill down to the county, then the clinic.
   await city.page.click('.county-rows tr[data-county="demo-county"] a');
   await city.page.waitForSelector(`.overview-table tr[data-facility="${CLINIC}"]`);
