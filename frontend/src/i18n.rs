@@ -151,6 +151,8 @@ messages! {
     FacilitiesWith => "家机构", "facilities";
     Coverage => "覆盖进度", "Coverage";
     ReviewedBy => "经办", "By";
+    NewFinding => "添加核查发现的问题", "Add a finding from a check";
+    Finding => "核查发现", "Finding";
 }
 
 impl Lang {

@@ -4,6 +4,7 @@
 //! cannot each "carry over" a copy, and every update to a carried problem lands in its one origin document,
 //! with its history and the county's verification.
 
+use crate::access::Level;
 use crate::doc::{Inspection, ProblemStatus, ProblemView, Review, Verdict, VerificationView};
 use crate::ids::Year;
 
@@ -16,6 +17,8 @@ pub struct ListedProblem {
     pub origin: Year,
     /// The county's verdict on it, from the origin year's review.
     pub verification: Option<VerificationView>,
+    /// The level whose check found it (a finding in the review), or `None` for the facility's own problem.
+    pub finding: Option<Level>,
 }
 
 impl ListedProblem {
@@ -51,16 +54,48 @@ pub fn problem_list(year: Year, docs: &[YearDocs<'_>]) -> Vec<ListedProblem> {
     let mut out = Vec::new();
     for d in docs {
         let verifications = d.review.verifications();
-        for problem in d.inspection.problems() {
+        let own = d.inspection.problems().into_iter().map(|p| (p, None));
+        let found = findings_of(d.inspection, d.review)
+            .into_iter()
+            .map(|(p, level)| (p, Some(level)));
+        for (problem, finding) in own.chain(found) {
             let verification = verifications.get(&problem.id).cloned();
             if d.year == year || carries_over(&problem, verification.as_ref()) {
                 out.push(ListedProblem {
                     problem,
                     origin: d.year,
                     verification,
+                    finding,
                 });
             }
         }
     }
     out
+}
+
+/// The reviewers' findings of one facility-year as problems: item, description and deadline from the
+/// review (the reviewer's), measure, owner and status from the inspection (the facility's), and the level
+/// that found each.
+pub fn findings_of(inspection: &Inspection, review: &Review) -> Vec<(ProblemView, Level)> {
+    review
+        .findings()
+        .into_iter()
+        .map(|f| {
+            let response = inspection.response(&f.id);
+            (
+                ProblemView {
+                    id: f.id,
+                    item: f.item,
+                    description: f.description,
+                    measure: response.measure,
+                    owner: response.owner,
+                    deadline: f.deadline,
+                    status: response.status,
+                    created_by: f.by,
+                    created_at: f.at.unwrap_or(crate::doc::Timestamp(0)),
+                },
+                f.level,
+            )
+        })
+        .collect()
 }

@@ -250,3 +250,102 @@ fn each_review_step_writes_only_its_own_fields() {
     assert_eq!(both.state().state, ReviewState::Returned);
     assert_eq!(both.state().reason, "补充材料");
 }
+
+/// Findings from checks: the reviewer's finding is in the review (which the facility cannot write), the
+/// facility's measure, owner and status are in the inspection (which reviewers cannot write); the problem
+/// list shows them as one problem marked with the level that found it, and the verdict applies to it.
+#[test]
+fn a_finding_is_the_reviewers_and_its_rectification_the_facilitys() {
+    use zhigai_shared::access::{Level, Rights};
+    use zhigai_shared::carry::{YearDocs, problem_list};
+    use zhigai_shared::doc::{NewFinding, ProblemChange, ProblemStatus};
+    use zhigai_shared::{Refusal, UserId, Writer};
+    let city = stamp("u-city", "市质控中心郑", 1_767_500_000_000);
+    let mut review = new_review();
+    let mut inspection = new_inspection();
+    let before = review.heads();
+    let id = review
+        .add_finding(
+            NewFinding {
+                item: Some(ItemId::from("T5.06")),
+                description: "抽查处方 20 张，3 张用法用量不规范".into(),
+                deadline: Some("2026-12-31".parse().unwrap()),
+                level: Level::City,
+            },
+            &city,
+        )
+        .unwrap();
+    let reviewer = Writer {
+        user: UserId::new("u-city"),
+        rights: Rights::COMMENT | Rights::FINDING | Rights::VERIFY,
+    };
+    let facility = Writer {
+        user: UserId::new("u-wang"),
+        rights: Rights::EDIT | Rights::SUBMIT,
+    };
+    assert!(review.check_changes_since(&before, &reviewer).is_ok());
+    let guide = Writer {
+        user: UserId::new("u-city"),
+        rights: Rights::COMMENT,
+    };
+    assert!(matches!(
+        review.check_changes_since(&before, &guide),
+        Err(Refusal::Field(_))
+    ));
+
+    // The facility sets status and measure beside it; only those three fields are its own.
+    let before = inspection.heads();
+    inspection
+        .respond(
+            &id,
+            ProblemChange::Status(ProblemStatus::Rectified),
+            &wang(),
+        )
+        .unwrap();
+    inspection
+        .respond(
+            &id,
+            ProblemChange::Measure("组织处方点评培训".into()),
+            &wang(),
+        )
+        .unwrap();
+    assert!(
+        inspection
+            .respond(&id, ProblemChange::Description("改写".into()), &wang())
+            .is_err(),
+        "the description is the reviewer's"
+    );
+    assert!(inspection.check_changes_since(&before, &facility).is_ok());
+    assert!(
+        inspection.check_changes_since(&before, &reviewer).is_err(),
+        "a reviewer cannot write the facility's answer"
+    );
+
+    let list = problem_list(
+        2026,
+        &[YearDocs {
+            year: 2026,
+            inspection: &inspection,
+            review: &review,
+        }],
+    );
+    let listed = list.iter().find(|p| p.problem.id == id).unwrap();
+    assert_eq!(listed.finding, Some(Level::City));
+    assert_eq!(listed.problem.status, ProblemStatus::Rectified);
+    assert_eq!(listed.problem.measure, "组织处方点评培训");
+    assert_eq!(
+        listed.problem.description,
+        "抽查处方 20 张，3 张用法用量不规范"
+    );
+    // Verified, it stops carrying over like any problem.
+    review.verify(&id, Verdict::Verified, &city).unwrap();
+    let next = problem_list(
+        2027,
+        &[YearDocs {
+            year: 2026,
+            inspection: &inspection,
+            review: &review,
+        }],
+    );
+    assert!(next.iter().all(|p| p.problem.id != id));
+}

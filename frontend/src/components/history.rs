@@ -31,6 +31,7 @@ pub fn op_label(op: Op, lang: Lang) -> &'static str {
         Op::Resolve => ("处理冲突", "settled conflict"),
         Op::SetReviewState => ("审核", "reviewed"),
         Op::FirstReview => ("初审", "first review"),
+        Op::AddFinding => ("核查发现问题", "recorded a finding"),
         Op::Comment => ("审核意见", "commented"),
         Op::Verify => ("核实整改", "verified"),
         Op::Unknown => ("其他修改", "other change"),

@@ -23,7 +23,7 @@ use zhigai_shared::api::User;
 use zhigai_shared::carry::ListedProblem;
 use zhigai_shared::doc::{
     CommentView, Conflict, DocError, FieldValue, HistoryEntry, InspectionField, ItemView,
-    NewProblem, ProblemChange, ProblemView, ReviewField, StateView, SubmissionView,
+    NewFinding, NewProblem, ProblemChange, ProblemView, ReviewField, StateView, SubmissionView,
 };
 use zhigai_shared::summary::{InspectionSummary, summarize};
 use zhigai_shared::sync::encode;
@@ -445,6 +445,11 @@ impl WorkspaceHandle {
     /// Approves the inspection as it stands.
     pub fn approve(&self) -> Result<(), UiError> {
         self.edit(Edit::Approve)
+    }
+
+    /// Adds a finding from a check (核查) to the facility's problem list.
+    pub fn add_finding(&self, finding: NewFinding) -> Result<(), UiError> {
+        self.edit(Edit::AddFinding(finding))
     }
 
     /// The first review step passes the inspection on to the county.

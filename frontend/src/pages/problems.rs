@@ -1,6 +1,9 @@
 //! The problem list (问题清单): add a problem from an item or on its own, with its improvement measure,
 //! owner (from the facility's staff), deadline; move it 待整改 → 整改中 → 已整改; overdue highlighted;
-//! filter by area, owner and status; each problem's history and the county's verification.
+//! filter by area, owner and status; each problem's history and the county's verification. Reviewers at any
+//! level add findings from their checks (核查): they appear in the list marked with the level that found
+//! them; the facility sets their measure, owner and status, the reviewer's item, description and deadline
+//! stay the reviewer's.
 
 use crate::components::badges::DueBadge;
 use crate::components::conflicts::ConflictBanner;
@@ -12,9 +15,12 @@ use crate::state::problems::{DUE_SOON_DAYS, ProblemFilter, days_left, sort_for_l
 use crate::state::workspace::UiError;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
+use zhigai_shared::access::{Level, Rights};
 use zhigai_shared::api::User;
 use zhigai_shared::carry::ListedProblem;
-use zhigai_shared::doc::{Date, NewProblem, Owner, ProblemChange, ProblemStatus, Verdict};
+use zhigai_shared::doc::{
+    Date, NewFinding, NewProblem, Owner, ProblemChange, ProblemStatus, Verdict,
+};
 use zhigai_shared::{ItemId, ProblemId};
 
 /// Props of [`ProblemsPage`].
@@ -60,6 +66,13 @@ pub fn ProblemsPage(props: &ProblemsProps) -> Html {
         return html! { <main class="page"><p class="banner error" role="alert">{ lang.t(Msg::UpdateApp) }</p></main> };
     };
     let editable = ws.editable();
+    // A reviewer who may record findings uses the same form for a finding of their level.
+    let finding_level = ws
+        .user()
+        .role
+        .level()
+        .filter(|_| ws.review_rights().has(Rights::FINDING));
+    let finds = finding_level.is_some();
     let all = ws.problem_list();
     let mut shown: Vec<ListedProblem> = all
         .iter()
@@ -130,11 +143,13 @@ pub fn ProblemsPage(props: &ProblemsProps) -> Html {
                     <button class="chip" onclick={clear_item}>{ format!("{item} ✕") }</button>
                 }
             </div>
-            if editable {
+            if editable || finds {
                 if *adding {
-                    <ProblemForm item={filter.item.clone()} on_done={close_form} />
+                    <ProblemForm item={filter.item.clone()} on_done={close_form} finding={finding_level} />
                 } else {
-                    <button class="button primary add-problem" onclick={open_form}>{ format!("+ {}", lang.t(Msg::NewProblem)) }</button>
+                    <button class="button primary add-problem" onclick={open_form}>
+                        { format!("+ {}", lang.t(if finds { Msg::NewFinding } else { Msg::NewProblem })) }
+                    </button>
                 }
             }
             if shown.is_empty() {
@@ -154,6 +169,10 @@ pub struct FormProps {
     pub item: Option<String>,
     /// Called after saving or cancelling.
     pub on_done: Callback<()>,
+    /// A reviewer's finding of this level instead of the facility's own problem (no measure or owner:
+    /// those are the facility's).
+    #[prop_or_default]
+    pub finding: Option<Level>,
 }
 
 /// The form to record a problem.
@@ -173,6 +192,7 @@ pub fn ProblemForm(props: &FormProps) -> Html {
         return html! {};
     };
     let staff = ws.staff();
+    let finding = props.finding;
     let onsubmit = {
         let ws = ws.clone();
         let error = error.clone();
@@ -202,16 +222,27 @@ pub fn ProblemForm(props: &FormProps) -> Html {
                     .map(|i| i.value())
                     .unwrap_or_default()
             };
-            let problem = NewProblem {
-                item: Some(select(&refs.4))
-                    .filter(|s| !s.is_empty())
-                    .map(ItemId::new),
-                description: text(&refs.0).trim().to_owned(),
-                measure: text(&refs.1).trim().to_owned(),
-                owner: owner_of(&staff, &select(&refs.2)),
-                deadline: input(&refs.3).parse::<Date>().ok(),
+            let item = Some(select(&refs.4))
+                .filter(|s| !s.is_empty())
+                .map(ItemId::new);
+            let description = text(&refs.0).trim().to_owned();
+            let deadline = input(&refs.3).parse::<Date>().ok();
+            let done = match finding {
+                Some(level) => ws.add_finding(NewFinding {
+                    item,
+                    description,
+                    deadline,
+                    level,
+                }),
+                None => ws.add_problem(NewProblem {
+                    item,
+                    description,
+                    measure: text(&refs.1).trim().to_owned(),
+                    owner: owner_of(&staff, &select(&refs.2)),
+                    deadline,
+                }),
             };
-            match ws.add_problem(problem) {
+            match done {
                 Ok(_) => on_done.emit(()),
                 Err(e) => error.set(Some(error_text(&e, lang))),
             }
@@ -222,8 +253,8 @@ pub fn ProblemForm(props: &FormProps) -> Html {
         Callback::from(move |_| on_done.emit(()))
     };
     html! {
-        <form class="card problem-form" {onsubmit}>
-            <h3>{ lang.t(Msg::NewProblem) }</h3>
+        <form class={classes!("card", "problem-form", finding.is_some().then_some("finding-form"))} {onsubmit}>
+            <h3>{ lang.t(if finding.is_some() { Msg::NewFinding } else { Msg::NewProblem }) }</h3>
             <label>{ lang.t(Msg::Item) }
                 <select ref={item} name="item">
                     <option value="">{ lang.t(Msg::NoItem) }</option>
@@ -237,15 +268,17 @@ pub fn ProblemForm(props: &FormProps) -> Html {
             <label>{ lang.t(Msg::Description) }
                 <textarea ref={description} name="description" rows="2" required=true />
             </label>
-            <label>{ lang.t(Msg::Measure) }
-                <textarea ref={measure} name="measure" rows="2" />
-            </label>
-            <label>{ lang.t(Msg::Owner) }
-                <select ref={owner} name="owner">
-                    <option value="">{ lang.t(Msg::NoOwner) }</option>
-                    { for staff.iter().map(|u| html! { <option value={u.id.to_string()}>{ u.display_name.clone() }</option> }) }
-                </select>
-            </label>
+            if finding.is_none() {
+                <label>{ lang.t(Msg::Measure) }
+                    <textarea ref={measure} name="measure" rows="2" />
+                </label>
+                <label>{ lang.t(Msg::Owner) }
+                    <select ref={owner} name="owner">
+                        <option value="">{ lang.t(Msg::NoOwner) }</option>
+                        { for staff.iter().map(|u| html! { <option value={u.id.to_string()}>{ u.display_name.clone() }</option> }) }
+                    </select>
+                </label>
+            }
             <label>{ lang.t(Msg::Deadline) }
                 <input ref={deadline} name="deadline" type="date" />
             </label>
@@ -257,6 +290,21 @@ pub fn ProblemForm(props: &FormProps) -> Html {
                 <button class="button" type="button" onclick={cancel}>{ lang.t(Msg::Cancel) }</button>
             </div>
         </form>
+    }
+}
+
+/// 核查发现（医共体）, … : which level's check found a problem.
+fn finding_label(level: Level, lang: Lang) -> String {
+    let (zh, en) = match level {
+        Level::Community => ("医共体", "medical community"),
+        Level::County => ("县（区）", "county"),
+        Level::City => ("市级质控中心", "city QC centre"),
+        Level::Province => ("省级", "province"),
+        Level::Facility => ("机构", "facility"),
+    };
+    match lang {
+        Lang::Zh => format!("{}（{zh}）", lang.t(Msg::Finding)),
+        Lang::En => format!("{} ({en})", lang.t(Msg::Finding)),
     }
 }
 
@@ -290,12 +338,18 @@ pub fn ProblemCard(props: &CardProps) -> Html {
     let Some(listed) = ws.listed_problem(&id) else {
         return html! {};
     };
-    let (p, origin, verification) = (listed.problem, listed.origin, listed.verification);
+    let (p, origin, verification, found_by) = (
+        listed.problem,
+        listed.origin,
+        listed.verification,
+        listed.finding,
+    );
     let carried = origin < ws.year();
     // Rectification outlives submission and review: problems stay updatable; recording and deleting
-    // follow the year's submission.
+    // follow the year's submission. A finding's item, description and deadline are the reviewer's.
     let editable = ws.can_update_problems(origin);
-    let deletable = !carried && ws.editable();
+    let own_fields = editable && found_by.is_none();
+    let deletable = !carried && ws.editable() && found_by.is_none();
     let staff = ws.staff();
     let left = days_left(&p, session.today());
     let template = ws.template().ok();
@@ -361,13 +415,16 @@ pub fn ProblemCard(props: &CardProps) -> Html {
                 if carried {
                     <span class="carried" data-origin={origin.to_string()}>{ format!("{}（{origin}）", lang.t(Msg::CarriedOver)) }</span>
                 }
+                if let Some(level) = found_by {
+                    <span class="finding-badge" data-level={level.code()}>{ finding_label(level, lang) }</span>
+                }
                 <span class="problem-item">{ item_text.unwrap_or_else(|| lang.t(Msg::NoItem).to_owned()) }</span>
                 if let Some(left) = left {
                     if left <= DUE_SOON_DAYS { <DueBadge {left} /> }
                 }
             </div>
             <label>{ lang.t(Msg::Description) }
-                <textarea rows="2" disabled={!editable} value={p.description.clone()} onchange={on_text(ProblemChange::Description)} />
+                <textarea rows="2" disabled={!own_fields} value={p.description.clone()} onchange={on_text(ProblemChange::Description)} />
             </label>
             <label>{ lang.t(Msg::Measure) }
                 <textarea rows="2" disabled={!editable} value={p.measure.clone()} onchange={on_text(ProblemChange::Measure)} />
@@ -386,7 +443,7 @@ pub fn ProblemCard(props: &CardProps) -> Html {
                     </select>
                 </label>
                 <label>{ lang.t(Msg::Deadline) }
-                    <input type="date" disabled={!editable} value={p.deadline.map(|d| d.to_string()).unwrap_or_default()} onchange={on_deadline} />
+                    <input type="date" disabled={!own_fields} value={p.deadline.map(|d| d.to_string()).unwrap_or_default()} onchange={on_deadline} />
                 </label>
             </div>
             <div class="status-buttons problem-status" role="group" aria-label={lang.t(Msg::FilterStatus)}>

@@ -8,13 +8,14 @@ use crate::i18n::Msg;
 use crate::state::session::SavedSession;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use zhigai_shared::access::Level;
 use zhigai_shared::access::Rights;
 use zhigai_shared::api::User;
-use zhigai_shared::carry::{ListedProblem, YearDocs, carries_over, problem_list};
+use zhigai_shared::carry::{ListedProblem, YearDocs, carries_over, findings_of, problem_list};
 use zhigai_shared::doc::{
-    Author, DocError, Document, FieldValue, HistoryEntry, Inspection, InspectionField, NewProblem,
-    ProblemChange, Review, ReviewField, ReviewState, Stamp, Submission, SyncState, Timestamp,
-    Verdict,
+    Author, DocError, Document, FieldValue, HistoryEntry, Inspection, InspectionField, NewFinding,
+    NewProblem, ProblemChange, ProblemView, Review, ReviewField, ReviewState, Stamp, Submission,
+    SyncState, Timestamp, Verdict,
 };
 use zhigai_shared::sync::{ClientEvent, DocKind, DocumentId, RepoClient, RepoMessage, decode};
 use zhigai_shared::{FacilityId, FacilityProfile, ItemId, ProblemId, Status, Template, Year};
@@ -80,6 +81,8 @@ pub enum Edit {
     Approve,
     /// The medical community's first step passes the inspection on to the county.
     PassOn,
+    /// A reviewer's finding from a check (核查).
+    AddFinding(NewFinding),
     /// The medical community's first step returns the inspection, with a reason.
     ReturnFirst(String),
     /// Keeps one value of a conflicting review field.
@@ -95,6 +98,7 @@ impl Edit {
             | Edit::Approve
             | Edit::PassOn
             | Edit::ReturnFirst(_)
+            | Edit::AddFinding(_)
             | Edit::ResolveReview(..) => DocKind::Review,
             _ => DocKind::Inspection,
         }
@@ -104,6 +108,7 @@ impl Edit {
     fn review_right(&self) -> Option<Rights> {
         match self {
             Edit::Comment(..) => Some(Rights::COMMENT),
+            Edit::AddFinding(_) => Some(Rights::FINDING),
             Edit::Verify(..) => Some(Rights::VERIFY),
             Edit::ReturnForChanges(_) | Edit::Approve => Some(Rights::FINAL_STEP),
             Edit::PassOn | Edit::ReturnFirst(_) => Some(Rights::FIRST_STEP),
@@ -248,6 +253,14 @@ impl YearState {
         &self.inspection
     }
 
+    /// A reviewer's finding of this year as a problem, with the level that found it.
+    fn finding(&self, id: &ProblemId) -> Option<(ProblemView, Level)> {
+        self.review.finding(id)?;
+        findings_of(&self.inspection, &self.review)
+            .into_iter()
+            .find(|(p, _)| &p.id == id)
+    }
+
     fn as_docs(&self) -> YearDocs<'_> {
         YearDocs {
             year: self.year,
@@ -351,18 +364,22 @@ impl WorkspaceState {
     pub fn listed_problem(&self, id: &ProblemId) -> Option<ListedProblem> {
         // One lookup in its origin year, not the whole list: every problem card asks on every render.
         let year = self.year();
-        let (origin, problem) = self
+        let (origin, problem, finding) = self
             .years
             .iter()
             .rev()
             .filter(|y| y.year <= year)
-            .find_map(|y| Some((y, y.inspection.problem(id)?)))?;
+            .find_map(|y| match y.inspection.problem(id) {
+                Some(p) => Some((y, p, None)),
+                None => y.finding(id).map(|(p, level)| (y, p, Some(level))),
+            })?;
         let verification = origin.review.verifications().get(id).cloned();
         let keep = origin.year == year || carries_over(&problem, verification.as_ref());
         keep.then_some(ListedProblem {
             problem,
             origin: origin.year,
             verification,
+            finding,
         })
     }
 
@@ -680,11 +697,11 @@ impl WorkspaceState {
         )
     }
 
-    /// Which open year holds problem `id` (its origin).
+    /// Which open year holds problem `id` (its origin): the facility's own, or a reviewer's finding.
     fn origin_of(&self, id: &ProblemId) -> Option<usize> {
         self.years
             .iter()
-            .rposition(|y| y.inspection.problem(id).is_some())
+            .rposition(|y| y.inspection.problem(id).is_some() || y.finding(id).is_some())
     }
 
     fn edit(&mut self, edit: Edit, at: i64) -> Result<Vec<Effect>, UiError> {
@@ -718,7 +735,12 @@ impl WorkspaceState {
             Edit::SetNote(item, text) => doc.set_note(&item, &text, &stamp),
             Edit::SetMetric(item, value) => doc.set_metric(&item, value, &stamp),
             Edit::AddProblem(problem) => doc.add_problem(problem, &stamp).map(drop),
+            // A finding's measure, owner and status are the facility's, kept beside the reviewer's finding.
+            Edit::UpdateProblem(id, change) if doc.problem(&id).is_none() => {
+                doc.respond(&id, change, &stamp)
+            }
             Edit::UpdateProblem(id, change) => doc.update_problem(&id, change, &stamp),
+            Edit::AddFinding(finding) => review.add_finding(finding, &stamp).map(drop),
             Edit::DeleteProblem(id) => doc.delete_problem(&id, &stamp),
             Edit::Submit => doc.submit(&stamp),
             Edit::Withdraw => doc.withdraw(&stamp),

@@ -105,6 +105,23 @@ pub struct InspectionRows {
     pub summary: zhigai_shared::summary::InspectionSummary,
     /// Every problem not withdrawn.
     pub problems: Vec<ProblemRow>,
+    /// What the facility set on reviewers' findings: the finding, the owner's name, status, measure.
+    pub responses: Vec<(ProblemId, Option<String>, ProblemStatus, String)>,
+}
+
+/// A reviewer's finding as the rows keep it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FindingRow {
+    /// The finding (a problem id).
+    pub id: ProblemId,
+    /// Its item.
+    pub item_id: Option<ItemId>,
+    /// What is wrong.
+    pub description: String,
+    /// By when.
+    pub deadline: Option<Date>,
+    /// The level that found it.
+    pub level: zhigai_shared::access::Level,
 }
 
 /// What a review's state puts in the rows.
@@ -114,6 +131,8 @@ pub struct ReviewRows {
     pub state: ReviewState,
     /// The verdicts by problem.
     pub verdicts: Vec<(ProblemId, Verdict)>,
+    /// The reviewers' findings.
+    pub findings: Vec<FindingRow>,
 }
 
 /// What a committed change updates besides the document.

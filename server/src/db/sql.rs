@@ -34,12 +34,12 @@ pub struct PgStore {
     url: String,
 }
 
-/// Problems with their facility and the county's verdict; the queries add WHERE and ORDER BY (a macro,
-/// so each query stays one static string).
+/// Problems (the facility's own and reviewers' findings, `all_problems`) with their facility and the
+/// verdict; the queries add WHERE and ORDER BY (a macro, so each query stays one static string).
 macro_rules! county_problems {
     () => {
         "SELECT f.id, f.name, p.year, p.problem_id, p.item_id, p.description, p.owner_name, \
-         p.deadline, p.status, p.measure, v.verdict FROM problems p JOIN facilities f ON f.id = p.facility_id \
+         p.deadline, p.status, p.measure, v.verdict FROM all_problems p JOIN facilities f ON f.id = p.facility_id \
          LEFT JOIN verifications v ON v.facility_id = p.facility_id AND v.year = p.year AND v.problem_id = p.problem_id"
     };
 }
@@ -891,6 +891,25 @@ macro_rules! sql_store {
                             .execute(&mut *tx)
                             .await?;
                         }
+                        sqlx::query("DELETE FROM finding_responses WHERE facility_id = $1 AND year = $2")
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .execute(&mut *tx)
+                            .await?;
+                        for (id, owner, status, measure) in &rows.responses {
+                            sqlx::query(
+                                "INSERT INTO finding_responses (facility_id, year, finding_id, owner_name, status, measure) \
+                                 VALUES ($1, $2, $3, $4, $5, $6)",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(id.as_str())
+                            .bind(owner)
+                            .bind(status.code())
+                            .bind(measure)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         sqlx::query("DELETE FROM weak_items WHERE facility_id = $1 AND year = $2")
                             .bind(w.facility_id.as_str())
                             .bind(w.year)
@@ -928,7 +947,27 @@ macro_rules! sql_store {
                             .await?;
                         }
                     }
-                    DerivedRows::Review(ReviewRows { state, verdicts }) => {
+                    DerivedRows::Review(ReviewRows { state, verdicts, findings }) => {
+                        sqlx::query("DELETE FROM findings WHERE facility_id = $1 AND year = $2")
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .execute(&mut *tx)
+                            .await?;
+                        for f in findings {
+                            sqlx::query(
+                                "INSERT INTO findings (facility_id, year, finding_id, item_id, description, deadline, level) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(f.id.as_str())
+                            .bind(f.item_id.as_ref().map(ItemId::as_str))
+                            .bind(&f.description)
+                            .bind(f.deadline.map(|d| d.to_string()))
+                            .bind(f.level.code())
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         sqlx::query("DELETE FROM verifications WHERE facility_id = $1 AND year = $2")
                             .bind(w.facility_id.as_str())
                             .bind(w.year)
@@ -1079,8 +1118,10 @@ macro_rules! sql_store {
                 // before today (ISO dates compare as text).
                 let sql = scoped!(scope, [
                     "SELECT f.id, f.name, f.facility_type, f.open_beds, f.community_id, \
-                     s.applicable, s.answered, s.areas, s.open_problems, s.submitted, s.review_state, s.last_edit_at, s.updated_at, \
-                     (SELECT COUNT(*) FROM problems p WHERE p.facility_id = f.id AND p.year = $2 \
+                     s.applicable, s.answered, s.areas, s.submitted, s.review_state, s.last_edit_at, s.updated_at, \
+                     (SELECT COUNT(*) FROM all_problems p WHERE p.facility_id = f.id AND p.year = $2 \
+                        AND p.status <> 'rectified') AS open_count, \
+                     (SELECT COUNT(*) FROM all_problems p WHERE p.facility_id = f.id AND p.year = $2 \
                         AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $3) AS overdue \
                      FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $2 WHERE "
                 ], [" ORDER BY f.community_id, f.id"]);
@@ -1109,7 +1150,7 @@ macro_rules! sql_store {
                             applicable: r.try_get::<Option<i64>, _>("applicable")?.unwrap_or(0),
                             answered: r.try_get::<Option<i64>, _>("answered")?.unwrap_or(0),
                             areas,
-                            open_problems: r.try_get::<Option<i64>, _>("open_problems")?.unwrap_or(0),
+                            open_problems: r.try_get::<i64, _>("open_count")?,
                             overdue_problems: r.try_get::<i64, _>("overdue")?,
                             submitted: r.try_get::<Option<i64>, _>("submitted")?.unwrap_or(0) != 0,
                             review_state: match r.try_get::<Option<String>, _>("review_state")? {
@@ -1137,8 +1178,7 @@ macro_rules! sql_store {
                      COUNT(*) AS n, \
                      CAST(COALESCE(SUM(CASE WHEN s.submitted <> 0 OR COALESCE(s.review_state, 'not_submitted') <> 'not_submitted' \
                         THEN 1 ELSE 0 END), 0) AS BIGINT) AS submitted, \
-                     CAST(COALESCE(SUM(CASE WHEN s.review_state = 'approved' THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved, \
-                     CAST(COALESCE(SUM(s.open_problems), 0) AS BIGINT) AS open_problems \
+                     CAST(COALESCE(SUM(CASE WHEN s.review_state = 'approved' THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved \
                      FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $2 WHERE "
                 ], [" GROUP BY f.county_id, f.facility_type, big"]))
                 .bind(scope.id())
@@ -1157,8 +1197,10 @@ macro_rules! sql_store {
                 .await?;
                 // `zhigai_shared::doc::days_overdue` in SQL, as in fetch_summary.
                 let overdue = sqlx::query(scoped!(scope, [
-                    "SELECT f.county_id, COUNT(*) AS overdue FROM problems p JOIN facilities f ON f.id = p.facility_id \
-                     WHERE p.year = $2 AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $3 AND "
+                    "SELECT f.county_id, COUNT(*) AS open_count, \
+                     CAST(SUM(CASE WHEN p.deadline IS NOT NULL AND p.deadline < $3 THEN 1 ELSE 0 END) AS BIGINT) AS overdue \
+                     FROM all_problems p JOIN facilities f ON f.id = p.facility_id \
+                     WHERE p.year = $2 AND p.status <> 'rectified' AND "
                 ], [" GROUP BY f.county_id"]))
                 .bind(scope.id())
                 .bind(year)
@@ -1197,7 +1239,6 @@ macro_rules! sql_store {
                     let n = u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
                     let row = &mut rows[i];
                     row.facilities += n;
-                    row.open_problems += r.try_get::<i64, _>("open_problems")?;
                     if let Some(c) = row.coverage.iter_mut().find(|c| c.wave == wave) {
                         c.total += n;
                         c.submitted += u32::try_from(r.try_get::<i64, _>("submitted")?).unwrap_or(0);
@@ -1214,6 +1255,7 @@ macro_rules! sql_store {
                 }
                 for r in &overdue {
                     let Some(i) = at(&r.try_get::<String, _>("county_id")?) else { continue };
+                    rows[i].open_problems = r.try_get("open_count")?;
                     rows[i].overdue_problems = r.try_get("overdue")?;
                 }
                 Ok(rows)

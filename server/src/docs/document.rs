@@ -1,7 +1,7 @@
 //! What a document's changes mean for the rows the dashboard reads: the server's one addition to the
 //! shared [`Document`] trait, so the hub, the demo data and the tools handle either kind generically.
 
-use crate::db::{DerivedRows, Facility, InspectionRows, ProblemRow, ReviewRows};
+use crate::db::{DerivedRows, Facility, FindingRow, InspectionRows, ProblemRow, ReviewRows};
 use zhigai_shared::summary::summarize;
 use zhigai_shared::{DocError, Document, Inspection, Review};
 
@@ -27,7 +27,16 @@ impl Stored for Inspection {
             .map(|template| summarize(self, template, &facility.profile()))
             .unwrap_or_default();
         let problems = self.problems().iter().map(ProblemRow::from).collect();
-        DerivedRows::Inspection(InspectionRows { summary, problems })
+        let responses = self
+            .responses()
+            .into_iter()
+            .map(|(id, r)| (id, r.owner.map(|o| o.name), r.status, r.measure))
+            .collect();
+        DerivedRows::Inspection(InspectionRows {
+            summary,
+            problems,
+            responses,
+        })
     }
 }
 
@@ -39,6 +48,17 @@ impl Stored for Review {
                 .verifications()
                 .into_iter()
                 .map(|(problem, v)| (problem, v.verdict))
+                .collect(),
+            findings: self
+                .findings()
+                .into_iter()
+                .map(|f| FindingRow {
+                    id: f.id,
+                    item_id: f.item,
+                    description: f.description,
+                    deadline: f.deadline,
+                    level: f.level,
+                })
                 .collect(),
         })
     }

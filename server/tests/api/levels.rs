@@ -373,3 +373,150 @@ async fn the_review_steps_are_held_to_their_roles_over_sync(backend: Backend) {
     app.stop().await;
 }
 both!(the_review_steps_are_held_to_their_roles_over_sync);
+
+/// A finding from the city's check reaches the county's overdue list; the facility answers it in its own
+/// inspection until it is rectified; neither side can write the other's part.
+async fn a_finding_reaches_the_lists_and_the_facility_answers_it(backend: Backend) {
+    use zhigai_shared::access::Level;
+    use zhigai_shared::doc::{NewFinding, ProblemChange, ProblemStatus};
+    use zhigai_shared::{Inspection, ItemId};
+    let app = spawn_app(backend).await;
+    let review = review_id("liuhe", 2026);
+    let inspection = inspection_id("liuhe", 2026);
+    let mut city = app.client("city-reviewer").await;
+    city.open(review, Review::empty()).await.unwrap();
+    assert!(
+        city.wait_for(WAIT, |c| c.review(review).view().facility.is_some())
+            .await
+            .unwrap()
+    );
+    let finding = city
+        .review_mut(review)
+        .add_finding(
+            NewFinding {
+                item: Some(ItemId::from("T5.06")),
+                description: "市级核查：处方点评记录缺失".into(),
+                deadline: Some("2026-01-31".parse().unwrap()),
+                level: Level::City,
+            },
+            &stamp("city-reviewer", 1),
+        )
+        .unwrap();
+    assert!(city.wait_acked(review, WAIT).await.unwrap());
+
+    let county = token(&app, "reviewer").await;
+    let overdue = |app: &TestApp, token: String| {
+        let base = app.base.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .get(format!("{base}/api/counties/demo-county/overdue?year=2026"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let listed = overdue(&app, county.clone()).await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["problem_id"] == finding.as_str() && r["facility_id"] == "liuhe"),
+        "the finding is overdue in the county's list: {listed}"
+    );
+
+    // A reviewer cannot write the facility's answer.
+    city.open(inspection, Inspection::empty()).await.unwrap();
+    assert!(
+        city.wait_for(WAIT, |c| c.inspection(inspection).facility().is_some())
+            .await
+            .unwrap()
+    );
+    city.inspection_mut(inspection)
+        .respond(
+            &finding,
+            ProblemChange::Status(ProblemStatus::Rectified),
+            &stamp("city-reviewer", 2),
+        )
+        .unwrap();
+    city.push(inspection).await.unwrap();
+    assert!(
+        !city
+            .wait_acked(inspection, std::time::Duration::from_secs(3))
+            .await
+            .unwrap()
+    );
+
+    // The facility answers it: in progress, then rectified; the list follows.
+    let mut staff = app.client("liuhe-member").await;
+    staff.open(inspection, Inspection::empty()).await.unwrap();
+    assert!(
+        staff
+            .wait_for(WAIT, |c| c.inspection(inspection).facility().is_some())
+            .await
+            .unwrap()
+    );
+    staff
+        .inspection_mut(inspection)
+        .respond(
+            &finding,
+            ProblemChange::Measure("每月开展处方点评并留档".into()),
+            &stamp("liuhe-member", 3),
+        )
+        .unwrap();
+    staff
+        .inspection_mut(inspection)
+        .respond(
+            &finding,
+            ProblemChange::Status(ProblemStatus::Rectified),
+            &stamp("liuhe-member", 4),
+        )
+        .unwrap();
+    assert!(staff.wait_acked(inspection, WAIT).await.unwrap());
+    let listed = overdue(&app, county).await;
+    assert!(
+        !listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["problem_id"] == finding.as_str()),
+        "rectified: no longer overdue"
+    );
+    // The facility cannot write a finding into the review.
+    staff.open(review, Review::empty()).await.unwrap();
+    assert!(
+        staff
+            .wait_for(WAIT, |c| c.review(review).view().facility.is_some())
+            .await
+            .unwrap()
+    );
+    staff
+        .review_mut(review)
+        .add_finding(
+            NewFinding {
+                item: None,
+                description: "自己写的核查".into(),
+                deadline: None,
+                level: Level::City,
+            },
+            &stamp("liuhe-member", 5),
+        )
+        .unwrap();
+    staff.push(review).await.unwrap();
+    assert!(
+        !staff
+            .wait_acked(review, std::time::Duration::from_secs(3))
+            .await
+            .unwrap()
+    );
+    let stored = app.stored_review("liuhe", 2026).await.unwrap();
+    assert_eq!(
+        stored.findings().len(),
+        1,
+        "only the city's finding is stored"
+    );
+    app.stop().await;
+}
+both!(a_finding_reaches_the_lists_and_the_facility_answers_it);

@@ -529,6 +529,7 @@ async fn exports_neutralise_formulas_and_fit_excel_9(backend: Backend) {
         derived: DerivedRows::Inspection(InspectionRows {
             summary: rows.summary,
             problems,
+            responses: Vec::new(),
         }),
         now: 1,
     };

@@ -67,6 +67,8 @@ fn inspection_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
         (["problems"], Some(_)) => Rule::Needs(Rights::EDIT),
         (["problems", _], Some(k)) if PROBLEM_KEYS.contains(&k) => Rule::Needs(Rights::EDIT),
         (["problems", _, k, ..], _) if PROBLEM_KEYS.contains(k) => Rule::Needs(Rights::EDIT),
+        // The facility's handling of a reviewer's finding: measure, owner, status.
+        ([], Some(k)) if response_key(k).is_some() => Rule::Needs(Rights::EDIT),
         _ => Rule::Never,
     }
 }
@@ -82,6 +84,36 @@ const PROBLEM_KEYS: [&str; 8] = [
     CREATED_AT,
     DELETED,
 ];
+
+/// The root keys holding the facility's handling of a reviewer's finding (the finding itself is in the
+/// review, which the facility cannot write): `finding:<id>:measure|owner|status`. Scalars at the root, so
+/// documents made before findings need no migration.
+const RESPONSE_PREFIX: &str = "finding:";
+
+/// The finding and field a response key names.
+fn response_key(key: &str) -> Option<(&str, ProblemField)> {
+    let rest = key.strip_prefix(RESPONSE_PREFIX)?;
+    let (id, field) = rest.rsplit_once(':')?;
+    let field = [
+        ProblemField::Measure,
+        ProblemField::Owner,
+        ProblemField::Status,
+    ]
+    .into_iter()
+    .find(|f| f.key() == field)?;
+    (!id.is_empty()).then_some((id, field))
+}
+
+/// What the facility has set on a reviewer's finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingResponse {
+    /// The improvement measure.
+    pub measure: String,
+    /// Who rectifies it.
+    pub owner: Option<Owner>,
+    /// Where it stands.
+    pub status: ProblemStatus,
+}
 
 /// A field of a problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -816,6 +848,88 @@ impl Inspection {
                 Ok(())
             },
         )
+    }
+
+    /// Sets the facility's measure, owner or status on a reviewer's finding `finding` (the finding's item,
+    /// description and deadline are the reviewer's, in the review).
+    ///
+    /// # Errors
+    /// [`DocError::WrongValue`] for any other change; [`DocError::TooLong`] for a measure over the limit.
+    pub fn respond(
+        &mut self,
+        finding: &ProblemId,
+        change: ProblemChange,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
+        match &change {
+            ProblemChange::Measure(t) => check_text("measure", t, false)?,
+            ProblemChange::Owner(_) | ProblemChange::Status(_) => {}
+            other => {
+                return Err(DocError::WrongValue {
+                    field: format!("finding {finding}"),
+                    value: format!(
+                        "{:?} (a finding's item, description and deadline are the reviewer's)",
+                        other.field()
+                    ),
+                });
+            }
+        }
+        let op = match change {
+            ProblemChange::Status(_) => Op::SetProblemStatus,
+            _ => Op::UpdateProblem,
+        };
+        let field = change.field();
+        let value = change.value();
+        let label = value.label_zh();
+        let key = format!("{RESPONSE_PREFIX}{finding}:{}", field.key());
+        self.core.write(
+            stamp,
+            op,
+            Target::field(finding.as_str(), field.key()),
+            Some(&label),
+            |tx| {
+                put_fresh(tx, &ROOT, &key, encode(&value))?;
+                Ok(())
+            },
+        )
+    }
+
+    /// Every finding the facility has set something on, with what it set.
+    pub fn responses(&self) -> Vec<(ProblemId, FindingResponse)> {
+        let mut ids: Vec<String> = self
+            .core
+            .keys(&ROOT)
+            .iter()
+            .filter_map(|k| response_key(k).map(|(id, _)| id.to_owned()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids.into_iter()
+            .map(|id| {
+                let id = ProblemId::new(id);
+                let response = self.response(&id);
+                (id, response)
+            })
+            .collect()
+    }
+
+    /// What the facility has set on the finding `finding` (defaults when nothing yet).
+    pub fn response(&self, finding: &ProblemId) -> FindingResponse {
+        let read = |field: ProblemField| {
+            let key = format!("{RESPONSE_PREFIX}{finding}:{}", field.key());
+            decode_problem(field, self.core.get_scalar(&ROOT, &key).map(|(v, _)| v))
+        };
+        FindingResponse {
+            measure: text_of(read(ProblemField::Measure)),
+            owner: match read(ProblemField::Owner) {
+                FieldValue::Owner(o) => Some(o),
+                _ => None,
+            },
+            status: match read(ProblemField::Status) {
+                FieldValue::ProblemStatus(s) => s,
+                _ => ProblemStatus::Open,
+            },
+        }
     }
 
     /// Withdraws a problem recorded by mistake. It stays in the document and its history.

@@ -15,12 +15,12 @@ mod values;
 
 pub use guard::{AcceptedChange, MAX_OPS_PER_CHANGE, Refusal, Writer};
 pub use inspection::{
-    INSPECTION_KIND, Inspection, InspectionField, InspectionView, ItemView, NewProblem,
-    ProblemChange, ProblemField, ProblemView, SubmissionView,
+    FindingResponse, INSPECTION_KIND, Inspection, InspectionField, InspectionView, ItemView,
+    NewProblem, ProblemChange, ProblemField, ProblemView, SubmissionView,
 };
 pub use review::{
-    CommentView, REVIEW_KIND, Review, ReviewField, ReviewView, StateView, StepView,
-    VerificationView,
+    CommentView, FindingView, NewFinding, REVIEW_KIND, Review, ReviewField, ReviewView, StateView,
+    StepView, VerificationView,
 };
 pub use stamp::{Author, HistoryEntry, Op, Stamp, Timestamp};
 pub use values::{

@@ -11,6 +11,8 @@ use super::{
     Author, Conflict, DocError, Document, FieldValue, HistoryEntry, Migration, Op, ReviewState,
     SCHEMA_VERSION, Stamp, Timestamp, Verdict, check_text, migrate, typed_document,
 };
+use crate::access::Level;
+use crate::doc::Date;
 use crate::ids::{CommentId, FacilityId, ItemId, ProblemId, Year};
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ROOT, ReadDoc, ScalarValue};
@@ -28,6 +30,9 @@ const APPROVED_HEADS: &str = "approved_heads";
 const FIRST_STATE: &str = "first_state";
 const FIRST_REASON: &str = "first_reason";
 const FIRST_HEADS: &str = "first_heads";
+/// A reviewer's finding from a check (核查): `finding:<id>` holding its JSON ([`FindingRecord`]). A scalar at
+/// the root, so documents made before findings need no migration.
+const FINDING_PREFIX: &str = "finding:";
 const COMMENTS: &str = "comments";
 const VERIFICATIONS: &str = "verifications";
 
@@ -66,6 +71,7 @@ fn review_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
         ([], Some(STATE | REASON | APPROVED_HEADS)) => Rule::Needs(Rights::FINAL_STEP),
         ([STATE | REASON | APPROVED_HEADS, ..], _) => Rule::Needs(Rights::FINAL_STEP),
         ([], Some(FIRST_STATE | FIRST_REASON | FIRST_HEADS)) => Rule::Needs(Rights::FIRST_STEP),
+        ([], Some(k)) if k.starts_with(FINDING_PREFIX) => Rule::Needs(Rights::FINDING),
         ([FIRST_STATE | FIRST_REASON | FIRST_HEADS, ..], _) => Rule::Needs(Rights::FIRST_STEP),
         ([COMMENTS], _) => Rule::Needs(Rights::COMMENT),
         ([COMMENTS, _], Some("id" | "item" | "text")) => Rule::Needs(Rights::COMMENT),
@@ -123,6 +129,47 @@ pub struct StateView {
     /// The county's last decision, if one was taken.
     #[serde(default)]
     pub county: Option<StepView>,
+}
+
+/// A finding to add: what a reviewer found in a check (核查).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewFinding {
+    /// The check item, if any.
+    pub item: Option<ItemId>,
+    /// What is wrong (required).
+    pub description: String,
+    /// By when it must be rectified.
+    pub deadline: Option<Date>,
+    /// The level that found it (community, county, city, province).
+    pub level: Level,
+}
+
+/// A finding as stored: one JSON value, written whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct FindingRecord {
+    item: Option<ItemId>,
+    description: String,
+    deadline: Option<Date>,
+    level: Level,
+}
+
+/// A reviewer's finding: it appears in the facility's problem list, marked with its level.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingView {
+    /// Its id (a problem id: the facility's response and the verdict are keyed by it).
+    pub id: ProblemId,
+    /// The check item, if any.
+    pub item: Option<ItemId>,
+    /// What is wrong.
+    pub description: String,
+    /// By when.
+    pub deadline: Option<Date>,
+    /// The level that found it.
+    pub level: Level,
+    /// Who.
+    pub by: Option<Author>,
+    /// When.
+    pub at: Option<Timestamp>,
 }
 
 /// A reviewer's comment on an item.
@@ -257,6 +304,37 @@ impl Review {
             by: stamp.as_ref().map(|(a, _)| a.clone()),
             at: stamp.map(|(_, at)| at),
         })
+    }
+
+    /// Every finding, oldest first.
+    pub fn findings(&self) -> Vec<FindingView> {
+        let mut out: Vec<FindingView> = self
+            .core
+            .keys(&ROOT)
+            .into_iter()
+            .filter_map(|key| {
+                let id = key.strip_prefix(FINDING_PREFIX)?;
+                let (value, obj) = self.core.get_scalar(&ROOT, &key)?;
+                let record: FindingRecord = serde_json::from_str(value.as_str()?).ok()?;
+                let stamp = self.core.stamp_of(&obj);
+                Some(FindingView {
+                    id: ProblemId::new(id),
+                    item: record.item,
+                    description: record.description,
+                    deadline: record.deadline,
+                    level: record.level,
+                    by: stamp.as_ref().map(|(a, _)| a.clone()),
+                    at: stamp.map(|(_, at)| at),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+        out
+    }
+
+    /// One finding.
+    pub fn finding(&self, id: &ProblemId) -> Option<FindingView> {
+        self.findings().into_iter().find(|f| &f.id == id)
     }
 
     /// Every comment, oldest first.
@@ -493,6 +571,40 @@ impl Review {
         self.core
             .get_obj(&ROOT, COMMENTS)
             .ok_or_else(|| DocError::Corrupt("the comment list is missing".to_owned()))
+    }
+
+    /// Adds a finding from a check (核查): it reaches the facility's problem list, where the facility sets
+    /// measure, owner and status; the reviewer verifies it like any problem.
+    ///
+    /// # Errors
+    /// [`DocError::Empty`] without a description; [`DocError::TooLong`].
+    pub fn add_finding(
+        &mut self,
+        finding: NewFinding,
+        stamp: &Stamp,
+    ) -> Result<ProblemId, DocError> {
+        check_text("description", &finding.description, true)?;
+        let id = ProblemId::random();
+        let record = FindingRecord {
+            item: finding.item,
+            description: finding.description,
+            deadline: finding.deadline,
+            level: finding.level,
+        };
+        let json = serde_json::to_string(&record)
+            .map_err(|e| DocError::Corrupt(format!("finding: {e}")))?;
+        let key = format!("{FINDING_PREFIX}{id}");
+        self.core.write(
+            stamp,
+            Op::AddFinding,
+            Target::subject(id.as_str()),
+            Some(&record.description),
+            |tx| {
+                tx.put(ROOT, key.as_str(), json.as_str())?;
+                Ok(())
+            },
+        )?;
+        Ok(id)
     }
 
     /// Records the verdict on a problem the facility reports rectified.

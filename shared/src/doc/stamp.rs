@@ -82,6 +82,8 @@ pub enum Op {
     SetReviewState,
     /// The first review step (医共体 初审): passed on or returned.
     FirstReview,
+    /// A reviewer's finding from a check (核查).
+    AddFinding,
     /// A reviewer's comment.
     Comment,
     /// A reviewer's verification of a rectified problem.
