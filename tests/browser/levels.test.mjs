@@ -41,12 +41,28 @@ test("two-step review: the community returns and passes on, the county approves,
   await first.page.fill(".review-panel textarea[name=reason]", "T1.01 缺少村卫生室工作制度，请补充");
   await first.page.click(".review-panel button.return");
   await first.page.waitForSelector('.review-panel[data-review="returned"]');
+  // …and records a finding from its check (核查): it goes to the clinic's problem list as the community's.
+  await first.page.click(".tabs a.tab:has-text('问题清单')");
+  await first.page.click("button.add-problem");
+  await first.page.fill(".finding-form textarea[name=description]", "核查：村卫生室工作制度未上墙");
+  await first.page.fill(".finding-form input[name=deadline]", "2026-12-31");
+  await first.page.click(".finding-form button[type=submit]");
+  await first.page.waitForSelector('.problem .finding-badge[data-level="community"]');
   await synced(first.page);
 
   // The clinic sees the first step's return live, with its reason, and may edit again.
   await clinic.waitForSelector(".review-state.returned", { timeout: 30_000 });
   assert.match(await clinic.textContent(".review-card"), /缺少村卫生室工作制度/);
   await clinic.waitForSelector('.review-record li[data-step="first"][data-state="returned"]');
+  // The finding is in the clinic's list, marked as the community's: its text is the reviewer's, its
+  // rectification the clinic's.
+  await clinic.click(".tabs a.tab:has-text('问题清单')");
+  const finding = '.problem:has(.finding-badge[data-level="community"])';
+  await clinic.waitForSelector(finding, { timeout: 30_000 });
+  assert.ok(await clinic.$eval(`${finding} textarea >> nth=0`, (t) => t.disabled), "the finding's text is the reviewer's");
+  await clinic.click(`${finding} button.status[data-status="rectified"]`);
+  await clinic.waitForSelector('.problem[data-status="rectified"]:has(.finding-badge)');
+  await clinic.click(".tabs a.tab:has-text('首页')");
   await clinic.click('.area[data-area="T1"] a');
   await clinic.click('article[data-item="T1.01"] button.status[data-status="compliant"]');
   await clinic.waitForSelector('article[data-item="T1.01"][data-status="compliant"]');

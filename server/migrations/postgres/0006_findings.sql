@@ -1,6 +1,7 @@
 -- Findings from checks (核查, issue 12): what reviewers found, derived from the reviews, and what the facility
--- set on them (measure, owner, status), derived from the inspections. Every list of problems reads them with
--- the facility's own problems through the view `all_problems` (found_by: the level, or NULL for its own).
+-- set on them (measure, owner, status), derived from the inspections. Every list of problems reads them beside
+-- the facility's own problems (`problem_union!` in server/src/db/sql.rs: a view here would be materialised
+-- whole by SQLite on every query).
 CREATE TABLE findings (
     facility_id TEXT NOT NULL REFERENCES facilities(id),
     year BIGINT NOT NULL,
@@ -21,13 +22,3 @@ CREATE TABLE finding_responses (
     measure TEXT NOT NULL,
     PRIMARY KEY (facility_id, year, finding_id)
 );
-
-CREATE VIEW all_problems AS
-SELECT facility_id, year, problem_id, item_id, description, owner_name, deadline, status, measure,
-    CAST(NULL AS TEXT) AS found_by
-FROM problems
-UNION ALL
-SELECT f.facility_id, f.year, f.finding_id, f.item_id, f.description, r.owner_name, f.deadline,
-    COALESCE(r.status, 'open'), COALESCE(r.measure, ''), f.level
-FROM findings f LEFT JOIN finding_responses r
-    ON r.facility_id = f.facility_id AND r.year = f.year AND r.finding_id = f.finding_id;

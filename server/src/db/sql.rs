@@ -34,13 +34,57 @@ pub struct PgStore {
     url: String,
 }
 
-/// Problems (the facility's own and reviewers' findings, `all_problems`) with their facility and the
-/// verdict; the queries add WHERE and ORDER BY (a macro, so each query stays one static string).
+/// The problems of the facilities `f` meeting `$cond` whose `year` meets `$year`: the facility's own and the
+/// reviewers' findings (with what the facility set on them), as one row set with `found_by` (the finding's
+/// level, NULL for the facility's own). Each branch filters on its own indexed columns.
+macro_rules! problem_union {
+    ($cond:literal, $year:literal) => {
+        concat!(
+            "(SELECT p.facility_id, p.year, p.problem_id, p.item_id, p.description, p.owner_name, p.deadline, \
+             p.status, p.measure, CAST(NULL AS TEXT) AS found_by \
+             FROM facilities f CROSS JOIN problems p WHERE p.facility_id = f.id AND ",
+            $cond,
+            " AND p.",
+            $year,
+            " UNION ALL SELECT g.facility_id, g.year, g.finding_id, g.item_id, g.description, r.owner_name, \
+             g.deadline, COALESCE(r.status, 'open'), COALESCE(r.measure, ''), g.level \
+             FROM facilities f CROSS JOIN findings g LEFT JOIN finding_responses r \
+             ON r.facility_id = g.facility_id AND r.year = g.year AND r.finding_id = g.finding_id \
+             WHERE g.facility_id = f.id AND ",
+            $cond,
+            " AND g.",
+            $year,
+            ")"
+        )
+    };
+}
+
+/// Problems within `$cond` and `$year` with their facility and the verdict; `$tail` adds conditions and the
+/// order (a macro, so each query stays one static string).
 macro_rules! county_problems {
-    () => {
-        "SELECT f.id, f.name, p.year, p.problem_id, p.item_id, p.description, p.owner_name, \
-         p.deadline, p.status, p.measure, v.verdict FROM all_problems p JOIN facilities f ON f.id = p.facility_id \
-         LEFT JOIN verifications v ON v.facility_id = p.facility_id AND v.year = p.year AND v.problem_id = p.problem_id"
+    ($cond:literal, $year:literal, $tail:literal) => {
+        concat!(
+            "SELECT f.id, f.name, p.year, p.problem_id, p.item_id, p.description, p.owner_name, \
+             p.deadline, p.status, p.measure, v.verdict FROM ",
+            problem_union!($cond, $year),
+            " p JOIN facilities f ON f.id = p.facility_id \
+             LEFT JOIN verifications v ON v.facility_id = p.facility_id AND v.year = p.year \
+             AND v.problem_id = p.problem_id",
+            $tail
+        )
+    };
+}
+
+/// Open and overdue problems per county within `$cond` in year `$2`; `$3` is today.
+macro_rules! rollup_problems {
+    ($cond:literal) => {
+        concat!(
+            "SELECT f.county_id, COUNT(*) AS open_count, \
+             CAST(SUM(CASE WHEN p.deadline IS NOT NULL AND p.deadline < $3 THEN 1 ELSE 0 END) AS BIGINT) AS overdue \
+             FROM ",
+            problem_union!($cond, "year = $2"),
+            " p JOIN facilities f ON f.id = p.facility_id WHERE p.status <> 'rectified' GROUP BY f.county_id"
+        )
     };
 }
 
@@ -263,6 +307,26 @@ macro_rules! scoped {
                 "f.county_id IN (SELECT sc.id FROM counties sc JOIN cities sp ON sp.id = sc.city_id \
                  WHERE sp.province_id = $1)",
                 $($tail)*
+            ),
+        }
+    };
+}
+/// The condition that a facility `f` lies within the scope bound as `$1`, handed as a literal to `$build!`
+/// with the remaining arguments, for statements that need it more than once.
+macro_rules! scoped_with {
+    ($scope:expr, $build:ident $(, $rest:tt)*) => {
+        match $scope.level() {
+            Level::Facility => $build!("f.id = $1" $(, $rest)*),
+            Level::Community => $build!("f.community_id = $1" $(, $rest)*),
+            Level::County => $build!("f.county_id = $1" $(, $rest)*),
+            Level::City => $build!(
+                "f.county_id IN (SELECT sc.id FROM counties sc WHERE sc.city_id = $1)"
+                $(, $rest)*
+            ),
+            Level::Province => $build!(
+                "f.county_id IN (SELECT sc.id FROM counties sc JOIN cities sp ON sp.id = sc.city_id \
+                 WHERE sp.province_id = $1)"
+                $(, $rest)*
             ),
         }
     };
@@ -1119,10 +1183,16 @@ macro_rules! sql_store {
                 let sql = scoped!(scope, [
                     "SELECT f.id, f.name, f.facility_type, f.open_beds, f.community_id, \
                      s.applicable, s.answered, s.areas, s.submitted, s.review_state, s.last_edit_at, s.updated_at, \
-                     (SELECT COUNT(*) FROM all_problems p WHERE p.facility_id = f.id AND p.year = $2 \
-                        AND p.status <> 'rectified') AS open_count, \
-                     (SELECT COUNT(*) FROM all_problems p WHERE p.facility_id = f.id AND p.year = $2 \
-                        AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $3) AS overdue \
+                     (SELECT COUNT(*) FROM problems p WHERE p.facility_id = f.id AND p.year = $2 \
+                        AND p.status <> 'rectified') + \
+                     (SELECT COUNT(*) FROM findings g LEFT JOIN finding_responses r ON r.facility_id = g.facility_id \
+                        AND r.year = g.year AND r.finding_id = g.finding_id WHERE g.facility_id = f.id AND g.year = $2 \
+                        AND COALESCE(r.status, 'open') <> 'rectified') AS open_count, \
+                     (SELECT COUNT(*) FROM problems p WHERE p.facility_id = f.id AND p.year = $2 \
+                        AND p.status <> 'rectified' AND p.deadline IS NOT NULL AND p.deadline < $3) + \
+                     (SELECT COUNT(*) FROM findings g LEFT JOIN finding_responses r ON r.facility_id = g.facility_id \
+                        AND r.year = g.year AND r.finding_id = g.finding_id WHERE g.facility_id = f.id AND g.year = $2 \
+                        AND COALESCE(r.status, 'open') <> 'rectified' AND g.deadline IS NOT NULL AND g.deadline < $3) AS overdue \
                      FROM facilities f LEFT JOIN summaries s ON s.facility_id = f.id AND s.year = $2 WHERE "
                 ], [" ORDER BY f.community_id, f.id"]);
                 let rows = sqlx::query(sql)
@@ -1189,19 +1259,14 @@ macro_rules! sql_store {
                 let areas = sqlx::query(scoped!(scope, [
                     "SELECT f.county_id, a.area, CAST(SUM(a.compliant) AS BIGINT) AS compliant, \
                      CAST(SUM(a.answered - a.not_applicable) AS BIGINT) AS judged \
-                     FROM area_counts a JOIN facilities f ON f.id = a.facility_id WHERE a.year = $2 AND "
+                     FROM facilities f CROSS JOIN area_counts a WHERE a.facility_id = f.id AND a.year = $2 AND "
                 ], [" GROUP BY f.county_id, a.area ORDER BY a.area"]))
                 .bind(scope.id())
                 .bind(year)
                 .fetch_all(&self.pool)
                 .await?;
                 // `zhigai_shared::doc::days_overdue` in SQL, as in fetch_summary.
-                let overdue = sqlx::query(scoped!(scope, [
-                    "SELECT f.county_id, COUNT(*) AS open_count, \
-                     CAST(SUM(CASE WHEN p.deadline IS NOT NULL AND p.deadline < $3 THEN 1 ELSE 0 END) AS BIGINT) AS overdue \
-                     FROM all_problems p JOIN facilities f ON f.id = p.facility_id \
-                     WHERE p.year = $2 AND p.status <> 'rectified' AND "
-                ], [" GROUP BY f.county_id"]))
+                let overdue = sqlx::query(scoped_with!(scope, rollup_problems))
                 .bind(scope.id())
                 .bind(year)
                 .bind(today)
@@ -1263,8 +1328,8 @@ macro_rules! sql_store {
 
             async fn fetch_common_items(&self, scope: &Scope, year: i64, most: i64) -> Result<Vec<CommonItem>, DbError> {
                 let rows = sqlx::query(scoped!(scope, [
-                    "SELECT w.item_id, COUNT(*) AS n FROM weak_items w JOIN facilities f ON f.id = w.facility_id \
-                     WHERE w.year = $2 AND "
+                    "SELECT w.item_id, COUNT(*) AS n FROM facilities f CROSS JOIN weak_items w \
+                     WHERE w.facility_id = f.id AND w.year = $2 AND "
                 ], [" GROUP BY w.item_id HAVING COUNT(*) > 1 ORDER BY n DESC, w.item_id LIMIT $3"]))
                 .bind(scope.id())
                 .bind(year)
@@ -1281,9 +1346,9 @@ macro_rules! sql_store {
 
             async fn fetch_item_facilities(&self, scope: &Scope, year: i64, item: &str) -> Result<Vec<ItemFacility>, DbError> {
                 let rows = sqlx::query(scoped!(scope, [
-                    "SELECT f.id, f.name, f.county_id, c.name AS county_name FROM weak_items w \
-                     JOIN facilities f ON f.id = w.facility_id JOIN counties c ON c.id = f.county_id \
-                     WHERE w.year = $2 AND w.item_id = $3 AND "
+                    "SELECT f.id, f.name, f.county_id, c.name AS county_name FROM facilities f \
+                     CROSS JOIN weak_items w JOIN counties c ON c.id = f.county_id \
+                     WHERE w.facility_id = f.id AND w.year = $2 AND w.item_id = $3 AND "
                 ], [" ORDER BY f.county_id, f.id"]))
                 .bind(scope.id())
                 .bind(year)
@@ -1302,7 +1367,7 @@ macro_rules! sql_store {
 
             async fn fetch_years(&self, scope: &Scope) -> Result<Vec<i64>, DbError> {
                 let rows = sqlx::query(scoped!(scope, [
-                    "SELECT DISTINCT s.year FROM summaries s JOIN facilities f ON f.id = s.facility_id WHERE "
+                    "SELECT DISTINCT s.year FROM facilities f CROSS JOIN summaries s WHERE s.facility_id = f.id AND "
                 ], [" ORDER BY s.year"]))
                 .bind(scope.id())
                 .fetch_all(&self.pool)
@@ -1311,9 +1376,12 @@ macro_rules! sql_store {
             }
 
             async fn fetch_problems(&self, scope: &Scope, year: i64) -> Result<Vec<CountyProblem>, DbError> {
-                let rows = sqlx::query(scoped!(scope, [
-                    county_problems!(), " WHERE p.year = $2 AND "
-                ], [" ORDER BY f.community_id, f.id, p.deadline, p.problem_id"]))
+                let rows = sqlx::query(scoped_with!(
+                    scope,
+                    county_problems,
+                    "year = $2",
+                    " ORDER BY f.community_id, f.id, p.deadline, p.problem_id"
+                ))
                 .bind(scope.id())
                 .bind(year)
                 .fetch_all(&self.pool)
@@ -1323,10 +1391,13 @@ macro_rules! sql_store {
 
             async fn fetch_carried_problems(&self, scope: &Scope, year: i64) -> Result<Vec<CountyProblem>, DbError> {
                 // `zhigai_shared::carry::carries_over` in SQL: found earlier, and not (rectified and verified).
-                let rows = sqlx::query(scoped!(scope, [
-                    county_problems!(),
-                    " WHERE p.year < $2 AND NOT (p.status = 'rectified' AND COALESCE(v.verdict, '') = 'verified') AND "
-                ], [" ORDER BY f.community_id, f.id, p.year, p.deadline, p.problem_id"]))
+                let rows = sqlx::query(scoped_with!(
+                    scope,
+                    county_problems,
+                    "year < $2",
+                    " WHERE NOT (p.status = 'rectified' AND COALESCE(v.verdict, '') = 'verified') \
+                     ORDER BY f.community_id, f.id, p.year, p.deadline, p.problem_id"
+                ))
                 .bind(scope.id())
                 .bind(year)
                 .fetch_all(&self.pool)
