@@ -153,6 +153,7 @@ messages! {
     ReviewedBy => "经办", "By";
     NewFinding => "添加核查发现的问题", "Add a finding from a check";
     Finding => "核查发现", "Finding";
+    LeadHospital => "牵头医院", "lead hospital";
 }
 
 impl Lang {

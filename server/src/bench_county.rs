@@ -221,10 +221,11 @@ async fn generate(url: &str, args: &BenchCountyArgs) -> anyhow::Result<()> {
             ][rng.below(5) as usize];
             for a in &areas {
                 sqlx::query(
-                    "INSERT INTO area_counts (facility_id, year, area, applicable, answered, compliant, partial, \
-                     non_compliant, not_applicable) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO area_counts (facility_id, county_id, year, area, applicable, answered, compliant, \
+                     partial, non_compliant, not_applicable) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(&id)
+                .bind(&county)
                 .bind(YEAR)
                 .bind(&a.area)
                 .bind(i64::from(a.applicable))

@@ -11,7 +11,7 @@ use crate::components::dialog::confirm;
 use crate::components::history::History;
 use crate::hooks::{WorkspaceHandle, use_session, use_workspace};
 use crate::i18n::{Lang, Msg};
-use crate::state::problems::{DUE_SOON_DAYS, ProblemFilter, days_left, sort_for_list};
+use crate::state::problems::{DUE_SOON_DAYS, ProblemFilter, days_left, owners_for, sort_for_list};
 use crate::state::workspace::UiError;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -181,6 +181,7 @@ pub fn ProblemForm(props: &FormProps) -> Html {
     let lang = use_session().lang();
     let ws = use_workspace();
     let error = use_state(|| None::<String>);
+    let item_choice = use_state(|| props.item.clone());
     let (description, measure, owner, deadline, item) = (
         use_node_ref(),
         use_node_ref(),
@@ -192,7 +193,17 @@ pub fn ProblemForm(props: &FormProps) -> Html {
         return html! {};
     };
     let staff = ws.staff();
+    let fid = ws.facility_id();
     let finding = props.finding;
+    // The item chosen so far decides whose staff may own the problem.
+    let chosen = (*item_choice).clone().map(ItemId::new);
+    let on_item = {
+        let item_choice = item_choice.clone();
+        Callback::from(move |e: Event| {
+            let v = select_value(&e);
+            item_choice.set((!v.is_empty()).then_some(v));
+        })
+    };
     let onsubmit = {
         let ws = ws.clone();
         let error = error.clone();
@@ -256,7 +267,7 @@ pub fn ProblemForm(props: &FormProps) -> Html {
         <form class={classes!("card", "problem-form", finding.is_some().then_some("finding-form"))} {onsubmit}>
             <h3>{ lang.t(if finding.is_some() { Msg::NewFinding } else { Msg::NewProblem }) }</h3>
             <label>{ lang.t(Msg::Item) }
-                <select ref={item} name="item">
+                <select ref={item} name="item" onchange={on_item}>
                     <option value="">{ lang.t(Msg::NoItem) }</option>
                     { for template.items().map(|i| html! {
                         <option value={i.id.to_string()} selected={props.item.as_deref() == Some(i.id.as_str())}>
@@ -275,7 +286,11 @@ pub fn ProblemForm(props: &FormProps) -> Html {
                 <label>{ lang.t(Msg::Owner) }
                     <select ref={owner} name="owner">
                         <option value="">{ lang.t(Msg::NoOwner) }</option>
-                        { for staff.iter().map(|u| html! { <option value={u.id.to_string()}>{ u.display_name.clone() }</option> }) }
+                        { for owners_for(&staff, &fid, chosen.as_ref(), template).into_iter().map(|u| {
+                            // Lead-hospital staff (offered under the items the plan gives them) are named as such.
+                            let lead = u.facility_id().is_none_or(|f| f.as_str() != fid);
+                            html! { <option value={u.id.to_string()}>{ if lead { format!("{}（{}）", u.display_name, lang.t(Msg::LeadHospital)) } else { u.display_name.clone() } }</option> }
+                        }) }
                     </select>
                 </label>
             }
@@ -408,6 +423,15 @@ pub fn ProblemCard(props: &CardProps) -> Html {
         })
     };
     let can_verify = ws.can_verify(origin) && p.status == ProblemStatus::Rectified;
+    let fid = ws.facility_id();
+    let owners: Vec<User> = template
+        .map(|t| {
+            owners_for(&staff, &fid, p.item.as_ref(), t)
+                .into_iter()
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
     let overdue = p.days_overdue(session.today()).is_some();
     html! {
         <li class={classes!("problem", "card", overdue.then_some("overdue"), carried.then_some("carried-over"))} data-problem={id.to_string()} data-status={p.status.code()}>
@@ -433,11 +457,11 @@ pub fn ProblemCard(props: &CardProps) -> Html {
                 <label>{ lang.t(Msg::Owner) }
                     <select disabled={!editable} onchange={on_owner}>
                         <option value="" selected={p.owner.is_none()}>{ lang.t(Msg::NoOwner) }</option>
-                        { for staff.iter().map(|u| html! {
+                        { for owners.iter().map(|u| html! {
                             <option value={u.id.to_string()} selected={p.owner.as_ref().is_some_and(|o| o.user == u.id)}>{ u.display_name.clone() }</option>
                         }) }
                         // An owner who is not (or no longer) in the staff list still shows.
-                        if let Some(o) = p.owner.as_ref().filter(|o| !staff.iter().any(|u| u.id == o.user)) {
+                        if let Some(o) = p.owner.as_ref().filter(|o| !owners.iter().any(|u| u.id == o.user)) {
                             <option value={o.user.to_string()} selected=true>{ o.name.clone() }</option>
                         }
                     </select>

@@ -1,7 +1,25 @@
 //! The problem list's filters and the home page's "due soon or overdue" list, as plain functions.
 
+use zhigai_shared::api::User;
 use zhigai_shared::doc::{Conflict, Date, Inspection, InspectionField, ProblemStatus, ProblemView};
 use zhigai_shared::{ItemId, Template, UserId};
+
+/// Who may own a problem of facility `facility` under `item`: its own staff; under an item the plan gives to
+/// the lead hospital (`Item::lead_hospital`), the lead hospital's staff the directory lists too.
+pub fn owners_for<'a>(
+    staff: &'a [User],
+    facility: &str,
+    item: Option<&ItemId>,
+    template: &Template,
+) -> Vec<&'a User> {
+    let lead = item
+        .and_then(|i| template.item(i))
+        .is_some_and(|i| i.lead_hospital);
+    staff
+        .iter()
+        .filter(|u| lead || u.facility_id().is_some_and(|f| f.as_str() == facility))
+        .collect()
+}
 
 /// Days ahead a deadline counts as "due soon".
 pub const DUE_SOON_DAYS: i64 = 7;
@@ -196,5 +214,41 @@ mod tests {
             order,
             ["问题 2026-11-27", "问题 2026-12-31", "问题 2026-11-20"]
         );
+    }
+}
+
+#[cfg(test)]
+mod owner_tests {
+    use super::*;
+    use zhigai_shared::access::{Role, Scope};
+
+    #[test]
+    fn lead_hospital_staff_own_only_the_items_the_plan_gives_the_lead_hospital() {
+        let user = |id: &str, scope: Scope| User {
+            id: UserId::from(id),
+            username: id.into(),
+            display_name: id.into(),
+            role: Role::Member,
+            scope,
+        };
+        let staff = vec![
+            user("wang", Scope::Facility("liuhe".into())),
+            user("qian", Scope::Community("gc-east".into())),
+        ];
+        let template = Template::current();
+        let names = |item: &str| -> Vec<String> {
+            owners_for(&staff, "liuhe", Some(&ItemId::from(item)), template)
+                .iter()
+                .map(|u| u.username.clone())
+                .collect()
+        };
+        assert_eq!(
+            names("T5.06"),
+            ["wang", "qian"],
+            "alliance pharmacists' review"
+        );
+        assert_eq!(names("T1.01"), ["wang", "qian"]);
+        assert_eq!(names("T1.02"), ["wang"]);
+        assert_eq!(owners_for(&staff, "liuhe", None, template).len(), 1);
     }
 }

@@ -277,7 +277,12 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces a user's password hash; false if no such user.
     async fn update_password(&self, username: &str, password_hash: &str) -> Result<bool, DbError>;
     /// The users of a facility (its staff).
-    async fn fetch_facility_users(&self, facility: &FacilityId) -> Result<Vec<User>, DbError>;
+    async fn fetch_facility_users(&self, facility: &FacilityId) -> Result<Vec<User>, DbError> {
+        self.fetch_users_at(&Scope::Facility(facility.clone()))
+            .await
+    }
+    /// The users who belong to exactly `scope` (a facility's staff, a community's reviewers), by name.
+    async fn fetch_users_at(&self, scope: &Scope) -> Result<Vec<User>, DbError>;
 
     /// Adds a session.
     async fn insert_session(&self, session: &Session, token_hash: &str) -> Result<(), DbError>;

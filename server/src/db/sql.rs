@@ -88,6 +88,28 @@ macro_rules! rollup_problems {
     };
 }
 
+/// Compliance per county and area in year `$2`, within the place bound as `$1`.
+macro_rules! areas_by_county {
+    ($cond:literal) => {
+        concat!(
+            "SELECT a.county_id, a.area, CAST(SUM(a.compliant) AS BIGINT) AS compliant, \
+             CAST(SUM(a.answered - a.not_applicable) AS BIGINT) AS judged FROM area_counts a \
+             WHERE a.year = $2 AND ",
+            $cond,
+            " GROUP BY a.county_id, a.area ORDER BY a.area"
+        )
+    };
+}
+const AREAS_BY_COUNTY_OF_FACILITY: &str = areas_by_county!("a.facility_id = $1");
+const AREAS_BY_COUNTY_OF_COMMUNITY: &str =
+    areas_by_county!("a.facility_id IN (SELECT id FROM facilities WHERE community_id = $1)");
+const AREAS_BY_COUNTY_OF_COUNTY: &str = areas_by_county!("a.county_id = $1");
+const AREAS_BY_COUNTY_OF_CITY: &str =
+    areas_by_county!("a.county_id IN (SELECT id FROM counties WHERE city_id = $1)");
+const AREAS_BY_COUNTY_OF_PROVINCE: &str = areas_by_county!(
+    "a.county_id IN (SELECT c.id FROM counties c JOIN cities ci ON ci.id = c.city_id WHERE ci.province_id = $1)"
+);
+
 /// The advisory-lock key of a serving zhigai instance ("zhigai" in ASCII).
 const INSTANCE_LOCK: i64 = 0x7a68_6967_6169;
 
@@ -759,9 +781,10 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() > 0)
             }
 
-            async fn fetch_facility_users(&self, facility: &FacilityId) -> Result<Vec<User>, DbError> {
-                let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.scope_level = 'facility' AND u.scope_id = $1 ORDER BY u.display_name"))
-                .bind(facility.as_str())
+            async fn fetch_users_at(&self, scope: &Scope) -> Result<Vec<User>, DbError> {
+                let rows = sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.scope_level = $1 AND u.scope_id = $2 ORDER BY u.display_name"))
+                .bind(scope.level().code())
+                .bind(scope.id())
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(Self::user).collect()
@@ -938,8 +961,9 @@ macro_rules! sql_store {
                         .await?;
                         for a in &s.areas {
                             sqlx::query(
-                                "INSERT INTO area_counts (facility_id, year, area, applicable, answered, compliant, partial, non_compliant, not_applicable) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (facility_id, year, area) DO UPDATE SET \
+                                "INSERT INTO area_counts (facility_id, county_id, year, area, applicable, answered, compliant, partial, non_compliant, not_applicable) \
+                                 VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9) \
+                                 ON CONFLICT (facility_id, year, area) DO UPDATE SET \
                                  applicable = excluded.applicable, answered = excluded.answered, compliant = excluded.compliant, \
                                  partial = excluded.partial, non_compliant = excluded.non_compliant, not_applicable = excluded.not_applicable",
                             )
@@ -1240,7 +1264,6 @@ macro_rules! sql_store {
 
             async fn fetch_rollup(&self, scope: &Scope, year: i64, today: &str) -> Result<Vec<RollupRow>, DbError> {
                 use std::collections::HashMap;
-                let counties = self.fetch_counties_in(scope).await?;
                 // Coverage: facilities grouped by county and by what decides their wave (type, and whether
                 // a community centre opens enough beds); the rule itself stays in `zhigai_shared::wave`.
                 let groups = sqlx::query(scoped!(scope, [
@@ -1254,24 +1277,28 @@ macro_rules! sql_store {
                 .bind(scope.id())
                 .bind(year)
                 .bind(i64::from(zhigai_shared::facility::WAVE_2026_COMMUNITY_BEDS))
-                .fetch_all(&self.pool)
-                .await?;
-                let areas = sqlx::query(scoped!(scope, [
-                    "SELECT f.county_id, a.area, CAST(SUM(a.compliant) AS BIGINT) AS compliant, \
-                     CAST(SUM(a.answered - a.not_applicable) AS BIGINT) AS judged \
-                     FROM facilities f CROSS JOIN area_counts a WHERE a.facility_id = f.id AND a.year = $2 AND "
-                ], [" GROUP BY f.county_id, a.area ORDER BY a.area"]))
+                .fetch_all(&self.pool);
+                // By the county kept on each row (a covering index read in order), not by joining facilities.
+                let areas_sql = match scope.level() {
+                    Level::Facility => AREAS_BY_COUNTY_OF_FACILITY,
+                    Level::Community => AREAS_BY_COUNTY_OF_COMMUNITY,
+                    Level::County => AREAS_BY_COUNTY_OF_COUNTY,
+                    Level::City => AREAS_BY_COUNTY_OF_CITY,
+                    Level::Province => AREAS_BY_COUNTY_OF_PROVINCE,
+                };
+                let areas = sqlx::query(areas_sql)
                 .bind(scope.id())
                 .bind(year)
-                .fetch_all(&self.pool)
-                .await?;
+                .fetch_all(&self.pool);
                 // `zhigai_shared::doc::days_overdue` in SQL, as in fetch_summary.
                 let overdue = sqlx::query(scoped_with!(scope, rollup_problems))
                 .bind(scope.id())
                 .bind(year)
                 .bind(today)
-                .fetch_all(&self.pool)
-                .await?;
+                .fetch_all(&self.pool);
+                // Independent reads, on as many connections at once.
+                let (counties, groups, areas, overdue) =
+                    tokio::try_join!(self.fetch_counties_in(scope), async { Ok(groups.await?) }, async { Ok(areas.await?) }, async { Ok(overdue.await?) })?;
                 let mut rows: Vec<RollupRow> = counties
                     .into_iter()
                     .map(|(c, city_name)| RollupRow {

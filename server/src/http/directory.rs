@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use zhigai_shared::access::{Placement, document_access};
+use zhigai_shared::access::{Placement, Scope, document_access};
 use zhigai_shared::api::{DocRef, FacilitiesResponse, FacilityEntry, YearDocs};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{FacilityId, Template};
@@ -91,9 +91,10 @@ async fn one_facility(
     Ok(Json(entry(&auth.user, facility, &place)))
 }
 
-/// A facility's staff, for choosing a problem's owner. For a member of a medical community whose lead
-/// hospital is a facility of the directory, the lead hospital's staff follow (the plan gives some items to
-/// the lead hospital: T1.01, T5.06, T6.05, T9.04).
+/// A facility's staff, for choosing a problem's owner; for a member of a medical community, the lead
+/// hospital's staff follow — the community's QC reviewers (lead-hospital staff) and, where the community
+/// names its lead hospital as a facility of the directory, that facility's staff. The app offers them as
+/// owners only under the items the plan gives to the lead hospital (`Item::lead_hospital`).
 async fn list_staff(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -103,6 +104,12 @@ async fn list_staff(
     let (facility, _) = state.facility_for(&auth.user, &FacilityId::new(id)).await?;
     let mut staff = state.store.fetch_facility_users(&facility.id).await?;
     if let Some(community) = &facility.community_id {
+        staff.extend(
+            state
+                .store
+                .fetch_users_at(&Scope::Community(community.clone()))
+                .await?,
+        );
         let lead = state.store.fetch_community(community).await?;
         if let Some(lead) = lead
             .and_then(|c| c.lead_facility_id)

@@ -43,7 +43,16 @@ async fn facilities_list_their_documents_as_automerge_urls(backend: Backend) {
 
     let (status, staff_list) = get(&app, staff.token(), "/api/facilities/liuhe/staff").await;
     assert_eq!(status, 200);
-    assert_eq!(staff_list.as_array().unwrap().len(), 2);
+    // Its two staff, then its medical community's QC reviewer (lead-hospital staff, owners of the items
+    // the plan gives the lead hospital).
+    let names: Vec<&str> = staff_list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names[2], "gc-east-reviewer");
     let (status, _) = get(&app, staff.token(), "/api/facilities/shiqiao/staff").await;
     assert_eq!(status, 404, "another facility's staff are not visible");
     let (status, template) = get(&app, staff.token(), "/api/template").await;

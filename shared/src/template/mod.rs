@@ -113,6 +113,11 @@ pub struct Item {
     /// How the item is answered (derived from `metric` on load).
     #[serde(default = "status_response")]
     pub response: ResponseKind,
+    /// Whether the plan gives the item to the medical alliance's lead hospital, so a problem under it may be
+    /// owned by lead-hospital staff (T1.01 the quality working group, T5.06 alliance pharmacists' prescription
+    /// review, T6.05 result sharing, T9.04 joint ward rounds).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lead_hospital: bool,
 }
 
 fn status_response() -> ResponseKind {
