@@ -95,16 +95,23 @@ test("two-step review: the community returns and passes on, the county approves,
   for (const s of [first, county]) await s.ctx.close();
 });
 
-test("the city's QC centre reaches the clinic through its county and the common problems", async () => {
+test("the city's QC centre reaches the clinic through its county and the common problems; the province sees its cities", async () => {
   const { server, browser } = env;
   const city = await desktopLogin(browser, server, "city-reviewer");
   // Counties as rows: the rural county and the urban district.
   await city.page.waitForSelector('.county-rows tr[data-county="demo-county"]');
   await city.page.waitForSelector('.county-rows tr[data-county="demo-district"]');
-  // Common problems, with the facilities behind the first one.
+  // Common problems: the clinic is behind one of them (its weak items are shared with others).
   await city.page.waitForSelector(".common-problems li[data-item]");
-  await city.page.click(".common-problems li[data-item] button.common-item >> nth=0");
-  await city.page.waitForSelector(".common-problems .item-facilities li[data-facility]");
+  const items = await city.page.locator(".common-problems li[data-item]").count();
+  let found = false;
+  for (let i = 0; i < items && !found; i++) {
+    const item = city.page.locator(".common-problems li[data-item]").nth(i);
+    await item.locator("button.common-item").click();
+    await item.locator(".item-facilities li[data-facility]").first().waitFor();
+    found = (await item.locator(`.item-facilities li[data-facility="${CLINIC}"]`).count()) > 0;
+  }
+  assert.ok(found, "the clinic is listed behind a common problem");
   await city.page.screenshot({ path: join(screenshotDir(), "city-overview.png"), fullPage: true });
   // Drill down to the county, then the clinic.
   await city.page.click('.county-rows tr[data-county="demo-county"] a');
@@ -114,6 +121,12 @@ test("the city's QC centre reaches the clinic through its county and the common 
   await city.page.waitForSelector(".guidance-only", { timeout: 30_000 });
   assert.equal(await city.page.locator(".review-panel").count(), 0);
   await city.ctx.close();
+
+  // The province: its city with its total, and the city's counties beneath.
+  const province = await desktopLogin(browser, server, "province-viewer");
+  await province.page.waitForSelector('.county-rows tr.city-row[data-city="demo-city"]');
+  await province.page.waitForSelector('.county-rows tr[data-county="demo-district"]');
+  await province.ctx.close();
 });
 
 test("the township head sees the clinic it guides, read-only, and may leave guidance", async () => {

@@ -242,7 +242,10 @@ pub fn Overview(props: &OverviewProps) -> Html {
         .collect();
     groups.push((
         None,
-        lang.pick("未加入医共体", "No medical community").to_owned(),
+        match lang {
+            Lang::Zh => format!("未加入{}", props.data.county_kind.community_zh()),
+            Lang::En => format!("No {}", props.data.county_kind.community_en()),
+        },
     ));
     let types = [
         FacilityType::CentralTownship,
@@ -254,7 +257,7 @@ pub fn Overview(props: &OverviewProps) -> Html {
     html! {
         <section class="card overview">
             <div class="filters">
-                <label>{ lang.pick("医共体", "Medical community") }
+                <label>{ lang.pick(props.data.county_kind.community_zh(), props.data.county_kind.community_en()) }
                     <select onchange={select(|f, v| f.community = v)}>
                         <option value="" selected={filter.community.is_none()}>{ lang.t(Msg::All) }</option>
                         { for props.data.communities.iter().map(|c| html! { <option value={c.id.clone()} selected={filter.community.as_ref() == Some(&c.id)}>{ c.name.clone() }</option> }) }

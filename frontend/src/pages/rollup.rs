@@ -14,7 +14,7 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::Template;
-use zhigai_shared::access::Scope;
+use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::{AreaRate, RollupRow};
 
 /// Props of [`RollupPage`].
@@ -65,6 +65,8 @@ pub fn RollupPage(props: &RollupPageProps) -> Html {
     }
     let template = Template::current();
     let busy = rollup.busy;
+    // A province lists its cities, each with its total, and their counties.
+    let by_province = props.place.level() == Level::Province;
     html! {
         <>
         <header class="top">
@@ -114,9 +116,14 @@ pub fn RollupPage(props: &RollupPageProps) -> Html {
                                 { for template.areas.iter().map(|a| html! { <th class="heat-head" title={lang.pick(&a.title_zh, &a.title_en).to_owned()}>{ a.id.to_string() }</th> }) }
                                 <th>{ lang.t(Msg::Overdue) }</th>
                             </tr></thead>
-                            <tbody>
-                            { for d.counties.iter().map(|c| county_row(c, template)) }
-                            </tbody>
+                            { for by_city(&d.counties).into_iter().map(|(city, rows)| html! {
+                                <tbody>
+                                    if by_province {
+                                        { city_row(&city, &rows, template) }
+                                    }
+                                    { for rows.iter().map(|c| county_row(c, template)) }
+                                </tbody>
+                            }) }
                         </table>
                         </div>
                         <p class="muted">{ lang.pick("覆盖进度为各批次合计：已提交/已通过/机构数；热力图为各领域符合率%；逾期列为 逾期/未整改。", "Coverage over all waves: submitted/approved/facilities; heatmap: compliance % per area; overdue: overdue/open.") }</p>
@@ -127,6 +134,71 @@ pub fn RollupPage(props: &RollupPageProps) -> Html {
             } }
         </main>
         </>
+    }
+}
+
+/// The counties grouped by city, in the order the server sent them (by city, then county).
+fn by_city(rows: &[RollupRow]) -> Vec<(RollupRow, Vec<RollupRow>)> {
+    let mut out: Vec<(RollupRow, Vec<RollupRow>)> = Vec::new();
+    for row in rows {
+        match out.iter_mut().find(|(city, _)| city.city_id == row.city_id) {
+            Some((total, members)) => {
+                add_into(total, row);
+                members.push(row.clone());
+            }
+            None => {
+                let mut total = row.clone();
+                total.county_id = row.city_id.clone().unwrap_or_default();
+                total.county_name = row.city_name.clone().unwrap_or_default();
+                out.push((total, vec![row.clone()]));
+            }
+        }
+    }
+    out
+}
+
+/// Adds one county's figures to a city's total.
+fn add_into(total: &mut RollupRow, row: &RollupRow) {
+    total.facilities += row.facilities;
+    total.open_problems += row.open_problems;
+    total.overdue_problems += row.overdue_problems;
+    for w in &row.coverage {
+        match total.coverage.iter_mut().find(|t| t.wave == w.wave) {
+            Some(t) => {
+                t.total += w.total;
+                t.submitted += w.submitted;
+                t.approved += w.approved;
+            }
+            None => total.coverage.push(w.clone()),
+        }
+    }
+    for a in &row.areas {
+        match total.areas.iter_mut().find(|t| t.area == a.area) {
+            Some(t) => {
+                t.compliant += a.compliant;
+                t.judged += a.judged;
+            }
+            None => total.areas.push(a.clone()),
+        }
+    }
+}
+
+/// A city's total row (a province's overview).
+fn city_row(city: &RollupRow, _rows: &[RollupRow], template: &Template) -> Html {
+    let (total, submitted, approved) = city.coverage.iter().fold((0, 0, 0), |(t, s, a), w| {
+        (t + w.total, s + w.submitted, a + w.approved)
+    });
+    html! {
+        <tr class="group city-row" data-city={city.county_id.clone()}>
+            <th>{ city.county_name.clone() }</th>
+            <td class="num">{ city.facilities }</td>
+            <td class="num">{ format!("{submitted}/{approved}/{total}") }</td>
+            { for template.areas.iter().map(|area| {
+                let pct = city.areas.iter().find(|a| a.area == area.id.as_str()).and_then(rate);
+                html! { <td class={classes!("heat", heat(pct))}>{ pct.map(|p| p.to_string()).unwrap_or_default() }</td> }
+            }) }
+            <td class={classes!("num", (city.overdue_problems > 0).then_some("bad"))}>{ format!("{}/{}", city.overdue_problems, city.open_problems) }</td>
+        </tr>
     }
 }
 
@@ -166,5 +238,36 @@ mod tests {
         assert_eq!(rate(&a(0, 0)), None);
         assert_eq!(rate(&a(2, 3)), Some(66));
         assert_eq!(rate(&a(3, 3)), Some(100));
+    }
+
+    #[test]
+    fn a_provinces_counties_group_under_their_cities_with_totals() {
+        let row = |county: &str, city: &str, facilities, compliant, judged| RollupRow {
+            county_id: county.into(),
+            county_name: county.into(),
+            county_kind: zhigai_shared::api::CountyKind::County,
+            city_id: Some(city.into()),
+            city_name: Some(format!("{city}市")),
+            facilities,
+            coverage: vec![],
+            areas: vec![AreaRate {
+                area: "T1".into(),
+                compliant,
+                judged,
+            }],
+            open_problems: 1,
+            overdue_problems: 0,
+        };
+        let grouped = by_city(&[
+            row("c1", "s1", 10, 3, 4),
+            row("c2", "s1", 5, 1, 4),
+            row("c3", "s2", 7, 2, 2),
+        ]);
+        assert_eq!(grouped.len(), 2);
+        let (s1, members) = &grouped[0];
+        assert_eq!((s1.county_name.as_str(), members.len()), ("s1市", 2));
+        assert_eq!((s1.facilities, s1.open_problems), (15, 2));
+        assert_eq!(rate(&s1.areas[0]), Some(50));
+        assert_eq!(grouped[1].0.facilities, 7);
     }
 }
