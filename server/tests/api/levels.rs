@@ -520,3 +520,66 @@ async fn a_finding_reaches_the_lists_and_the_facility_answers_it(backend: Backen
     app.stop().await;
 }
 both!(a_finding_reaches_the_lists_and_the_facility_answers_it);
+
+/// Abuse of the per-document lookup a city or province user's connection makes: a peer naming a thousand
+/// made-up document ids gets `doc-unavailable` for each, paced, while a colleague elsewhere syncs as usual
+/// and the connection's memory stays bounded by the lookup cache.
+async fn guessing_document_ids_is_paced_and_hurts_no_one_else(backend: Backend) {
+    use zhigai_shared::sync::DocumentId;
+    use zhigai_shared::{Inspection, ItemId, Status};
+    let app = spawn_app(backend).await;
+    let mut guesser = app.client("city-reviewer").await;
+    let ids: Vec<DocumentId> = (0..1000)
+        .map(|i| {
+            DocumentId::for_doc(
+                zhigai_shared::sync::DocKind::Review,
+                &zhigai_shared::FacilityId::new(format!("made-up-{i}")),
+                2026,
+            )
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    for id in &ids {
+        guesser.open(*id, Review::empty()).await.unwrap();
+    }
+    // Meanwhile a facility's member syncs an edit.
+    let id = inspection_id("liuhe", 2026);
+    let mut staff = app.client("liuhe-member").await;
+    staff.open(id, Inspection::empty()).await.unwrap();
+    assert!(
+        staff
+            .wait_for(WAIT, |c| c.inspection(id).facility().is_some())
+            .await
+            .unwrap()
+    );
+    staff
+        .inspection_mut(id)
+        .set_status(
+            &ItemId::from("T1.02"),
+            Some(Status::Compliant),
+            &stamp("liuhe-member", 1),
+        )
+        .unwrap();
+    assert!(
+        staff.wait_acked(id, WAIT).await.unwrap(),
+        "a colleague's edit is acknowledged while ids are guessed"
+    );
+    // Every guess is answered, paced at 200 lookups a second after the first 200 (a lower bound on time:
+    // a slow machine only makes it longer).
+    let all = guesser
+        .wait_for(std::time::Duration::from_secs(30), |c| {
+            ids.iter()
+                .all(|id| c.notices.contains(&Notice::Unavailable(*id)))
+        })
+        .await
+        .unwrap();
+    assert!(all, "every made-up id is answered doc-unavailable");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(3),
+        "1 000 lookups took {:?}: they are not paced",
+        started.elapsed()
+    );
+    assert!(guesser.is_connected());
+    app.stop().await;
+}
+both!(guessing_document_ids_is_paced_and_hurts_no_one_else);
