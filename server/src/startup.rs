@@ -125,6 +125,25 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let shutdown = self.shutdown;
+        // A server that runs across New Year records the new year's document ids without a restart.
+        let refresh = {
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
+                every.tick().await;
+                loop {
+                    every.tick().await;
+                    match store
+                        .ensure_document_ids(&crate::clock::document_years())
+                        .await
+                    {
+                        Ok(0) => {}
+                        Ok(added) => tracing::info!(added, "document ids recorded"),
+                        Err(e) => tracing::warn!("recording document ids: {e}"),
+                    }
+                }
+            })
+        };
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -136,6 +155,7 @@ impl Application {
             })
             .await
             .context("serving")?;
+        refresh.abort();
         self.hub.shutdown().await;
         self.store.release_instance().await;
         tracing::info!("stopped");

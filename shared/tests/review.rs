@@ -349,3 +349,31 @@ fn a_finding_is_the_reviewers_and_its_rectification_the_facilitys() {
     );
     assert!(next.iter().all(|p| p.problem.id != id));
 }
+
+/// A finding recorded by mistake is withdrawn by a reviewer: it leaves the list, its change stays in history.
+#[test]
+fn a_withdrawn_finding_leaves_the_list() {
+    use zhigai_shared::access::Level;
+    use zhigai_shared::doc::NewFinding;
+    let mut review = new_review();
+    let id = review
+        .add_finding(
+            NewFinding {
+                item: None,
+                description: "误录".into(),
+                deadline: None,
+                level: Level::County,
+            },
+            &reviewer(),
+        )
+        .unwrap();
+    assert_eq!(review.findings().len(), 1);
+    review.withdraw_finding(&id, &bureau()).unwrap();
+    assert!(review.findings().is_empty());
+    assert!(review.history().len() >= 2);
+    assert!(
+        review
+            .withdraw_finding(&ProblemId::from("nope"), &bureau())
+            .is_err()
+    );
+}

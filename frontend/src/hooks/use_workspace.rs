@@ -452,6 +452,11 @@ impl WorkspaceHandle {
         self.edit(Edit::AddFinding(finding))
     }
 
+    /// Withdraws a finding recorded by mistake.
+    pub fn withdraw_finding(&self, id: &ProblemId) -> Result<(), UiError> {
+        self.edit(Edit::WithdrawFinding(id.clone()))
+    }
+
     /// The first review step passes the inspection on to the county.
     pub fn pass_on(&self) -> Result<(), UiError> {
         self.edit(Edit::PassOn)

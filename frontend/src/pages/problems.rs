@@ -365,6 +365,8 @@ pub fn ProblemCard(props: &CardProps) -> Html {
     let editable = ws.can_update_problems(origin);
     let own_fields = editable && found_by.is_none();
     let deletable = !carried && ws.editable() && found_by.is_none();
+    // A reviewer who may record findings may withdraw one recorded by mistake.
+    let withdrawable = found_by.is_some() && ws.review_rights().has(Rights::FINDING);
     let staff = ws.staff();
     let left = days_left(&p, session.today());
     let template = ws.template().ok();
@@ -413,6 +415,14 @@ pub fn ProblemCard(props: &CardProps) -> Html {
         Callback::from(move |_| {
             if confirm(lang.t(Msg::DeleteConfirm)) {
                 ws.delete_problem(&id).ok();
+            }
+        })
+    };
+    let withdraw = {
+        let (ws, id) = (ws.clone(), id.clone());
+        Callback::from(move |_| {
+            if confirm(lang.t(Msg::DeleteConfirm)) {
+                ws.withdraw_finding(&id).ok();
             }
         })
     };
@@ -496,6 +506,9 @@ pub fn ProblemCard(props: &CardProps) -> Html {
                 <span class="muted">{ format!("{}：{}", lang.t(Msg::RecordedBy), p.created_by.map(|a| a.name).unwrap_or_default()) }</span>
                 if deletable {
                     <button class="button small danger" onclick={delete}>{ lang.t(Msg::Delete) }</button>
+                }
+                if withdrawable {
+                    <button class="button small danger withdraw-finding" onclick={withdraw}>{ lang.t(Msg::Delete) }</button>
                 }
             </div>
             <History subject={id.to_string()} />

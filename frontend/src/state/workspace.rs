@@ -83,6 +83,8 @@ pub enum Edit {
     PassOn,
     /// A reviewer's finding from a check (核查).
     AddFinding(NewFinding),
+    /// A finding recorded by mistake, withdrawn.
+    WithdrawFinding(ProblemId),
     /// The medical community's first step returns the inspection, with a reason.
     ReturnFirst(String),
     /// Keeps one value of a conflicting review field.
@@ -99,6 +101,7 @@ impl Edit {
             | Edit::PassOn
             | Edit::ReturnFirst(_)
             | Edit::AddFinding(_)
+            | Edit::WithdrawFinding(_)
             | Edit::ResolveReview(..) => DocKind::Review,
             _ => DocKind::Inspection,
         }
@@ -108,7 +111,7 @@ impl Edit {
     fn review_right(&self) -> Option<Rights> {
         match self {
             Edit::Comment(..) => Some(Rights::COMMENT),
-            Edit::AddFinding(_) => Some(Rights::FINDING),
+            Edit::AddFinding(_) | Edit::WithdrawFinding(_) => Some(Rights::FINDING),
             Edit::Verify(..) => Some(Rights::VERIFY),
             Edit::ReturnForChanges(_) | Edit::Approve => Some(Rights::FINAL_STEP),
             Edit::PassOn | Edit::ReturnFirst(_) => Some(Rights::FIRST_STEP),
@@ -708,7 +711,9 @@ impl WorkspaceState {
         let shown = self.years.len() - 1;
         // Problem updates and verdicts go to the year the problem was found in.
         let index = match &edit {
-            Edit::UpdateProblem(id, _) | Edit::Verify(id, _) => self.origin_of(id).unwrap_or(shown),
+            Edit::UpdateProblem(id, _) | Edit::Verify(id, _) | Edit::WithdrawFinding(id) => {
+                self.origin_of(id).unwrap_or(shown)
+            }
             _ => shown,
         };
         let kind = edit.document();
@@ -741,6 +746,7 @@ impl WorkspaceState {
             }
             Edit::UpdateProblem(id, change) => doc.update_problem(&id, change, &stamp),
             Edit::AddFinding(finding) => review.add_finding(finding, &stamp).map(drop),
+            Edit::WithdrawFinding(id) => review.withdraw_finding(&id, &stamp),
             Edit::DeleteProblem(id) => doc.delete_problem(&id, &stamp),
             Edit::Submit => doc.submit(&stamp),
             Edit::Withdraw => doc.withdraw(&stamp),

@@ -151,6 +151,9 @@ struct FindingRecord {
     description: String,
     deadline: Option<Date>,
     level: Level,
+    /// Withdrawn by a reviewer (recorded by mistake); kept for the history.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    withdrawn: bool,
 }
 
 /// A reviewer's finding: it appears in the facility's problem list, marked with its level.
@@ -316,6 +319,9 @@ impl Review {
                 let id = key.strip_prefix(FINDING_PREFIX)?;
                 let (value, obj) = self.core.get_scalar(&ROOT, &key)?;
                 let record: FindingRecord = serde_json::from_str(value.as_str()?).ok()?;
+                if record.withdrawn {
+                    return None;
+                }
                 let stamp = self.core.stamp_of(&obj);
                 Some(FindingView {
                     id: ProblemId::new(id),
@@ -590,6 +596,7 @@ impl Review {
             description: finding.description,
             deadline: finding.deadline,
             level: finding.level,
+            withdrawn: false,
         };
         let json = serde_json::to_string(&record)
             .map_err(|e| DocError::Corrupt(format!("finding: {e}")))?;
@@ -605,6 +612,34 @@ impl Review {
             },
         )?;
         Ok(id)
+    }
+
+    /// Withdraws a finding recorded by mistake: it leaves the facility's list; the history keeps it.
+    ///
+    /// # Errors
+    /// [`DocError::UnknownProblem`] for a finding the review does not hold.
+    pub fn withdraw_finding(&mut self, id: &ProblemId, stamp: &Stamp) -> Result<(), DocError> {
+        let key = format!("{FINDING_PREFIX}{id}");
+        let record = self
+            .core
+            .get_str(&ROOT, &key)
+            .and_then(|json| serde_json::from_str::<FindingRecord>(&json).ok())
+            .ok_or_else(|| DocError::UnknownProblem(id.clone()))?;
+        let json = serde_json::to_string(&FindingRecord {
+            withdrawn: true,
+            ..record
+        })
+        .map_err(|e| DocError::Corrupt(format!("finding: {e}")))?;
+        self.core.write(
+            stamp,
+            Op::DeleteProblem,
+            Target::subject(id.as_str()),
+            None,
+            |tx| {
+                tx.put(ROOT, key.as_str(), json.as_str())?;
+                Ok(())
+            },
+        )
     }
 
     /// Records the verdict on a problem the facility reports rectified.

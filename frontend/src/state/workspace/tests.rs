@@ -637,6 +637,59 @@ fn two_step_review_passes_through_the_community_then_the_county() {
 }
 
 #[test]
+fn a_finding_reaches_the_facility_whose_answer_reaches_the_reviewer() {
+    use zhigai_shared::access::Level;
+    let mut head = Device::open("h", &session("wang", Role::Head, true, false));
+    let mut county = Device::open("r", &session("zhou", Role::Reviewer, false, true));
+    let mut server = Server::new();
+    head.connect();
+    county.connect();
+    county
+        .edit(Edit::AddFinding(NewFinding {
+            item: Some(item("T1.02")),
+            description: "核查：质控人员未指定".into(),
+            deadline: None,
+            level: Level::County,
+        }))
+        .unwrap();
+    pump(&mut server, &mut [&mut head, &mut county]);
+    let listed = head.state.problem_list();
+    let finding = listed
+        .iter()
+        .find(|p| p.finding == Some(Level::County))
+        .expect("the finding is in the facility's list")
+        .problem
+        .id
+        .clone();
+    // The facility answers through the same edits as its own problems; its text stays the reviewer's.
+    head.edit(Edit::UpdateProblem(
+        finding.clone(),
+        ProblemChange::Status(ProblemStatus::Rectified),
+    ))
+    .unwrap();
+    assert!(matches!(
+        head.edit(Edit::UpdateProblem(
+            finding.clone(),
+            ProblemChange::Description("改".into())
+        )),
+        Err(UiError::Refused(_))
+    ));
+    assert!(matches!(
+        head.edit(Edit::WithdrawFinding(finding.clone())),
+        Err(UiError::ReadOnly)
+    ));
+    pump(&mut server, &mut [&mut head, &mut county]);
+    let seen = county.state.listed_problem(&finding).unwrap();
+    assert_eq!(seen.problem.status, ProblemStatus::Rectified);
+    county
+        .edit(Edit::Verify(finding.clone(), Verdict::Verified))
+        .unwrap();
+    county.edit(Edit::WithdrawFinding(finding.clone())).unwrap();
+    pump(&mut server, &mut [&mut head, &mut county]);
+    assert!(head.state.listed_problem(&finding).is_none(), "withdrawn");
+}
+
+#[test]
 fn an_expired_session_stays_expired_across_closed_sockets() {
     let mut a = Device::open("a", &session("li", Role::Member, true, false));
     a.act(Action::SessionExpired).unwrap();
