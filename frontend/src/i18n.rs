@@ -154,6 +154,9 @@ messages! {
     NewFinding => "添加核查发现的问题", "Add a finding from a check";
     Finding => "核查发现", "Finding";
     LeadHospital => "牵头医院", "lead hospital";
+    FigureNotNumber => "请填写数字（如 85 或 85.5），原数值未改动。", "Type a number (such as 85 or 85.5); the stored figure is unchanged.";
+    FigureNegative => "数值不能为负数，原数值未改动。", "A figure cannot be negative; the stored figure is unchanged.";
+    FigureOverHundred => "比例不能超过 100%，原数值未改动。", "A share cannot exceed 100%; the stored figure is unchanged.";
 }
 
 impl Lang {

@@ -8,6 +8,7 @@ use crate::components::note::NoteBox;
 use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
 use crate::route::Route;
+use crate::state::figure::{Figure, parse_figure};
 use crate::state::time::short_time;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -87,6 +88,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
     let lang = use_session().lang();
     let ws = use_workspace();
     let comment_ref = use_node_ref();
+    let figure_error = use_state(|| None::<Msg>);
     let id = ItemId::from(props.item.as_str());
     let Some(item) = ws.template().ok().and_then(|t| t.item(&id)) else {
         return html! {};
@@ -118,11 +120,26 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             ws.set_note(&id, text).ok();
         })
     };
+    // A typo is refused beside the box and the stored figure stays; only an empty box clears it.
     let on_metric = {
-        let (ws, id) = (ws.clone(), id.clone());
+        let (ws, id, figure_error) = (ws.clone(), id.clone(), figure_error.clone());
+        let unit = match &item.response {
+            ResponseKind::StatusWithNumber { metric } => metric.unit.clone(),
+            ResponseKind::Status => String::new(),
+        };
         Callback::from(move |e: Event| {
             let raw = e.target_unchecked_into::<HtmlInputElement>().value();
-            ws.set_metric(&id, raw.trim().parse::<f64>().ok()).ok();
+            match parse_figure(&raw, &unit) {
+                Ok(figure) => {
+                    figure_error.set(None);
+                    let value = match figure {
+                        Figure::Cleared => None,
+                        Figure::Value(v) => Some(v),
+                    };
+                    ws.set_metric(&id, value).ok();
+                }
+                Err(msg) => figure_error.set(Some(msg)),
+            }
         })
     };
     let add_comment = {
@@ -169,9 +186,15 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             </div>
             if let ResponseKind::StatusWithNumber { metric } = &item.response {
                 <label class="metric">{ format!("{}（{}）", lang.pick(&metric.zh, &metric.en), metric.unit) }
-                    <input type="number" inputmode="decimal" step="any" disabled={!editable}
+                    // A text box, not type=number: a browser empties a number box it cannot read, which
+                    // would clear the stored figure.
+                    <input type="text" inputmode="decimal" name="figure" disabled={!editable}
+                        aria-invalid={figure_error.is_some().to_string()}
                         value={view.metric.map(|m| m.to_string()).unwrap_or_default()} onchange={on_metric} />
                 </label>
+                if let Some(msg) = *figure_error {
+                    <p class="banner error figure-error" role="alert">{ lang.t(msg) }</p>
+                }
             }
             <label class="note">{ lang.t(Msg::Note) }
                 <NoteBox value={view.note.clone()} disabled={!editable}

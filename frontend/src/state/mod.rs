@@ -2,6 +2,7 @@
 //! I/O; everything here is tested natively.
 
 pub mod county;
+pub mod figure;
 pub mod problems;
 pub mod session;
 pub mod time;
