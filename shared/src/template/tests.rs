@@ -68,6 +68,28 @@ fn there_are_at_least_sixty_items_and_every_source_is_the_plans_own_words() {
     }
 }
 
+/// Every source is whole clauses of the plan: where it stands in the plan it begins after a clause mark
+/// (or a line start) and ends at one, so it says where it stands, not a fragment such as "查对".
+#[test]
+fn every_source_is_whole_clauses_of_the_plan() {
+    const MARKS: &str = "，。；：！？";
+    let t = Template::national();
+    let plan = plan();
+    for item in t.items() {
+        let whole = plan.match_indices(&item.source).any(|(at, found)| {
+            let before = plan[..at].chars().next_back();
+            let after = plan[at + found.len()..].chars().next();
+            before.is_none_or(|c| MARKS.contains(c) || c.is_whitespace() || c == '）')
+                && after.is_none_or(|c| MARKS.contains(c) || c.is_whitespace())
+        });
+        assert!(
+            whole,
+            "{}: source \"{}\" is a fragment of a clause of the plan",
+            item.id, item.source
+        );
+    }
+}
+
 #[test]
 fn every_item_source_lies_within_its_own_task_paragraph() {
     let t = Template::national();
