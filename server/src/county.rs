@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::{
     AnnualReport, AreaRate, AreaYear, CountySummary, LastYearRow, OverdueRow, ProblemTally,
-    RollupSummary, SummaryRow, WaveCoverage, WaveTarget,
+    RollupSummary, SummaryRow, WaveCoverage, WaveTarget, add_areas, add_coverage,
 };
 use zhigai_shared::doc::{Date, ReviewState, Verdict};
 use zhigai_shared::summary::AreaCounts;
@@ -166,25 +166,8 @@ pub async fn rollup_summary(
     let mut coverage: Vec<WaveCoverage> = Vec::new();
     let mut areas: Vec<AreaRate> = Vec::new();
     for row in &counties {
-        for c in &row.coverage {
-            match coverage.iter_mut().find(|t| t.wave == c.wave) {
-                Some(t) => {
-                    t.total += c.total;
-                    t.submitted += c.submitted;
-                    t.approved += c.approved;
-                }
-                None => coverage.push(c.clone()),
-            }
-        }
-        for a in &row.areas {
-            match areas.iter_mut().find(|t| t.area == a.area) {
-                Some(t) => {
-                    t.compliant += a.compliant;
-                    t.judged += a.judged;
-                }
-                None => areas.push(a.clone()),
-            }
-        }
+        add_coverage(&mut coverage, &row.coverage);
+        add_areas(&mut areas, &row.areas);
     }
     areas.sort_by(|a, b| a.area.cmp(&b.area));
     Ok(RollupSummary {

@@ -460,6 +460,52 @@ pub struct RollupRow {
     pub overdue_problems: i64,
 }
 
+impl RollupRow {
+    /// Adds another row's figures (facilities, coverage per wave, compliance per area, problems) to this
+    /// one: a city's total from its counties, a place's from all of them.
+    pub fn absorb(&mut self, other: &RollupRow) {
+        self.facilities += other.facilities;
+        self.open_problems += other.open_problems;
+        self.overdue_problems += other.overdue_problems;
+        add_coverage(&mut self.coverage, &other.coverage);
+        add_areas(&mut self.areas, &other.areas);
+    }
+}
+
+/// Adds coverage figures wave by wave.
+pub fn add_coverage(into: &mut Vec<WaveCoverage>, from: &[WaveCoverage]) {
+    for c in from {
+        match into.iter_mut().find(|t| t.wave == c.wave) {
+            Some(t) => {
+                t.total += c.total;
+                t.submitted += c.submitted;
+                t.approved += c.approved;
+            }
+            None => into.push(c.clone()),
+        }
+    }
+}
+
+/// Adds compliance figures area by area.
+pub fn add_areas(into: &mut Vec<AreaRate>, from: &[AreaRate]) {
+    for a in from {
+        match into.iter_mut().find(|t| t.area == a.area) {
+            Some(t) => {
+                t.compliant += a.compliant;
+                t.judged += a.judged;
+            }
+            None => into.push(a.clone()),
+        }
+    }
+}
+
+impl AreaRate {
+    /// Compliance % of the judged answers, if any were judged (rounded down, as the facility heatmap).
+    pub fn percent(&self) -> Option<u32> {
+        (self.judged > 0).then(|| self.compliant * 100 / self.judged)
+    }
+}
+
 /// One area's compliance over many facilities: 符合 answers of those judged (answered, not 不适用).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AreaRate {

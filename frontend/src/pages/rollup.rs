@@ -24,11 +24,6 @@ pub struct RollupPageProps {
     pub place: Scope,
 }
 
-/// Compliance % of an area's judged answers, if any were judged (the facility heatmap's rule).
-fn rate(a: &AreaRate) -> Option<u32> {
-    (a.judged > 0).then(|| a.compliant * 100 / a.judged)
-}
-
 /// The city or province overview.
 #[component]
 pub fn RollupPage(props: &RollupPageProps) -> Html {
@@ -119,7 +114,7 @@ pub fn RollupPage(props: &RollupPageProps) -> Html {
                             { for by_city(&d.counties).into_iter().map(|(city, rows)| html! {
                                 <tbody>
                                     if by_province {
-                                        { city_row(&city, &rows, template) }
+                                        { city_row(&city, template) }
                                     }
                                     { for rows.iter().map(|c| county_row(c, template)) }
                                 </tbody>
@@ -143,7 +138,7 @@ fn by_city(rows: &[RollupRow]) -> Vec<(RollupRow, Vec<RollupRow>)> {
     for row in rows {
         match out.iter_mut().find(|(city, _)| city.city_id == row.city_id) {
             Some((total, members)) => {
-                add_into(total, row);
+                total.absorb(row);
                 members.push(row.clone());
             }
             None => {
@@ -157,55 +152,18 @@ fn by_city(rows: &[RollupRow]) -> Vec<(RollupRow, Vec<RollupRow>)> {
     out
 }
 
-/// Adds one county's figures to a city's total.
-fn add_into(total: &mut RollupRow, row: &RollupRow) {
-    total.facilities += row.facilities;
-    total.open_problems += row.open_problems;
-    total.overdue_problems += row.overdue_problems;
-    for w in &row.coverage {
-        match total.coverage.iter_mut().find(|t| t.wave == w.wave) {
-            Some(t) => {
-                t.total += w.total;
-                t.submitted += w.submitted;
-                t.approved += w.approved;
-            }
-            None => total.coverage.push(w.clone()),
-        }
-    }
-    for a in &row.areas {
-        match total.areas.iter_mut().find(|t| t.area == a.area) {
-            Some(t) => {
-                t.compliant += a.compliant;
-                t.judged += a.judged;
-            }
-            None => total.areas.push(a.clone()),
-        }
-    }
-}
-
-/// A city's total row (a province's overview).
-fn city_row(city: &RollupRow, _rows: &[RollupRow], template: &Template) -> Html {
-    let (total, submitted, approved) = city.coverage.iter().fold((0, 0, 0), |(t, s, a), w| {
-        (t + w.total, s + w.submitted, a + w.approved)
-    });
+/// A city's total row (a province's overview): its name, not a link.
+fn city_row(city: &RollupRow, template: &Template) -> Html {
     html! {
         <tr class="group city-row" data-city={city.county_id.clone()}>
             <th>{ city.county_name.clone() }</th>
-            <td class="num">{ city.facilities }</td>
-            <td class="num">{ format!("{submitted}/{approved}/{total}") }</td>
-            { for template.areas.iter().map(|area| {
-                let pct = city.areas.iter().find(|a| a.area == area.id.as_str()).and_then(rate);
-                html! { <td class={classes!("heat", heat(pct))}>{ pct.map(|p| p.to_string()).unwrap_or_default() }</td> }
-            }) }
-            <td class={classes!("num", (city.overdue_problems > 0).then_some("bad"))}>{ format!("{}/{}", city.overdue_problems, city.open_problems) }</td>
+            { figures(city, template) }
         </tr>
     }
 }
 
+/// A county's row, linking to its own overview.
 fn county_row(c: &RollupRow, template: &Template) -> Html {
-    let (total, submitted, approved) = c.coverage.iter().fold((0, 0, 0), |(t, s, a), w| {
-        (t + w.total, s + w.submitted, a + w.approved)
-    });
     let name = match &c.city_name {
         Some(city) => format!("{city} · {}", c.county_name),
         None => c.county_name.clone(),
@@ -213,14 +171,26 @@ fn county_row(c: &RollupRow, template: &Template) -> Html {
     html! {
         <tr data-county={c.county_id.clone()}>
             <td><Link<Route> to={Route::Place { level: "county".to_owned(), id: c.county_id.clone() }}>{ name }</Link<Route>></td>
-            <td class="num">{ c.facilities }</td>
+            { figures(c, template) }
+        </tr>
+    }
+}
+
+/// The figures of a row: facilities, coverage over all waves, compliance per area, overdue/open.
+fn figures(row: &RollupRow, template: &Template) -> Html {
+    let (total, submitted, approved) = row.coverage.iter().fold((0, 0, 0), |(t, s, a), w| {
+        (t + w.total, s + w.submitted, a + w.approved)
+    });
+    html! {
+        <>
+            <td class="num">{ row.facilities }</td>
             <td class="num">{ format!("{submitted}/{approved}/{total}") }</td>
             { for template.areas.iter().map(|area| {
-                let pct = c.areas.iter().find(|a| a.area == area.id.as_str()).and_then(rate);
+                let pct = row.areas.iter().find(|a| a.area == area.id.as_str()).and_then(AreaRate::percent);
                 html! { <td class={classes!("heat", heat(pct))}>{ pct.map(|p| p.to_string()).unwrap_or_default() }</td> }
             }) }
-            <td class={classes!("num", (c.overdue_problems > 0).then_some("bad"))}>{ format!("{}/{}", c.overdue_problems, c.open_problems) }</td>
-        </tr>
+            <td class={classes!("num", (row.overdue_problems > 0).then_some("bad"))}>{ format!("{}/{}", row.overdue_problems, row.open_problems) }</td>
+        </>
     }
 }
 
@@ -235,9 +205,9 @@ mod tests {
             compliant,
             judged,
         };
-        assert_eq!(rate(&a(0, 0)), None);
-        assert_eq!(rate(&a(2, 3)), Some(66));
-        assert_eq!(rate(&a(3, 3)), Some(100));
+        assert_eq!(a(0, 0).percent(), None);
+        assert_eq!(a(2, 3).percent(), Some(66));
+        assert_eq!(a(3, 3).percent(), Some(100));
     }
 
     #[test]
@@ -267,7 +237,7 @@ mod tests {
         let (s1, members) = &grouped[0];
         assert_eq!((s1.county_name.as_str(), members.len()), ("s1市", 2));
         assert_eq!((s1.facilities, s1.open_problems), (15, 2));
-        assert_eq!(rate(&s1.areas[0]), Some(50));
+        assert_eq!(s1.areas[0].percent(), Some(50));
         assert_eq!(grouped[1].0.facilities, 7);
     }
 }

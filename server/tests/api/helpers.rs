@@ -283,3 +283,15 @@ pub fn genesis_review(facility: &str, year: u16) -> Review {
 }
 
 pub const WAIT: Duration = Duration::from_secs(15);
+
+/// `GET path` with a bearer token: the status and the JSON body (null when there is none).
+pub async fn get(app: &TestApp, token: &str, path: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}

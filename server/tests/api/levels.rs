@@ -10,17 +10,6 @@ use zhigai_shared::Document;
 use zhigai_shared::access::Rights;
 use zhigai_shared::{Author, Review, ReviewState, Stamp, Timestamp};
 
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .get(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn token(app: &TestApp, user: &str) -> String {
     SyncClient::login(&app.base, user, PASSWORD)
         .await

@@ -5,17 +5,6 @@ use crate::helpers::*;
 use serde_json::Value;
 use zhigai_shared::{Author, ItemId, Stamp, Status, Timestamp};
 
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .get(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn facilities_list_their_documents_as_automerge_urls(backend: Backend) {
     let app = spawn_app(backend).await;
     let staff = zhigai_server::client::SyncClient::login(&app.base, "liuhe-member", PASSWORD)
