@@ -75,6 +75,8 @@ messages! {
     Note => "备注", "Note";
     NotePlaceholder => "情况说明、佐证材料位置等（同事可同时编辑）", "Findings, where evidence is kept… (colleagues can edit at once)";
     Guidance => "检查要点", "What to check";
+    HowToJudge => "判定标准", "How to judge";
+    AreaNotApplicable => "本机构不适用", "Not applicable here";
     Source => "依据", "Source";
     LastChanged => "最后修改", "Last changed";
     NeverChanged => "尚未填写", "Not answered yet";
@@ -157,6 +159,7 @@ messages! {
     FigureNotNumber => "请填写数字（如 85 或 85.5），原数值未改动。", "Type a number (such as 85 or 85.5); the stored figure is unchanged.";
     FigureNegative => "数值不能为负数，原数值未改动。", "A figure cannot be negative; the stored figure is unchanged.";
     FigureOverHundred => "比例不能超过 100%，原数值未改动。", "A share cannot exceed 100%; the stored figure is unchanged.";
+    FigureNotWhole => "次数、例数须为整数，原数值未改动。", "A count must be a whole number; the stored figure is unchanged.";
 }
 
 impl Lang {

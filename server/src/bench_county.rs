@@ -170,6 +170,7 @@ async fn generate(url: &str, args: &BenchCountyArgs) -> anyhow::Result<()> {
                 facility_type: kind,
                 open_beds: beds,
                 services: services.clone(),
+                alliance: true,
             };
             sqlx::query(
                 "INSERT INTO facilities (id, county_id, community_id, name, facility_type, open_beds, services) \

@@ -165,7 +165,7 @@ pub enum AdminCommand {
         /// Beds actually open.
         #[arg(long, default_value_t = 0)]
         beds: u32,
-        /// Services, comma-separated: inpatient, surgery, emergency, lab, tcm, family_doctor, transfusion.
+        /// Services, comma-separated: inpatient, surgery, emergency, lab, imaging, tcm, family_doctor, transfusion.
         #[arg(long, value_delimiter = ',')]
         services: Vec<Service>,
         /// For a village clinic or station: the township or community centre that guides it (乡村一体化).
@@ -239,9 +239,13 @@ pub struct ApplicableArgs {
     /// Beds actually open.
     #[arg(long, default_value_t = 0)]
     pub beds: u32,
-    /// Services offered, comma-separated: inpatient, surgery, emergency, lab, tcm, family_doctor, transfusion.
+    /// Services offered, comma-separated: inpatient, surgery, emergency, lab, imaging, tcm, family_doctor,
+    /// transfusion.
     #[arg(long, value_delimiter = ',', value_name = "SERVICES")]
     pub services: Vec<Service>,
+    /// The facility belongs to a medical alliance (医共体 or 区社一体).
+    #[arg(long)]
+    pub alliance: bool,
     /// Print JSON (`{"wave", "count", "items"}`) instead of one id per line.
     #[arg(long)]
     pub json: bool,
@@ -594,6 +598,7 @@ fn template(cmd: TemplateCommand, out: &mut impl Write) -> anyhow::Result<()> {
                 facility_type: args.facility_type,
                 open_beds: args.beds,
                 services: args.services,
+                alliance: args.alliance,
             };
             let items = Template::current().applicable_items(&profile);
             if args.json {

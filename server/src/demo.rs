@@ -68,6 +68,7 @@ const FACILITIES: &[Spec] = {
                 Surgery,
                 Emergency,
                 Lab,
+                Imaging,
                 Tcm,
                 FamilyDoctor,
                 Transfusion,
@@ -80,7 +81,7 @@ const FACILITIES: &[Spec] = {
             name: "柳河镇卫生院",
             kind: Township,
             beds: 20,
-            services: &[Inpatient, Lab, Tcm, FamilyDoctor],
+            services: &[Inpatient, Lab, Imaging, Tcm, FamilyDoctor],
         },
         Spec {
             id: "shiqiao",
@@ -98,7 +99,7 @@ const FACILITIES: &[Spec] = {
             name: "东关社区卫生服务中心",
             kind: CommunityCentre,
             beds: 40,
-            services: &[Inpatient, Lab, Tcm, FamilyDoctor],
+            services: &[Inpatient, Lab, Imaging, Tcm, FamilyDoctor],
         },
         Spec {
             id: "wangzhuang",
@@ -134,7 +135,7 @@ const FACILITIES: &[Spec] = {
             name: "西岭镇中心卫生院",
             kind: CentralTownship,
             beds: 45,
-            services: &[Inpatient, Surgery, Emergency, Lab, FamilyDoctor],
+            services: &[Inpatient, Surgery, Emergency, Lab, Imaging, FamilyDoctor],
         },
         Spec {
             id: "nanhe",

@@ -23,7 +23,7 @@ fn stdout(args: &[&str]) -> String {
 fn template_export_prints_the_template_as_json_of_the_documented_shape() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&["template", "export"])).unwrap();
     assert_eq!(json["id"], "national-2026");
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     let areas = json["areas"].as_array().unwrap();
     assert_eq!(areas.len(), 9);
     let items: usize = areas
@@ -42,9 +42,31 @@ fn template_export_prints_the_template_as_json_of_the_documented_shape() {
 fn applicable_lists_item_ids_for_a_village_clinic_without_task_nine() {
     let ids = stdout(&["template", "applicable", "--type", "village_clinic"]);
     let ids: Vec<&str> = ids.lines().collect();
-    assert!(ids.contains(&"T1.01") && ids.contains(&"T8.08"));
+    assert!(ids.contains(&"T1.04") && ids.contains(&"T8.08"));
     assert!(!ids.iter().any(|i| i.starts_with("T9.")));
     assert!(!ids.contains(&"T6.01"), "no lab, no lab items");
+    // The short form: no township duties, and the alliance items only for an alliance member.
+    assert!(!ids.contains(&"T1.06") && !ids.contains(&"T6.05"));
+    let member = stdout(&[
+        "template",
+        "applicable",
+        "--type",
+        "village_clinic",
+        "--alliance",
+    ]);
+    assert!(member.lines().any(|i| i == "T6.05"));
+    assert!(!member.lines().any(|i| i == "T1.01"));
+    // Imaging alone opens the 检查 items.
+    let imaging = stdout(&[
+        "template",
+        "applicable",
+        "--type",
+        "township",
+        "--services",
+        "imaging",
+    ]);
+    assert!(imaging.lines().any(|i| i == "T6.04"));
+    assert!(!imaging.lines().any(|i| i == "T6.02"));
 }
 
 #[test]

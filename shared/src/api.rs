@@ -293,6 +293,7 @@ impl Facility {
             facility_type: self.facility_type,
             open_beds: self.open_beds,
             services: self.services.clone(),
+            alliance: self.community_id.is_some(),
         }
     }
 }

@@ -76,7 +76,7 @@ pub enum ParseError {
     FacilityType(String),
     /// Not a service code.
     #[error(
-        "unknown service '{0}': use inpatient, surgery, emergency, lab, tcm, family_doctor or transfusion"
+        "unknown service '{0}': use inpatient, surgery, emergency, lab, imaging, tcm, family_doctor or transfusion"
     )]
     Service(String),
 }
@@ -110,6 +110,8 @@ pub enum Service {
     Emergency,
     /// 检验科
     Lab,
+    /// 影像与心电检查（X线、超声、心电图）: the plan's 检查 beside 检验
+    Imaging,
     /// 中医药服务
     Tcm,
     /// 家庭医生签约服务
@@ -120,11 +122,12 @@ pub enum Service {
 
 impl Service {
     /// Every service.
-    pub const ALL: [Service; 7] = [
+    pub const ALL: [Service; 8] = [
         Self::Inpatient,
         Self::Surgery,
         Self::Emergency,
         Self::Lab,
+        Self::Imaging,
         Self::Tcm,
         Self::FamilyDoctor,
         Self::Transfusion,
@@ -137,6 +140,7 @@ impl Service {
             Self::Surgery => "surgery",
             Self::Emergency => "emergency",
             Self::Lab => "lab",
+            Self::Imaging => "imaging",
             Self::Tcm => "tcm",
             Self::FamilyDoctor => "family_doctor",
             Self::Transfusion => "transfusion",
@@ -150,6 +154,7 @@ impl Service {
             Self::Surgery => "手术",
             Self::Emergency => "急诊急救（胸痛/卒中/创伤救治单元）",
             Self::Lab => "检验",
+            Self::Imaging => "检查（X线、超声、心电图）",
             Self::Tcm => "中医药",
             Self::FamilyDoctor => "家庭医生签约",
             Self::Transfusion => "临床用血",
@@ -183,6 +188,9 @@ pub struct FacilityProfile {
     pub open_beds: u32,
     /// Services offered.
     pub services: Vec<Service>,
+    /// Whether it belongs to a medical alliance (a 紧密型县域医共体 or a 区社一体 community).
+    #[serde(default)]
+    pub alliance: bool,
 }
 
 impl FacilityProfile {

@@ -408,7 +408,7 @@ fn every_template_item_has_its_place_in_the_document() {
     assert_eq!(view.items.len(), Template::national().items().count());
     assert_eq!(
         view.template.as_ref().map(|t| (t.0.as_str(), t.1)),
-        Some(("national-2026", 1))
+        Some(("national-2026", Template::national().version))
     );
     assert_eq!(view.year, Some(2026));
     assert!(

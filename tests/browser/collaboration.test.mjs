@@ -13,23 +13,23 @@ test("two staff editing one checklist converge, see the conflict and settle it o
   const [a, b] = [await ctxA.newPage(), await ctxB.newPage()];
   await login(a, server, `${FACILITY}-head`);
   await login(b, server, `${FACILITY}-member`);
-  await openArea(a, server, FACILITY, "T1");
-  await openArea(b, server, FACILITY, "T1");
+  await openArea(a, server, FACILITY, "T8");
+  await openArea(b, server, FACILITY, "T8");
 
   // Different items at the same time: each screen shows the other's edit live, without a reload.
-  await Promise.all([setStatus(a, "T1.01", "partial"), setStatus(b, "T1.02", "non_compliant")]);
+  await Promise.all([setStatus(a, "T8.01", "partial"), setStatus(b, "T8.03", "non_compliant")]);
   for (const page of [a, b]) {
-    await page.waitForSelector('article[data-item="T1.01"][data-status="partial"]');
-    await page.waitForSelector('article[data-item="T1.02"][data-status="non_compliant"]');
+    await page.waitForSelector('article[data-item="T8.01"][data-status="partial"]');
+    await page.waitForSelector('article[data-item="T8.03"][data-status="non_compliant"]');
   }
 
   // A note typed on one screen appears on the other.
-  await a.fill('article[data-item="T1.04"] textarea', "制度已上墙");
-  await b.waitForFunction(() => document.querySelector('article[data-item="T1.04"] textarea').value === "制度已上墙");
+  await a.fill('article[data-item="T8.07"] textarea', "医废交接已登记");
+  await b.waitForFunction(() => document.querySelector('article[data-item="T8.07"] textarea').value === "医废交接已登记");
 
   // Two people typing in one note: B's text arrives while A's caret sits mid-word, and A's next keystroke
   // lands where A left the caret.
-  const note = 'article[data-item="T1.05"] textarea';
+  const note = 'article[data-item="T8.08"] textarea';
   const value = (page) => page.$eval(note, (t) => t.value);
   await a.click(note);
   await a.keyboard.type("甲乙");
@@ -45,38 +45,38 @@ test("two staff editing one checklist converge, see the conflict and settle it o
   }
   assert.equal(await value(a), await value(b));
 
-  // The same item concurrently: B is offline while both set T1.03 to different values.
+  // The same item concurrently: B is offline while both set T8.02 to different values.
   await ctxB.setOffline(true);
   await b.waitForSelector('.sync[data-net="offline"]');
-  await setStatus(b, "T1.03", "non_compliant");
-  await setStatus(a, "T1.03", "compliant");
+  await setStatus(b, "T8.02", "non_compliant");
+  await setStatus(a, "T8.02", "compliant");
   await synced(a);
-  assert.equal(await statusOf(b, "T1.03"), "non_compliant", "B has not seen A's value while offline");
+  assert.equal(await statusOf(b, "T8.02"), "non_compliant", "B has not seen A's value while offline");
   await ctxB.setOffline(false);
 
   // Both screens converge on one value and show the conflict with both values and who wrote them.
   for (const page of [a, b]) {
     await page.waitForSelector('.banner.conflict[data-conflicts="1"]', { timeout: 60_000 });
-    await page.waitForSelector('article[data-item="T1.03"].conflicted');
+    await page.waitForSelector('article[data-item="T8.02"].conflicted');
     const text = await page.textContent(".banner.conflict");
     assert.match(text, /符合/);
     assert.match(text, /不符合/);
   }
   await synced(a);
   await synced(b);
-  assert.equal(await statusOf(a, "T1.03"), await statusOf(b, "T1.03"), "both screens show the same value");
+  assert.equal(await statusOf(a, "T8.02"), await statusOf(b, "T8.02"), "both screens show the same value");
 
   // Resolving on B (keep 不符合) clears the banner on both screens and both show the kept value.
   await b.click('.banner.conflict button.keep:has-text("不符合")');
   for (const page of [a, b]) {
     await page.waitForSelector(".banner.conflict", { state: "detached", timeout: 60_000 });
-    await page.waitForSelector('article[data-item="T1.03"][data-status="non_compliant"]:not(.conflicted)');
+    await page.waitForSelector('article[data-item="T8.02"][data-status="non_compliant"]:not(.conflicted)');
   }
 
   // The item's history names both colleagues.
-  await a.click('article[data-item="T1.03"] details.history summary');
-  await a.waitForSelector('article[data-item="T1.03"] .history-list li');
-  const history = await a.textContent('article[data-item="T1.03"] .history-list');
+  await a.click('article[data-item="T8.02"] details.history summary');
+  await a.waitForSelector('article[data-item="T8.02"] .history-list li');
+  const history = await a.textContent('article[data-item="T8.02"] .history-list');
   const names = await Promise.all([a, b].map((p) => p.evaluate(() => JSON.parse(localStorage["zhigai.session"]).user.display_name)));
   for (const name of names) assert.ok(history.includes(name), `history names ${name}: ${history}`);
   await ctxA.close();

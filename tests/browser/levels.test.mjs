@@ -38,7 +38,7 @@ test("two-step review: the community returns and passes on, the county approves,
   await first.page.click(`tr[data-facility="${CLINIC}"] a`);
   await first.page.waitForSelector('.review-panel[data-step="first"]');
   assert.equal(await first.page.locator(".review-panel button.approve").count(), 0, "the first step cannot approve");
-  await first.page.fill(".review-panel textarea[name=reason]", "T1.01 缺少村卫生室工作制度，请补充");
+  await first.page.fill(".review-panel textarea[name=reason]", "T1.04 缺少村卫生室工作制度，请补充");
   await first.page.click(".review-panel button.return");
   await first.page.waitForSelector('.review-panel[data-review="returned"]');
   // …and records a finding from its check (核查): it goes to the clinic's problem list as the community's.
@@ -64,15 +64,15 @@ test("two-step review: the community returns and passes on, the county approves,
   await clinic.waitForSelector('.problem[data-status="rectified"]:has(.finding-badge)');
   await clinic.click(".tabs a.tab:has-text('首页')");
   await clinic.click('.area[data-area="T1"] a');
-  await clinic.click('article[data-item="T1.01"] button.status[data-status="compliant"]');
-  await clinic.waitForSelector('article[data-item="T1.01"][data-status="compliant"]');
+  await clinic.click('article[data-item="T1.04"] button.status[data-status="compliant"]');
+  await clinic.waitForSelector('article[data-item="T1.04"][data-status="compliant"]');
   await clinic.click(".tabs a.tab:has-text('首页')");
   await clinic.click("button.submit:has-text('重新提交')");
   await synced(clinic);
 
   // The community sees the fix and passes it on.
   await first.page.goto(`${server.url}/f/${CLINIC}/area/T1`);
-  await first.page.waitForSelector('article[data-item="T1.01"][data-status="compliant"]', { timeout: 30_000 });
+  await first.page.waitForSelector('article[data-item="T1.04"][data-status="compliant"]', { timeout: 30_000 });
   await first.page.click(".tabs a.tab:has-text('首页')");
   await first.page.click(".review-panel button.pass-on");
   await first.page.waitForSelector('.review-panel[data-review="passed_on"]');
@@ -137,10 +137,10 @@ test("the township head sees the clinic it guides, read-only, and may leave guid
   await head.click(`.guided li[data-facility="${CLINIC}"] a`);
   await head.waitForSelector(".guidance-only");
   await head.goto(`${server.url}/f/${CLINIC}/area/T1`);
-  await head.waitForSelector('article[data-item="T1.01"] .comment-form');
-  assert.ok(await head.$eval('article[data-item="T1.01"] button.status', (b) => b.disabled), "read-only");
-  await head.fill('article[data-item="T1.01"] .comment-form input', "制度要上墙，按乡镇卫生院模板修改");
-  await head.click('article[data-item="T1.01"] .comment-form button');
-  await head.waitForSelector('article[data-item="T1.01"] .review-comment:has-text("制度要上墙")');
+  await head.waitForSelector('article[data-item="T1.04"] .comment-form');
+  assert.ok(await head.$eval('article[data-item="T1.04"] button.status', (b) => b.disabled), "read-only");
+  await head.fill('article[data-item="T1.04"] .comment-form input', "制度要上墙，按乡镇卫生院模板修改");
+  await head.click('article[data-item="T1.04"] .comment-form button');
+  await head.waitForSelector('article[data-item="T1.04"] .review-comment:has-text("制度要上墙")');
   await synced(head);
 });

@@ -215,6 +215,16 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             <details class="guidance">
                 <summary>{ lang.t(Msg::Guidance) }</summary>
                 <p>{ guidance }</p>
+                if let Some(judge) = &item.judge {
+                    <dl class="judge" aria-label={lang.t(Msg::HowToJudge)}>
+                    { for judge.by_status().into_iter().map(|(status, text)| html! {
+                        <>
+                            <dt class={format!("judge-{}", status.code())}>{ lang.pick(status.label_zh(), status.label_en()) }</dt>
+                            <dd>{ text.to_owned() }</dd>
+                        </>
+                    }) }
+                    </dl>
+                }
                 <p class="muted">{ format!("{}：{}", lang.t(Msg::Source), item.source) }</p>
             </details>
             <div class="item-foot">

@@ -167,7 +167,11 @@ pub fn HomePage() -> Html {
                         <span class="area-number">{ area.number_zh.clone() }</span>
                         <span class="area-title">{ lang.pick(&area.title_zh, &area.title_en).to_owned() }</span>
                         <span class="area-count">
-                            { format!("{}/{}", counts.answered, counts.applicable) }
+                            if counts.applicable == 0 {
+                                <span class="muted">{ lang.t(Msg::AreaNotApplicable) }</span>
+                            } else {
+                                { format!("{}/{}", counts.answered, counts.applicable) }
+                            }
                             if counts.non_compliant > 0 {
                                 <span class="bad">{ format!(" · {} {}", counts.non_compliant, lang.t(Msg::NonCompliantShort)) }</span>
                             }

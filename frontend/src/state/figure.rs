@@ -12,11 +12,15 @@ pub enum Figure {
     Value(f64),
 }
 
+/// Units of counts: meetings held, reports made. Their figures are whole numbers.
+const COUNT_UNITS: [&str; 2] = ["次", "例"];
+
 /// Reads what was typed for a figure in `unit` (`%`, `次`, …): full-width digits and a trailing unit are
 /// accepted (a phone's Chinese keyboard types them); anything else is refused with the message to show.
 ///
 /// # Errors
-/// The message saying what to type instead: not a number, negative, or a share over 100 %.
+/// The message saying what to type instead: not a number, negative, a share over 100 %, or a count (`次`,
+/// `例`) that is not a whole number.
 pub fn parse_figure(raw: &str, unit: &str) -> Result<Figure, Msg> {
     let ascii: String = raw
         .trim()
@@ -45,6 +49,9 @@ pub fn parse_figure(raw: &str, unit: &str) -> Result<Figure, Msg> {
     if unit == "%" && value > 100.0 {
         return Err(Msg::FigureOverHundred);
     }
+    if COUNT_UNITS.contains(&unit) && value.fract() != 0.0 {
+        return Err(Msg::FigureNotWhole);
+    }
     Ok(Figure::Value(value))
 }
 
@@ -67,5 +74,8 @@ mod tests {
         assert_eq!(parse_figure("-3", "次"), Err(Msg::FigureNegative));
         assert_eq!(parse_figure("120", "%"), Err(Msg::FigureOverHundred));
         assert_eq!(parse_figure("120", "次"), Ok(Figure::Value(120.0)));
+        assert_eq!(parse_figure("2.5", "例"), Err(Msg::FigureNotWhole));
+        assert_eq!(parse_figure("3例", "例"), Ok(Figure::Value(3.0)));
+        assert_eq!(parse_figure("2.5", "%"), Ok(Figure::Value(2.5)));
     }
 }

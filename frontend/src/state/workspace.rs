@@ -392,6 +392,7 @@ impl WorkspaceState {
             facility_type: zhigai_shared::FacilityType::VillageClinic,
             open_beds: 0,
             services: Vec::new(),
+            alliance: false,
         })
     }
 

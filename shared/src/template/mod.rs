@@ -1,6 +1,8 @@
 //! The checklist template: the plan's nine work tasks as areas, each split into check items with Chinese
 //! and English text, evidence guidance, the plan's own words, an applicability rule and a response kind.
-//! Templates are versioned data, not code: the national baseline is a TOML file embedded at compile time.
+//! Templates are versioned data, not code: the national baseline is a TOML file embedded at compile time,
+//! and every version once published stays in the build as published (`data/published/`), so an inspection
+//! pinned to it reads the checklist it started on.
 
 use crate::facility::{FacilityProfile, FacilityType, Service};
 use crate::ids::{AreaId, ItemId, TemplateId};
@@ -9,12 +11,15 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 use thiserror::Error;
 
-/// The national baseline's data file.
+/// The national baseline's data file: its newest version, the one people edit.
 #[cfg(test)]
 const NATIONAL_2026: &str = include_str!("../../data/national-2026.toml");
 /// The same file as JSON, converted by `build.rs`: what `national()` reads, so the wasm app needs no TOML
 /// parser.
 const NATIONAL_2026_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/national-2026.json"));
+/// Version 1 of the national baseline as it was published (the TOML file's JSON form on 2026-11-23), kept
+/// unchanged for the inspections pinned to it.
+const NATIONAL_2026_V1_JSON: &str = include_str!("../../data/published/national-2026.v1.json");
 
 /// A template file that cannot be used.
 #[derive(Debug, Error)]
@@ -43,6 +48,9 @@ pub struct Applicability {
     /// Services the facility must offer, every one of them (blood-use items need transfusion).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<Service>,
+    /// Only facilities that belong to a medical alliance (医共体 or 区社一体).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alliance: bool,
 }
 
 impl Applicability {
@@ -51,6 +59,7 @@ impl Applicability {
         (self.types.is_empty() || self.types.contains(&profile.facility_type))
             && (self.services.is_empty() || self.services.iter().any(|s| profile.offers(*s)))
             && self.requires.iter().all(|s| profile.offers(*s))
+            && (!self.alliance || profile.alliance)
     }
 
     fn is_within(&self, outer: &Applicability) -> bool {
@@ -59,6 +68,7 @@ impl Applicability {
             && (outer.services.is_empty()
                 || (!self.services.is_empty()
                     && self.services.iter().all(|s| outer.services.contains(s))))
+            && (!outer.alliance || self.alliance)
     }
 }
 
@@ -72,6 +82,31 @@ pub struct Metric {
     pub en: String,
     /// Its unit (`%`, `次`, …).
     pub unit: String,
+}
+
+/// What each answer looks like for one item, so two inspectors judge alike: the evidence and the threshold
+/// for 符合, 部分符合 and 不符合.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Judgement {
+    /// What 符合 looks like.
+    pub compliant: String,
+    /// What 部分符合 looks like.
+    pub partial: String,
+    /// What 不符合 looks like.
+    pub non_compliant: String,
+}
+
+impl Judgement {
+    /// The three descriptions with the status each describes, in the order the buttons show them.
+    pub fn by_status(&self) -> [(crate::doc::Status, &str); 3] {
+        use crate::doc::Status;
+        [
+            (Status::Compliant, self.compliant.as_str()),
+            (Status::Partial, self.partial.as_str()),
+            (Status::NonCompliant, self.non_compliant.as_str()),
+        ]
+    }
 }
 
 /// How an item is answered.
@@ -104,6 +139,9 @@ pub struct Item {
     pub guidance_tcm_zh: Option<String>,
     /// The words of the plan the item comes from, character for character.
     pub source: String,
+    /// What 符合, 部分符合 and 不符合 look like (every item of a version authored since version 2 has them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<Judgement>,
     /// Which facilities it applies to (the area's rule already folded in).
     #[serde(default)]
     pub applies_to: Applicability,
@@ -162,9 +200,9 @@ pub struct Template {
 }
 
 impl Template {
-    /// The national baseline `national-2026`, version 1. Production code looks templates up through the
-    /// [registry](Self::find) or an inspection's pin ([`crate::Inspection::checklist`]); this one is for
-    /// tests and tools that want that baseline by name.
+    /// The national baseline `national-2026` in its newest version. Production code looks templates up
+    /// through the [registry](Self::find) or an inspection's pin ([`crate::Inspection::checklist`]); this one
+    /// is for tests and tools that want that baseline by name.
     ///
     /// # Panics
     /// Never in a tested build: the embedded file is parsed and validated by the crate's tests.
@@ -179,7 +217,14 @@ impl Template {
     /// Every checklist this build knows, oldest first: the registry a second checklist version is added to.
     pub fn registry() -> &'static [&'static Template] {
         static REGISTRY: OnceLock<Vec<&'static Template>> = OnceLock::new();
-        REGISTRY.get_or_init(|| vec![Template::national()])
+        static V1: OnceLock<Template> = OnceLock::new();
+        REGISTRY.get_or_init(|| {
+            let v1 = V1.get_or_init(|| {
+                Template::from_json(NATIONAL_2026_V1_JSON)
+                    .expect("the published national template is valid (tested)")
+            });
+            vec![v1, Template::national()]
+        })
     }
 
     /// The template with `id` and `version`, among those this build knows.
@@ -203,11 +248,36 @@ impl Template {
     ///
     /// # Errors
     /// [`TemplateError::Format`] for malformed TOML; [`TemplateError::Invalid`] for duplicate or badly
-    /// formed ids, empty texts, or an item whose rule reaches beyond its area's.
+    /// formed ids, empty texts, an item whose rule reaches beyond its area's, or an item that does not say
+    /// what each judgement looks like (a file people author must).
     pub fn from_toml(text: &str) -> Result<Template, TemplateError> {
         let mut template: Template = toml::from_str(text)?;
         template.normalise()?;
+        template.check_judgeable()?;
         Ok(template)
+    }
+
+    /// Whether every item says what 符合, 部分符合 and 不符合 look like, three different non-empty texts.
+    ///
+    /// # Errors
+    /// [`TemplateError::Invalid`] naming the first item that does not.
+    pub fn check_judgeable(&self) -> Result<(), TemplateError> {
+        for item in self.items() {
+            let Some(judge) = &item.judge else {
+                return Err(TemplateError::Invalid(format!(
+                    "item {} does not say what 符合, 部分符合 and 不符合 look like ([areas.items.judge])",
+                    item.id
+                )));
+            };
+            let [a, b, c] = judge.by_status().map(|(_, text)| text.trim());
+            if a.is_empty() || b.is_empty() || c.is_empty() || a == b || b == c || a == c {
+                return Err(TemplateError::Invalid(format!(
+                    "item {} needs three different, non-empty judgements",
+                    item.id
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Parses and validates a template in its JSON form (the TOML file converted at build time).
@@ -268,6 +338,7 @@ impl Template {
                         effective.requires.push(*service);
                     }
                 }
+                effective.alliance |= own.alliance;
                 if !effective.is_within(&area.applies_to) {
                     return invalid(format!(
                         "item {}'s applicability reaches beyond area {}'s",
