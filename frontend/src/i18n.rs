@@ -160,6 +160,12 @@ messages! {
     FigureNegative => "数值不能为负数，原数值未改动。", "A figure cannot be negative; the stored figure is unchanged.";
     FigureOverHundred => "比例不能超过 100%，原数值未改动。", "A share cannot exceed 100%; the stored figure is unchanged.";
     FigureNotWhole => "次数、例数须为整数，原数值未改动。", "A count must be a whole number; the stored figure is unchanged.";
+    FigureNumeratorOver => "分子不能大于分母，原数值未改动。", "The numerator cannot exceed the denominator; the stored figure is unchanged.";
+    FigureZeroDenominator => "分母不能为 0，原数值未改动。", "The denominator cannot be 0; the stored figure is unchanged.";
+    FigureImpossiblePair => "分子大于分母（可能是同事同时修改），请核对后重填。", "The numerator exceeds the denominator (colleagues may have edited at once); check and re-enter.";
+    TargetMissed => "未达目标", "Target missed";
+    TargetMet => "已达目标", "Target met";
+    Target => "目标", "Target";
 }
 
 impl Lang {

@@ -35,9 +35,10 @@ pub mod template;
 
 pub use doc::{
     AcceptedChange, Author, Conflict, ConflictValue, Date, DocError, Document, FieldValue,
-    HistoryEntry, Inspection, InspectionField, InspectionView, ItemView, NewProblem, Op, Owner,
-    ProblemChange, ProblemField, ProblemStatus, ProblemView, Refusal, Review, ReviewField,
-    ReviewState, ReviewView, Stamp, Status, Submission, SyncState, Timestamp, Verdict, Writer,
+    FractionPart, HistoryEntry, Inspection, InspectionField, InspectionView, ItemView, NewProblem,
+    Op, Owner, ProblemChange, ProblemField, ProblemStatus, ProblemView, Refusal, Review,
+    ReviewField, ReviewState, ReviewView, Stamp, Status, Submission, SyncState, Timestamp, Verdict,
+    Writer,
 };
 pub use facility::{FacilityProfile, FacilityType, Service, Wave, wave};
 pub use ids::{AreaId, CommentId, FacilityId, ItemId, ProblemId, TemplateId, UserId, Year};

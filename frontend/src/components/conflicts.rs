@@ -4,7 +4,7 @@
 use crate::hooks::{WorkspaceHandle, use_session, use_workspace};
 use crate::i18n::{Lang, Msg};
 use yew::prelude::*;
-use zhigai_shared::doc::{Conflict, FieldValue, InspectionField, ProblemField};
+use zhigai_shared::doc::{Conflict, FieldValue, FractionPart, InspectionField, ProblemField};
 
 /// Props of [`ConflictBanner`].
 #[derive(Properties, PartialEq)]
@@ -19,6 +19,13 @@ pub fn field_label(ws: &WorkspaceHandle, field: &InspectionField, lang: Lang) ->
     match field {
         InspectionField::Status { item } => format!("{item} {}", lang.pick("状态", "status")),
         InspectionField::Metric { item } => format!("{item} {}", lang.t(Msg::Figure)),
+        InspectionField::Fraction { item, part } => {
+            let (zh, en) = match part {
+                FractionPart::Numerator => ("分子", "numerator"),
+                FractionPart::Denominator => ("分母", "denominator"),
+            };
+            format!("{item} {}", lang.pick(zh, en))
+        }
         InspectionField::Problem { problem, part } => {
             let what = ws
                 .problem(problem)

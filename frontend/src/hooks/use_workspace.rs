@@ -27,7 +27,7 @@ use zhigai_shared::doc::{
 };
 use zhigai_shared::summary::{InspectionSummary, summarize};
 use zhigai_shared::sync::encode;
-use zhigai_shared::{FacilityProfile, ItemId, ProblemId, Status, Template, Verdict, Year};
+use zhigai_shared::{FacilityProfile, FractionPart, ItemId, ProblemId, Status, Template, Verdict, Year};
 
 /// The running workspace: the state and the services it drives.
 struct Runtime {
@@ -395,6 +395,16 @@ impl WorkspaceHandle {
     /// Sets an item's figure.
     pub fn set_metric(&self, item: &ItemId, value: Option<f64>) -> Result<(), UiError> {
         self.edit(Edit::SetMetric(item.clone(), value))
+    }
+
+    /// Sets a rate's numerator or denominator.
+    pub fn set_fraction_part(
+        &self,
+        item: &ItemId,
+        part: FractionPart,
+        value: Option<f64>,
+    ) -> Result<(), UiError> {
+        self.edit(Edit::SetFraction(item.clone(), part, value))
     }
 
     /// Records a problem.

@@ -8,14 +8,14 @@ use crate::components::note::NoteBox;
 use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
 use crate::route::Route;
-use crate::state::figure::{Figure, parse_figure};
+use crate::state::figure::{Figure, parse_figure, parse_fraction_part};
 use crate::state::time::short_time;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::doc::{ReviewState, Status};
-use zhigai_shared::template::ResponseKind;
-use zhigai_shared::{ItemId, Template};
+use zhigai_shared::template::{Direction, Metric, ResponseKind};
+use zhigai_shared::{FractionPart, ItemId, Template};
 
 /// Props of [`AreaPage`].
 #[derive(Properties, PartialEq)]
@@ -142,6 +142,25 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             }
         })
     };
+    // A rate's two counts, each checked against the other as stored.
+    let on_part = |part: FractionPart| {
+        let (ws, id, figure_error) = (ws.clone(), id.clone(), figure_error.clone());
+        let (numerator, denominator) = (view.numerator, view.denominator);
+        Callback::from(move |e: Event| {
+            let raw = e.target_unchecked_into::<HtmlInputElement>().value();
+            match parse_fraction_part(&raw, part, numerator, denominator) {
+                Ok(figure) => {
+                    figure_error.set(None);
+                    let value = match figure {
+                        Figure::Cleared => None,
+                        Figure::Value(v) => Some(v),
+                    };
+                    ws.set_fraction_part(&id, part, value).ok();
+                }
+                Err(msg) => figure_error.set(Some(msg)),
+            }
+        })
+    };
     let add_comment = {
         let (ws, id, input) = (ws.clone(), id.clone(), comment_ref.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -185,13 +204,39 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             }) }
             </div>
             if let ResponseKind::StatusWithNumber { metric } = &item.response {
-                <label class="metric">{ format!("{}（{}）", lang.pick(&metric.zh, &metric.en), metric.unit) }
-                    // A text box, not type=number: a browser empties a number box it cannot read, which
-                    // would clear the stored figure.
-                    <input type="text" inputmode="decimal" name="figure" disabled={!editable}
-                        aria-invalid={figure_error.is_some().to_string()}
-                        value={view.metric.map(|m| m.to_string()).unwrap_or_default()} onchange={on_metric} />
-                </label>
+                if let (Some(numerator), Some(denominator)) = (&metric.numerator, &metric.denominator) {
+                    <fieldset class="metric rate" data-rate={view.metric.map(|m| m.to_string()).unwrap_or_default()}>
+                        <legend>{ format!("{}（{}）· {}", lang.pick(&metric.zh, &metric.en), metric.unit, lang.pick(metric.period.label_zh(), metric.period.label_en())) }</legend>
+                        // Text boxes, not type=number: a browser empties a number box it cannot read, which
+                        // would clear the stored count.
+                        <label>{ lang.pick(&numerator.zh, &numerator.en).to_owned() }
+                            <input type="text" inputmode="numeric" name="numerator" disabled={!editable}
+                                aria-invalid={figure_error.is_some().to_string()}
+                                value={view.numerator.map(|m| m.to_string()).unwrap_or_default()} onchange={on_part(FractionPart::Numerator)} />
+                        </label>
+                        <label>{ lang.pick(&denominator.zh, &denominator.en).to_owned() }
+                            <input type="text" inputmode="numeric" name="denominator" disabled={!editable}
+                                aria-invalid={figure_error.is_some().to_string()}
+                                value={view.denominator.map(|m| m.to_string()).unwrap_or_default()} onchange={on_part(FractionPart::Denominator)} />
+                        </label>
+                        <p class="rate-value">
+                        { match (view.metric, view.numerator, view.denominator) {
+                            (Some(rate), _, _) => format!("= {rate}%"),
+                            (None, Some(n), Some(d)) if n > d => lang.t(Msg::FigureImpossiblePair).to_owned(),
+                            _ => String::new(),
+                        } }
+                        </p>
+                    </fieldset>
+                } else {
+                    <label class="metric">{ format!("{}（{}）· {}", lang.pick(&metric.zh, &metric.en), metric.unit, lang.pick(metric.period.label_zh(), metric.period.label_en())) }
+                        // A text box, not type=number: a browser empties a number box it cannot read, which
+                        // would clear the stored figure.
+                        <input type="text" inputmode="decimal" name="figure" disabled={!editable}
+                            aria-invalid={figure_error.is_some().to_string()}
+                            value={view.metric.map(|m| m.to_string()).unwrap_or_default()} onchange={on_metric} />
+                    </label>
+                }
+                { target_badge(metric, view.metric, lang) }
                 if let Some(msg) = *figure_error {
                     <p class="banner error figure-error" role="alert">{ lang.t(msg) }</p>
                 }
@@ -242,5 +287,23 @@ pub fn ItemCard(props: &ItemProps) -> Html {
             </div>
             <History subject={id.to_string()} />
         </article>
+    }
+}
+
+/// Whether the figure meets the target the pinned version sets, beside the status; nothing without a
+/// target or a figure.
+fn target_badge(metric: &Metric, figure: Option<f64>, lang: crate::i18n::Lang) -> Html {
+    let (Some(target), Some(value)) = (metric.target, figure) else {
+        return html! {};
+    };
+    let missed = metric.misses_target(value).unwrap_or(false);
+    let sign = match metric.direction {
+        Direction::Higher => "≥",
+        Direction::Lower => "≤",
+    };
+    html! {
+        <p class={classes!("target", if missed { "missed" } else { "met" })} data-target={target.to_string()}>
+            { format!("{}（{} {sign} {target}{}）", lang.t(if missed { Msg::TargetMissed } else { Msg::TargetMet }), lang.t(Msg::Target), metric.unit) }
+        </p>
     }
 }

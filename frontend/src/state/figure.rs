@@ -2,6 +2,7 @@
 //! stored. A typo never clears a stored figure: only an empty box does.
 
 use crate::i18n::Msg;
+use zhigai_shared::FractionPart;
 
 /// What a figure box holds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,9 +56,50 @@ pub fn parse_figure(raw: &str, unit: &str) -> Result<Figure, Msg> {
     Ok(Figure::Value(value))
 }
 
+/// Reads one of a rate's two counts as typed, checked against the other count already stored: a whole
+/// number, the numerator never above the denominator, the denominator never zero. Only an empty box clears.
+///
+/// # Errors
+/// The message to show beside the box; the stored counts stay as they were.
+pub fn parse_fraction_part(
+    raw: &str,
+    part: FractionPart,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+) -> Result<Figure, Msg> {
+    let figure = parse_figure(raw, COUNT_UNITS[1])?;
+    let Figure::Value(value) = figure else {
+        return Ok(figure);
+    };
+    let (n, d) = match part {
+        FractionPart::Numerator => (Some(value), denominator),
+        FractionPart::Denominator if value == 0.0 => return Err(Msg::FigureZeroDenominator),
+        FractionPart::Denominator => (numerator, Some(value)),
+    };
+    match (n, d) {
+        (Some(n), Some(d)) if n > d => Err(Msg::FigureNumeratorOver),
+        _ => Ok(figure),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rates_counts_are_whole_and_the_numerator_never_exceeds_the_denominator() {
+        use FractionPart::{Denominator, Numerator};
+        assert_eq!(parse_fraction_part("45", Numerator, None, Some(50.0)), Ok(Figure::Value(45.0)));
+        assert_eq!(parse_fraction_part("４５", Numerator, None, None), Ok(Figure::Value(45.0)));
+        assert_eq!(parse_fraction_part("51", Numerator, None, Some(50.0)), Err(Msg::FigureNumeratorOver));
+        assert_eq!(parse_fraction_part("44", Denominator, Some(45.0), None), Err(Msg::FigureNumeratorOver));
+        assert_eq!(parse_fraction_part("0", Denominator, None, None), Err(Msg::FigureZeroDenominator));
+        assert_eq!(parse_fraction_part("0", Numerator, None, Some(8.0)), Ok(Figure::Value(0.0)));
+        assert_eq!(parse_fraction_part("4.5", Numerator, None, None), Err(Msg::FigureNotWhole));
+        assert_eq!(parse_fraction_part("-2", Denominator, None, None), Err(Msg::FigureNegative));
+        assert_eq!(parse_fraction_part("四十", Numerator, None, None), Err(Msg::FigureNotNumber));
+        assert_eq!(parse_fraction_part(" ", Denominator, Some(3.0), Some(9.0)), Ok(Figure::Cleared));
+    }
 
     #[test]
     fn typos_are_refused_and_only_an_empty_box_clears() {

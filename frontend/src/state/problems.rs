@@ -108,7 +108,9 @@ pub fn conflicts_in(
     doc.conflicts()
         .into_iter()
         .filter(|c| match &c.field {
-            InspectionField::Status { item } | InspectionField::Metric { item } => in_area(item),
+            InspectionField::Status { item }
+            | InspectionField::Metric { item }
+            | InspectionField::Fraction { item, .. } => in_area(item),
             InspectionField::Problem { problem, .. } => area.is_none_or(|_| {
                 doc.problem(problem)
                     .and_then(|p| p.item)

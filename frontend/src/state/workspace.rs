@@ -18,7 +18,7 @@ use zhigai_shared::doc::{
     SyncState, Timestamp, Verdict,
 };
 use zhigai_shared::sync::{ClientEvent, DocKind, DocumentId, RepoClient, RepoMessage, decode};
-use zhigai_shared::{FacilityId, FacilityProfile, ItemId, ProblemId, Status, Template, Year};
+use zhigai_shared::{FacilityId, FacilityProfile, FractionPart, ItemId, ProblemId, Status, Template, Year};
 
 /// Chunks beyond which loading compacts a document into one snapshot.
 pub const COMPACT_AFTER: usize = 32;
@@ -59,6 +59,8 @@ pub enum Edit {
     SetNote(ItemId, String),
     /// An item's figure.
     SetMetric(ItemId, Option<f64>),
+    /// A rate's numerator or denominator.
+    SetFraction(ItemId, FractionPart, Option<f64>),
     /// Records a problem.
     AddProblem(NewProblem),
     /// Changes one field of a problem.
@@ -740,6 +742,9 @@ impl WorkspaceState {
             Edit::SetStatus(item, status) => doc.set_status(&item, status, &stamp),
             Edit::SetNote(item, text) => doc.set_note(&item, &text, &stamp),
             Edit::SetMetric(item, value) => doc.set_metric(&item, value, &stamp),
+            Edit::SetFraction(item, part, value) => {
+                doc.set_fraction_part(&item, part, value, &stamp)
+            }
             Edit::AddProblem(problem) => doc.add_problem(problem, &stamp).map(drop),
             // A finding's measure, owner and status are the facility's, kept beside the reviewer's finding.
             Edit::UpdateProblem(id, change) if doc.problem(&id).is_none() => {

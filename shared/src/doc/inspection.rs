@@ -23,6 +23,9 @@ const PROBLEMS: &str = "problems";
 const SUBMISSION: &str = "submission";
 const STATUS: &str = "status";
 const METRIC: &str = "metric";
+/// A rate's numerator and denominator, beside the item's figure: the app computes the rate from them.
+const NUMERATOR: &str = "numerator";
+const DENOMINATOR: &str = "denominator";
 const NOTE: &str = "note";
 const DELETED: &str = "deleted";
 const CREATED_AT: &str = "created_at";
@@ -61,9 +64,19 @@ fn inspection_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     match (p.as_slice(), key) {
         ([], Some(SUBMISSION)) => Rule::Needs(Rights::SUBMIT),
-        (["items", _], Some(STATUS | METRIC)) => Rule::Needs(Rights::EDIT),
+        (["items", _], Some(STATUS | METRIC | NUMERATOR | DENOMINATOR)) => {
+            Rule::Needs(Rights::EDIT)
+        }
         // Inside an item's note, and inside a status or figure a stock client wrote as a text object.
-        (["items", _, NOTE | STATUS | METRIC, ..], _) => Rule::Needs(Rights::EDIT),
+        (
+            [
+                "items",
+                _,
+                NOTE | STATUS | METRIC | NUMERATOR | DENOMINATOR,
+                ..,
+            ],
+            _,
+        ) => Rule::Needs(Rights::EDIT),
         (["problems"], Some(_)) => Rule::Needs(Rights::EDIT),
         (["problems", _], Some(k)) if PROBLEM_KEYS.contains(&k) => Rule::Needs(Rights::EDIT),
         (["problems", _, k, ..], _) if PROBLEM_KEYS.contains(k) => Rule::Needs(Rights::EDIT),
@@ -169,6 +182,13 @@ pub enum InspectionField {
         /// The item.
         item: ItemId,
     },
+    /// A rate's numerator or denominator.
+    Fraction {
+        /// The item.
+        item: ItemId,
+        /// Which of the two.
+        part: FractionPart,
+    },
     /// A field of a problem.
     Problem {
         /// The problem.
@@ -180,6 +200,25 @@ pub enum InspectionField {
     Submission,
 }
 
+/// The two counts a rate is computed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FractionPart {
+    /// Above the line (合格处方数).
+    Numerator,
+    /// Below the line (抽查处方数).
+    Denominator,
+}
+
+impl FractionPart {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Numerator => NUMERATOR,
+            Self::Denominator => DENOMINATOR,
+        }
+    }
+}
+
 /// What one item of the checklist says now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ItemView {
@@ -187,8 +226,15 @@ pub struct ItemView {
     pub id: ItemId,
     /// Its status, if answered.
     pub status: Option<Status>,
-    /// Its figure, if the item asks for one and it was given.
+    /// Its figure, if the item asks for one and it was given: for a rate, computed from its numerator and
+    /// denominator.
     pub metric: Option<f64>,
+    /// A rate's numerator, if given.
+    #[serde(default)]
+    pub numerator: Option<f64>,
+    /// A rate's denominator, if given.
+    #[serde(default)]
+    pub denominator: Option<f64>,
     /// The note.
     pub note: String,
     /// Whether some field of the item holds conflicting values.
@@ -398,10 +444,20 @@ impl Inspection {
         self.core.get_str(&obj, STATUS).and_then(|s| s.parse().ok())
     }
 
-    /// An item's figure alone.
+    /// An item's figure alone: for a rate, computed from its numerator and denominator.
     pub fn metric(&self, item: &ItemId) -> Option<f64> {
         let obj = self.item_obj(item).ok()?;
-        self.core.get_f64(&obj, METRIC)
+        self.figure_at(&obj)
+    }
+
+    fn figure_at(&self, obj: &ObjId) -> Option<f64> {
+        match (
+            self.core.get_f64(obj, NUMERATOR),
+            self.core.get_f64(obj, DENOMINATOR),
+        ) {
+            (Some(n), Some(d)) => crate::template::Metric::rate(n, d),
+            _ => self.core.get_f64(obj, METRIC),
+        }
     }
 
     /// One item, or `None` if the template has no such item.
@@ -439,9 +495,13 @@ impl Inspection {
         ItemView {
             id: id.clone(),
             status: self.core.get_str(obj, STATUS).and_then(|s| s.parse().ok()),
-            metric: self.core.get_f64(obj, METRIC),
+            metric: self.figure_at(obj),
+            numerator: self.core.get_f64(obj, NUMERATOR),
+            denominator: self.core.get_f64(obj, DENOMINATOR),
             note: self.core.get_text(obj, NOTE),
-            conflicted: self.core.has_conflict(obj, STATUS) || self.core.has_conflict(obj, METRIC),
+            conflicted: [STATUS, METRIC, NUMERATOR, DENOMINATOR]
+                .into_iter()
+                .any(|key| self.core.has_conflict(obj, key)),
             last_change,
         }
     }
@@ -605,10 +665,21 @@ impl Inspection {
                 );
                 push_conflict(
                     &mut out,
-                    InspectionField::Metric { item },
+                    InspectionField::Metric { item: item.clone() },
                     self.core.conflicts_at(&obj, METRIC),
                     decode_metric,
                 );
+                for part in [FractionPart::Numerator, FractionPart::Denominator] {
+                    push_conflict(
+                        &mut out,
+                        InspectionField::Fraction {
+                            item: item.clone(),
+                            part,
+                        },
+                        self.core.conflicts_at(&obj, part.key()),
+                        decode_metric,
+                    );
+                }
             }
         }
         if let Some(problems) = self.core.get_obj(&ROOT, PROBLEMS) {
@@ -692,6 +763,55 @@ impl Inspection {
             Target::subject(item.as_str()),
             text.as_deref(),
             |tx| put_opt(tx, &obj, METRIC, metric.map(ScalarValue::F64)),
+        )
+    }
+
+    /// Sets (or clears) a rate's numerator or denominator: whole numbers, the numerator never above the
+    /// denominator, the denominator never zero. The rate is computed on reading ([`ItemView::metric`]).
+    ///
+    /// # Errors
+    /// [`DocError::UnknownItem`]; [`DocError::WrongValue`] for a negative, fractional or non-finite count, a
+    /// zero denominator, or a numerator above the denominator (either way round).
+    pub fn set_fraction_part(
+        &mut self,
+        item: &ItemId,
+        part: FractionPart,
+        value: Option<f64>,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
+        let obj = self.item_obj(item)?;
+        let wrong = || DocError::WrongValue {
+            field: format!("{item} {}", part.key()),
+            value: format!("{value:?}"),
+        };
+        if let Some(v) = value {
+            if !v.is_finite() || v < 0.0 || v.fract() != 0.0 {
+                return Err(wrong());
+            }
+            let (numerator, denominator) = match part {
+                FractionPart::Numerator => (v, self.core.get_f64(&obj, DENOMINATOR)),
+                FractionPart::Denominator => {
+                    if v == 0.0 {
+                        return Err(wrong());
+                    }
+                    (self.core.get_f64(&obj, NUMERATOR).unwrap_or(0.0), Some(v))
+                }
+            };
+            if denominator.is_some_and(|d| numerator > d) {
+                return Err(wrong());
+            }
+        }
+        let text = match (part, value) {
+            (FractionPart::Numerator, Some(v)) => format!("{v}/"),
+            (FractionPart::Denominator, Some(v)) => format!("/{v}"),
+            (_, None) => String::new(),
+        };
+        self.core.write(
+            stamp,
+            Op::SetMetric,
+            Target::subject(item.as_str()),
+            (!text.is_empty()).then_some(text.as_str()),
+            |tx| put_opt(tx, &obj, part.key(), value.map(ScalarValue::F64)),
         )
     }
 
@@ -1009,6 +1129,14 @@ impl Inspection {
                     return Err(wrong());
                 }
                 (self.item_obj(item)?, METRIC, item.to_string(), None)
+            }
+            InspectionField::Fraction { item, part } => {
+                if !matches!(value, FieldValue::Number(n) if n.is_finite() && n >= 0.0)
+                    && value != FieldValue::None
+                {
+                    return Err(wrong());
+                }
+                (self.item_obj(item)?, part.key(), item.to_string(), None)
             }
             InspectionField::Problem { problem, part } => {
                 let fits = matches!(

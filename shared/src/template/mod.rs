@@ -72,8 +72,9 @@ impl Applicability {
     }
 }
 
-/// A figure an item asks for beside its status (a rate, a count).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A figure an item asks for beside its status: a quality indicator a QC centre can use. A rate (`%`) is
+/// entered as its numerator and denominator and the app computes it; a count (`次`, `例`) is entered as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Metric {
     /// What is measured, in Chinese.
@@ -82,6 +83,131 @@ pub struct Metric {
     pub en: String,
     /// Its unit (`%`, `次`, …).
     pub unit: String,
+    /// A rate's numerator: what is counted above the line (合格处方数).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numerator: Option<Term>,
+    /// A rate's denominator: what it is counted among (抽查处方数).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<Term>,
+    /// The period the figure covers.
+    #[serde(default)]
+    pub period: Period,
+    /// Whether a higher or a lower figure is better.
+    #[serde(default)]
+    pub direction: Direction,
+    /// The goal the version sets, if any (a QC centre's 改进目标), in the metric's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+}
+
+/// What a rate's numerator or denominator counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    /// In Chinese.
+    pub zh: String,
+    /// In English.
+    pub en: String,
+}
+
+/// The period an indicator covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    /// The inspection's year (本年度).
+    #[default]
+    Year,
+    /// The latest quarter (最近一个季度).
+    Quarter,
+    /// The latest month (最近一个月).
+    Month,
+}
+
+impl Period {
+    /// Its Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Year => "本年度",
+            Self::Quarter => "最近一个季度",
+            Self::Month => "最近一个月",
+        }
+    }
+
+    /// Its English name.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Year => "this year",
+            Self::Quarter => "latest quarter",
+            Self::Month => "latest month",
+        }
+    }
+}
+
+/// Which way an indicator improves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Higher is better (合格率).
+    #[default]
+    Higher,
+    /// Lower is better (门诊输液率, 抗菌药物处方比例).
+    Lower,
+}
+
+impl Metric {
+    /// Whether the figure is a rate entered as numerator and denominator.
+    pub fn is_rate(&self) -> bool {
+        self.numerator.is_some() && self.denominator.is_some()
+    }
+
+    /// Whether the figure is a count (a whole number).
+    pub fn is_count(&self) -> bool {
+        !self.is_rate() && self.unit != "%"
+    }
+
+    /// Whether `value` misses the target: `None` without a target.
+    pub fn misses_target(&self, value: f64) -> Option<bool> {
+        let target = self.target?;
+        Some(match self.direction {
+            Direction::Higher => value < target,
+            Direction::Lower => value > target,
+        })
+    }
+
+    /// The rate `numerator / denominator` in per cent, rounded to one decimal; `None` when it cannot be
+    /// computed (no denominator, or a numerator above it, which concurrent edits can leave behind).
+    pub fn rate(numerator: f64, denominator: f64) -> Option<f64> {
+        (denominator > 0.0 && numerator >= 0.0 && numerator <= denominator)
+            .then(|| (numerator / denominator * 1000.0).round() / 10.0)
+    }
+
+    fn check(&self, item: &ItemId) -> Result<(), TemplateError> {
+        let invalid = |why: &str| {
+            Err(TemplateError::Invalid(format!(
+                "item {item}'s figure {why}"
+            )))
+        };
+        match (&self.numerator, &self.denominator) {
+            (Some(_), None) | (None, Some(_)) => {
+                return invalid("needs both a numerator and a denominator, or neither");
+            }
+            (None, None) if self.unit == "%" => {
+                return invalid("is a rate (%): say what its numerator and denominator count");
+            }
+            (Some(_), Some(_)) if self.unit != "%" => {
+                return invalid("has a numerator and denominator, so its unit is %");
+            }
+            _ => {}
+        }
+        if let Some(target) = self.target {
+            let within =
+                target.is_finite() && target >= 0.0 && (self.unit != "%" || target <= 100.0);
+            if !within {
+                return invalid("has a target outside what the figure can be");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What each answer looks like for one item, so two inspectors judge alike: the evidence and the threshold
@@ -110,7 +236,7 @@ impl Judgement {
 }
 
 /// How an item is answered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ResponseKind {
     /// A compliance status (符合 / 部分符合 / 不符合 / 不适用).
@@ -123,7 +249,7 @@ pub enum ResponseKind {
 }
 
 /// One check item.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     /// Stable id, such as `T5.04`.
@@ -163,7 +289,7 @@ fn status_response() -> ResponseKind {
 }
 
 /// One work task of the plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Area {
     /// Stable id, such as `T5`.
@@ -182,7 +308,7 @@ pub struct Area {
 }
 
 /// A versioned checklist template.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     /// Stable id, such as `national-2026`.
@@ -254,7 +380,22 @@ impl Template {
         let mut template: Template = toml::from_str(text)?;
         template.normalise()?;
         template.check_judgeable()?;
+        template.check_indicators()?;
         Ok(template)
+    }
+
+    /// Whether every figure is a usable indicator: a rate names its numerator and denominator, a count names
+    /// neither, a target lies within what the figure can be.
+    ///
+    /// # Errors
+    /// [`TemplateError::Invalid`] naming the first item whose figure is not.
+    pub fn check_indicators(&self) -> Result<(), TemplateError> {
+        for item in self.items() {
+            if let Some(metric) = &item.metric {
+                metric.check(&item.id)?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether every item says what 符合, 部分符合 and 不符合 look like, three different non-empty texts.
