@@ -101,12 +101,13 @@ pub async fn county_summary(
     let today = today_cst();
     let year = year.unwrap_or(i64::from(today.year()));
     let today_text = today.to_string();
-    let (mut rows, facilities, place, stored_years, common_items) = tokio::try_join!(
+    let (mut rows, facilities, place, stored_years, common_items, figures) = tokio::try_join!(
         store.fetch_summary(scope, year, &today_text),
         store.fetch_facilities_in(scope),
         store.fetch_place(scope),
         store.fetch_years(scope),
         store.fetch_common_items(scope, year, COMMON_ITEMS),
+        store.fetch_figure_spread(scope, year),
     )?;
     let (before, carried) = tokio::try_join!(
         store.fetch_summary(scope, year - 1, &today_text),
@@ -141,6 +142,7 @@ pub async fn county_summary(
         communities,
         years: year_choice(&stored_years, today.year()),
         common_items,
+        figures,
     })
 }
 
@@ -157,11 +159,12 @@ pub async fn rollup_summary(
     let today = today_cst();
     let year = year.unwrap_or(i64::from(today.year()));
     let today_text = today.to_string();
-    let (counties, place, common_items, stored_years) = tokio::try_join!(
+    let (counties, place, common_items, stored_years, figures) = tokio::try_join!(
         store.fetch_rollup(scope, year, &today_text),
         store.fetch_place(scope),
         store.fetch_common_items(scope, year, COMMON_ITEMS),
         store.fetch_years(scope),
+        store.fetch_figure_spread(scope, year),
     )?;
     let mut coverage: Vec<WaveCoverage> = Vec::new();
     let mut areas: Vec<AreaRate> = Vec::new();
@@ -181,6 +184,7 @@ pub async fn rollup_summary(
         areas,
         common_items,
         years: year_choice(&stored_years, today.year()),
+        figures,
     })
 }
 
@@ -432,6 +436,7 @@ mod tests {
             carried_problems: 0,
             carried_overdue: 0,
             last_year: None,
+            figures: Vec::new(),
         };
         let waves = coverage(&[
             row(2026, true, ReviewState::Submitted),

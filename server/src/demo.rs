@@ -13,9 +13,10 @@ use zhigai_shared::Document;
 use zhigai_shared::access::{Role, Scope};
 use zhigai_shared::api::CountyKind;
 use zhigai_shared::sync::DocumentId;
+use zhigai_shared::template::{Direction, Metric, ResponseKind};
 use zhigai_shared::{
-    Author, Date, FacilityId, FacilityType, Inspection, NewProblem, Owner, ProblemChange,
-    ProblemStatus, Review, Service, Stamp, Status, Template, Timestamp, UserId,
+    Author, Date, FacilityId, FacilityType, FractionPart, Inspection, ItemId, NewProblem, Owner,
+    ProblemChange, ProblemStatus, Review, Service, Stamp, Status, Template, Timestamp, UserId,
 };
 
 /// The demo county's id.
@@ -469,6 +470,29 @@ fn stamp(user: &User, day: u32) -> Stamp {
     )
 }
 
+/// A plausible figure for an indicator: a rate's two counts (most prescriptions pass, few get an
+/// antimicrobial), or a count.
+fn fill_figure(
+    doc: &mut Inspection,
+    item: &ItemId,
+    metric: &Metric,
+    rng: &mut Lcg,
+    stamp: &Stamp,
+) -> anyhow::Result<()> {
+    if metric.is_rate() {
+        let whole = 30 + rng.next(70);
+        let part = match metric.direction {
+            Direction::Higher => whole - rng.next(whole / 4 + 1),
+            Direction::Lower => rng.next(whole / 3 + 1),
+        };
+        doc.set_fraction_part(item, FractionPart::Denominator, Some(whole as f64), stamp)?;
+        doc.set_fraction_part(item, FractionPart::Numerator, Some(part as f64), stamp)?;
+    } else {
+        doc.set_metric(item, Some(rng.next(8) as f64), stamp)?;
+    }
+    Ok(())
+}
+
 /// The item every demo facility answers 部分符合 (严格执行手卫生规范, in every facility's checklist).
 const COMMON_WEAKNESS: &str = "T8.02";
 
@@ -504,6 +528,9 @@ async fn fill(
             _ => Status::NotApplicable,
         };
         doc.set_status(&item.id, Some(status), &stamp(who, day))?;
+        if let ResponseKind::StatusWithNumber { metric } = &item.response {
+            fill_figure(&mut doc, &item.id, metric, rng, &stamp(who, day))?;
+        }
         if rng.next(4) == 0 {
             doc.set_note(&item.id, "已查阅相关记录，现场核实。", &stamp(who, day))?;
         }

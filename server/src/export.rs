@@ -6,8 +6,9 @@ use crate::db::CountyProblem;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::borrow::Cow;
 use zhigai_shared::Template;
-use zhigai_shared::api::{AnnualReport, CountySummary, RollupSummary, SummaryRow};
+use zhigai_shared::api::{AnnualReport, CountySummary, FigureSpread, RollupSummary, SummaryRow};
 use zhigai_shared::doc::Date;
+use zhigai_shared::template::{Direction, Metric, ResponseKind};
 
 /// One cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,12 +84,30 @@ fn percent(part: i64, whole: i64) -> Cell {
     }
 }
 
-/// One row per facility.
+/// The indicator items of the checklist, in its order, with their column heading (`T5.01 处方合格率 %`).
+fn indicators(template: &Template) -> Vec<(&zhigai_shared::template::Item, &Metric)> {
+    template
+        .items()
+        .filter_map(|item| match &item.response {
+            ResponseKind::StatusWithNumber { metric } => Some((item, metric)),
+            ResponseKind::Status => None,
+        })
+        .collect()
+}
+
+/// One row per facility, its indicator figures last.
 pub fn facilities_table(data: &CountySummary) -> Table {
+    let indicators = indicators(Template::current());
     let rows = data
         .facilities
         .iter()
         .map(|r| {
+            let figures = indicators.iter().map(|(item, _)| {
+                r.figures
+                    .iter()
+                    .find(|f| f.item == item.id.as_str())
+                    .map_or(Cell::Empty, |f| Cell::Number(f.value))
+            });
             let sum = |f: fn(&zhigai_shared::summary::AreaCounts) -> u32| -> i64 {
                 r.areas.iter().map(|a| i64::from(f(a))).sum()
             };
@@ -126,32 +145,81 @@ pub fn facilities_table(data: &CountySummary) -> Table {
                     .into(),
                 r.last_year.as_ref().map(|l| l.open_problems).into(),
             ]
+            .into_iter()
+            .chain(figures)
+            .collect()
+        })
+        .collect();
+    let mut headers = heads(&[
+        "医共体",
+        "机构编码",
+        "机构名称",
+        "机构类型",
+        "覆盖批次（年底）",
+        "适用项",
+        "已填项",
+        "完成率%",
+        "符合",
+        "部分符合",
+        "不符合",
+        "不适用",
+        "未整改问题",
+        "逾期问题",
+        "上年遗留问题",
+        "上年遗留逾期",
+        "已提交",
+        "审核状态",
+        "上年完成率%",
+        "上年不符合",
+        "上年未整改问题",
+    ]);
+    headers.extend(
+        indicators.iter().map(|(item, metric)| {
+            Cow::Owned(format!("{} {}（{}）", item.id, metric.zh, metric.unit))
+        }),
+    );
+    Table {
+        title: "机构",
+        headers,
+        rows,
+    }
+}
+
+/// How each indicator spreads across the facilities that gave it: facilities, lowest, mean, highest, and
+/// which way is better.
+pub fn spread_table(spread: &[FigureSpread]) -> Table {
+    let template = Template::current();
+    let rows = indicators(template)
+        .into_iter()
+        .filter_map(|(item, metric)| {
+            let s = spread.iter().find(|s| s.item == item.id.as_str())?;
+            let better = match metric.direction {
+                Direction::Higher => "越高越好",
+                Direction::Lower => "越低越好",
+            };
+            Some(vec![
+                item.id.to_string().into(),
+                metric.zh.clone().into(),
+                metric.unit.clone().into(),
+                better.into(),
+                s.facilities.into(),
+                Cell::Number(s.min),
+                Cell::Number(s.mean),
+                Cell::Number(s.max),
+            ])
         })
         .collect();
     Table {
-        title: "机构",
+        title: "指标分布",
         headers: heads(&[
-            "医共体",
-            "机构编码",
-            "机构名称",
-            "机构类型",
-            "覆盖批次（年底）",
-            "适用项",
-            "已填项",
-            "完成率%",
-            "符合",
-            "部分符合",
-            "不符合",
-            "不适用",
-            "未整改问题",
-            "逾期问题",
-            "上年遗留问题",
-            "上年遗留逾期",
-            "已提交",
-            "审核状态",
-            "上年完成率%",
-            "上年不符合",
-            "上年未整改问题",
+            "条目",
+            "指标",
+            "单位",
+            "方向",
+            "机构数",
+            "最低",
+            "平均",
+            "最高",
         ]),
         rows,
     }
@@ -357,6 +425,7 @@ pub fn workbook(
         areas_table(data),
         problems_table(problems, today),
         annual_table(annual),
+        spread_table(&data.figures),
     ])
 }
 
@@ -365,7 +434,11 @@ pub fn workbook(
 /// # Errors
 /// The workbook could not be written.
 pub fn rollup_workbook(data: &RollupSummary) -> Result<Vec<u8>, XlsxError> {
-    workbook_of(&[counties_table(data), common_table(data)])
+    workbook_of(&[
+        counties_table(data),
+        common_table(data),
+        spread_table(&data.figures),
+    ])
 }
 
 /// One row per county or district of a city or province: facilities, coverage per wave, compliance per

@@ -267,6 +267,9 @@ pub struct SummaryRow {
     /// The same facility the year before, when it had synced anything then.
     #[serde(default)]
     pub last_year: Option<LastYearRow>,
+    /// Its indicator figures this year.
+    #[serde(default)]
+    pub figures: Vec<crate::summary::ItemFigure>,
 }
 
 /// A facility's figures of the year before, for the year-over-year columns.
@@ -430,6 +433,24 @@ pub struct CountySummary {
     /// The items most often 部分符合/不符合 here (共性问题).
     #[serde(default)]
     pub common_items: Vec<CommonItem>,
+    /// How each indicator spreads across the facilities that gave it.
+    #[serde(default)]
+    pub figures: Vec<FigureSpread>,
+}
+
+/// How one indicator spreads across the facilities of a place that gave it this year.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FigureSpread {
+    /// The item, such as `T5.01`.
+    pub item: String,
+    /// Facilities that gave the figure.
+    pub facilities: i64,
+    /// The lowest figure.
+    pub min: f64,
+    /// The mean, rounded to one decimal.
+    pub mean: f64,
+    /// The highest figure.
+    pub max: f64,
 }
 
 fn county_level() -> Level {
@@ -541,6 +562,9 @@ pub struct RollupSummary {
     pub common_items: Vec<CommonItem>,
     /// The years to offer, newest first.
     pub years: Vec<u16>,
+    /// How each indicator spreads across the facilities that gave it.
+    #[serde(default)]
+    pub figures: Vec<FigureSpread>,
 }
 
 /// A facility that answered an item 部分符合 or 不符合: the drill-down of a common problem.

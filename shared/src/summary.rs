@@ -2,7 +2,7 @@
 
 use crate::doc::{Inspection, ProblemView, Status};
 use crate::facility::FacilityProfile;
-use crate::template::Template;
+use crate::template::{ResponseKind, Template};
 use serde::{Deserialize, Serialize};
 
 /// Counts for one area.
@@ -31,8 +31,17 @@ impl AreaCounts {
     }
 }
 
+/// One indicator's figure as a facility gave it (a rate computed from its counts, or a count).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemFigure {
+    /// The item, such as `T5.01`.
+    pub item: String,
+    /// The figure, in the item's unit.
+    pub value: f64,
+}
+
 /// A facility-year's inspection in numbers.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InspectionSummary {
     /// Per area, in template order.
     pub areas: Vec<AreaCounts>,
@@ -49,6 +58,9 @@ pub struct InspectionSummary {
     /// Applicable items answered 部分符合 or 不符合: what the county's annual report counts as common problems.
     #[serde(default)]
     pub weak_items: Vec<String>,
+    /// The figures of the applicable indicator items that have one, in template order.
+    #[serde(default)]
+    pub figures: Vec<ItemFigure>,
 }
 
 /// Sums up `doc` for a facility with `profile` on `template`. Reads statuses, problems and the heads only, so
@@ -66,6 +78,14 @@ pub fn summarize(
         };
         for item in area.items.iter().filter(|i| i.applies_to.matches(profile)) {
             counts.applicable += 1;
+            if matches!(item.response, ResponseKind::StatusWithNumber { .. })
+                && let Some(value) = doc.metric(&item.id)
+            {
+                summary.figures.push(ItemFigure {
+                    item: item.id.to_string(),
+                    value,
+                });
+            }
             let Some(status) = doc.status(&item.id) else {
                 continue;
             };

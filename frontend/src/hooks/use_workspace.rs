@@ -27,7 +27,9 @@ use zhigai_shared::doc::{
 };
 use zhigai_shared::summary::{InspectionSummary, summarize};
 use zhigai_shared::sync::encode;
-use zhigai_shared::{FacilityProfile, FractionPart, ItemId, ProblemId, Status, Template, Verdict, Year};
+use zhigai_shared::{
+    FacilityProfile, FractionPart, ItemId, ProblemId, Status, Template, Verdict, Year,
+};
 
 /// The running workspace: the state and the services it drives.
 struct Runtime {

@@ -147,6 +147,7 @@ mod tests {
             carried_problems: 0,
             carried_overdue: 0,
             last_year: None,
+            figures: Vec::new(),
         }
     }
 

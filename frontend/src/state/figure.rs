@@ -89,16 +89,46 @@ mod tests {
     #[test]
     fn a_rates_counts_are_whole_and_the_numerator_never_exceeds_the_denominator() {
         use FractionPart::{Denominator, Numerator};
-        assert_eq!(parse_fraction_part("45", Numerator, None, Some(50.0)), Ok(Figure::Value(45.0)));
-        assert_eq!(parse_fraction_part("４５", Numerator, None, None), Ok(Figure::Value(45.0)));
-        assert_eq!(parse_fraction_part("51", Numerator, None, Some(50.0)), Err(Msg::FigureNumeratorOver));
-        assert_eq!(parse_fraction_part("44", Denominator, Some(45.0), None), Err(Msg::FigureNumeratorOver));
-        assert_eq!(parse_fraction_part("0", Denominator, None, None), Err(Msg::FigureZeroDenominator));
-        assert_eq!(parse_fraction_part("0", Numerator, None, Some(8.0)), Ok(Figure::Value(0.0)));
-        assert_eq!(parse_fraction_part("4.5", Numerator, None, None), Err(Msg::FigureNotWhole));
-        assert_eq!(parse_fraction_part("-2", Denominator, None, None), Err(Msg::FigureNegative));
-        assert_eq!(parse_fraction_part("四十", Numerator, None, None), Err(Msg::FigureNotNumber));
-        assert_eq!(parse_fraction_part(" ", Denominator, Some(3.0), Some(9.0)), Ok(Figure::Cleared));
+        assert_eq!(
+            parse_fraction_part("45", Numerator, None, Some(50.0)),
+            Ok(Figure::Value(45.0))
+        );
+        assert_eq!(
+            parse_fraction_part("４５", Numerator, None, None),
+            Ok(Figure::Value(45.0))
+        );
+        assert_eq!(
+            parse_fraction_part("51", Numerator, None, Some(50.0)),
+            Err(Msg::FigureNumeratorOver)
+        );
+        assert_eq!(
+            parse_fraction_part("44", Denominator, Some(45.0), None),
+            Err(Msg::FigureNumeratorOver)
+        );
+        assert_eq!(
+            parse_fraction_part("0", Denominator, None, None),
+            Err(Msg::FigureZeroDenominator)
+        );
+        assert_eq!(
+            parse_fraction_part("0", Numerator, None, Some(8.0)),
+            Ok(Figure::Value(0.0))
+        );
+        assert_eq!(
+            parse_fraction_part("4.5", Numerator, None, None),
+            Err(Msg::FigureNotWhole)
+        );
+        assert_eq!(
+            parse_fraction_part("-2", Denominator, None, None),
+            Err(Msg::FigureNegative)
+        );
+        assert_eq!(
+            parse_fraction_part("四十", Numerator, None, None),
+            Err(Msg::FigureNotNumber)
+        );
+        assert_eq!(
+            parse_fraction_part(" ", Denominator, Some(3.0), Some(9.0)),
+            Ok(Figure::Cleared)
+        );
     }
 
     #[test]

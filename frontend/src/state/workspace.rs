@@ -18,7 +18,9 @@ use zhigai_shared::doc::{
     SyncState, Timestamp, Verdict,
 };
 use zhigai_shared::sync::{ClientEvent, DocKind, DocumentId, RepoClient, RepoMessage, decode};
-use zhigai_shared::{FacilityId, FacilityProfile, FractionPart, ItemId, ProblemId, Status, Template, Year};
+use zhigai_shared::{
+    FacilityId, FacilityProfile, FractionPart, ItemId, ProblemId, Status, Template, Year,
+};
 
 /// Chunks beyond which loading compacts a document into one snapshot.
 pub const COMPACT_AFTER: usize = 32;

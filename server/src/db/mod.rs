@@ -13,12 +13,12 @@ use zhigai_shared::{FacilityId, ItemId, ProblemId, UserId};
 
 pub use sql::{PgStore, SqliteStore};
 use zhigai_shared::access::{Placement, Scope};
-use zhigai_shared::api::CommonItem;
 /// The rows the API hands out are the shared crate's API types.
 pub use zhigai_shared::api::{
     City, Community, County, Facility, ItemFacility, PlaceName, Province, RollupRow, Session,
     SummaryRow, User,
 };
+use zhigai_shared::api::{CommonItem, FigureSpread};
 use zhigai_shared::sync::DocKind;
 
 /// A storage failure.
@@ -99,7 +99,7 @@ pub struct CountyProblem {
 }
 
 /// The summary of an inspection to store with a change.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InspectionRows {
     /// Counts.
     pub summary: zhigai_shared::summary::InspectionSummary,
@@ -136,7 +136,7 @@ pub struct ReviewRows {
 }
 
 /// What a committed change updates besides the document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum DerivedRows {
     /// An inspection changed.
     Inspection(InspectionRows),
@@ -382,6 +382,13 @@ pub trait Store: Send + Sync + 'static {
         year: i64,
         most: i64,
     ) -> Result<Vec<CommonItem>, DbError>;
+
+    /// How each indicator spreads across the facilities within `scope` that gave it in `year`, by item id.
+    async fn fetch_figure_spread(
+        &self,
+        scope: &Scope,
+        year: i64,
+    ) -> Result<Vec<FigureSpread>, DbError>;
 
     /// The facilities within `scope` that answered `item` 部分符合 or 不符合 in `year`.
     async fn fetch_item_facilities(

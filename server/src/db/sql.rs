@@ -11,7 +11,7 @@ use sqlx::Row;
 use std::str::FromStr;
 use std::time::Duration;
 use zhigai_shared::access::{Level, Placement, Scope};
-use zhigai_shared::api::{AreaRate, CommonItem, CountyKind, WaveCoverage};
+use zhigai_shared::api::{AreaRate, CommonItem, CountyKind, FigureSpread, WaveCoverage};
 use zhigai_shared::doc::ReviewState;
 use zhigai_shared::summary::AreaCounts;
 use zhigai_shared::sync::{DocKind, DocumentId};
@@ -941,12 +941,14 @@ macro_rules! sql_store {
                     DerivedRows::Inspection(rows) => {
                         let s = &rows.summary;
                         let areas = serde_json::to_string(&s.areas).unwrap_or_else(|_| "[]".to_owned());
+                        let figures = serde_json::to_string(&s.figures).unwrap_or_else(|_| "[]".to_owned());
                         sqlx::query(
-                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at, figures) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                              ON CONFLICT (facility_id, year) DO UPDATE SET applicable = excluded.applicable, \
                              answered = excluded.answered, areas = excluded.areas, open_problems = excluded.open_problems, \
-                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at",
+                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at, \
+                             figures = excluded.figures",
                         )
                         .bind(w.facility_id.as_str())
                         .bind(w.year)
@@ -957,8 +959,23 @@ macro_rules! sql_store {
                         .bind(i64::from(s.submitted))
                         .bind(s.last_edit_at)
                         .bind(w.now)
+                        .bind(figures)
                         .execute(&mut *tx)
                         .await?;
+                        sqlx::query("DELETE FROM item_figures WHERE facility_id = $1 AND year = $2")
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .execute(&mut *tx)
+                            .await?;
+                        for f in &s.figures {
+                            sqlx::query("INSERT INTO item_figures (facility_id, year, item_id, value) VALUES ($1, $2, $3, $4)")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .bind(&f.item)
+                                .bind(f.value)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         for a in &s.areas {
                             sqlx::query(
                                 "INSERT INTO area_counts (facility_id, county_id, year, area, applicable, answered, compliant, partial, non_compliant, not_applicable) \
@@ -1206,7 +1223,7 @@ macro_rules! sql_store {
                 // before today (ISO dates compare as text).
                 let sql = scoped!(scope, [
                     "SELECT f.id, f.name, f.facility_type, f.open_beds, f.community_id, \
-                     s.applicable, s.answered, s.areas, s.submitted, s.review_state, s.last_edit_at, s.updated_at, \
+                     s.applicable, s.answered, s.areas, s.submitted, s.review_state, s.last_edit_at, s.updated_at, s.figures, \
                      (SELECT COUNT(*) FROM problems p WHERE p.facility_id = f.id AND p.year = $2 \
                         AND p.status <> 'rectified') + \
                      (SELECT COUNT(*) FROM findings g LEFT JOIN finding_responses r ON r.facility_id = g.facility_id \
@@ -1232,7 +1249,12 @@ macro_rules! sql_store {
                             Some(text) => serde_json::from_str(&text).map_err(|e| DbError::Corrupt(e.to_string()))?,
                             None => Vec::new(),
                         };
+                        let figures = match r.try_get::<Option<String>, _>("figures")? {
+                            Some(text) => serde_json::from_str(&text).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                            None => Vec::new(),
+                        };
                         Ok(SummaryRow {
+                            figures,
                             facility_id: FacilityId::new(r.try_get::<String, _>("id")?),
                             facility_name: r.try_get("name")?,
                             facility_type: parse(&r.try_get::<String, _>("facility_type")?)?,
@@ -1367,6 +1389,26 @@ macro_rules! sql_store {
                     .map(|r| Ok(CommonItem {
                         item_id: r.try_get("item_id")?,
                         facilities: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0),
+                    }))
+                    .collect()
+            }
+
+            async fn fetch_figure_spread(&self, scope: &Scope, year: i64) -> Result<Vec<FigureSpread>, DbError> {
+                let rows = sqlx::query(scoped!(scope, [
+                    "SELECT g.item_id, COUNT(*) AS n, MIN(g.value) AS lo, AVG(g.value) AS mean, MAX(g.value) AS hi \
+                     FROM facilities f CROSS JOIN item_figures g WHERE g.facility_id = f.id AND g.year = $2 AND "
+                ], [" GROUP BY g.item_id ORDER BY g.item_id"]))
+                .bind(scope.id())
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok(FigureSpread {
+                        item: r.try_get("item_id")?,
+                        facilities: r.try_get("n")?,
+                        min: r.try_get("lo")?,
+                        mean: (r.try_get::<f64, _>("mean")? * 10.0).round() / 10.0,
+                        max: r.try_get("hi")?,
                     }))
                     .collect()
             }

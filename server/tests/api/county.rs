@@ -10,7 +10,7 @@ use zhigai_server::client::SyncClient;
 use zhigai_shared::Document;
 use zhigai_shared::doc::{Date, NewProblem, ProblemChange, ProblemStatus};
 use zhigai_shared::summary::summarize;
-use zhigai_shared::{Author, FacilityId, ItemId, Stamp, Status, Template, Timestamp};
+use zhigai_shared::{Author, FacilityId, FractionPart, ItemId, Stamp, Status, Template, Timestamp};
 
 const YEAR: u16 = 2027;
 const FACILITIES: [&str; 4] = ["beipo", "nanhe", "zhangcun", "xicheng"];
@@ -83,6 +83,24 @@ async fn generate(app: &TestApp, seed: u64) -> Vec<(String, zhigai_shared::Inspe
                 doc.set_status(&item.id, Some(status), &stamp).unwrap();
             }
         }
+        // Indicators: a rate from its two counts, and a count.
+        let audited = 20.0 + rng.below(40) as f64;
+        doc.set_fraction_part(
+            &ItemId::from("T5.01"),
+            FractionPart::Denominator,
+            Some(audited),
+            &stamp,
+        )
+        .unwrap();
+        doc.set_fraction_part(
+            &ItemId::from("T5.01"),
+            FractionPart::Numerator,
+            Some(audited - rng.below(10) as f64),
+            &stamp,
+        )
+        .unwrap();
+        doc.set_metric(&ItemId::from("T5.09"), Some(rng.below(9) as f64), &stamp)
+            .unwrap();
         for n in 0..rng.below(6) {
             let offset = rng.below(120) as i64 - 60;
             let deadline = Date::from_days_since_epoch(today.days_since_epoch() + offset).unwrap();
@@ -147,6 +165,12 @@ async fn summary_rows_equal_the_typed_documents(backend: Backend) {
             serde_json::to_value(&expected.areas).unwrap(),
             "{facility}"
         );
+        assert_eq!(
+            row["figures"],
+            serde_json::to_value(&expected.figures).unwrap(),
+            "{facility}"
+        );
+        assert!(expected.figures.iter().any(|f| f.item == "T5.01"));
         let problems = doc.problems();
         let open = problems
             .iter()
@@ -159,6 +183,33 @@ async fn summary_rows_equal_the_typed_documents(backend: Backend) {
         assert_eq!(row["open_problems"], open, "{facility}");
         assert_eq!(row["overdue_problems"], overdue, "{facility}");
         assert_eq!(row["wave"], profile.wave().deadline_year(), "{facility}");
+    }
+    // How each indicator spreads across the county's facilities: the facilities that gave it, lowest, mean,
+    // highest, as the typed documents say.
+    for item in ["T5.01", "T5.09"] {
+        let values: Vec<f64> = docs
+            .iter()
+            .filter_map(|(_, doc)| doc.metric(&ItemId::from(item)))
+            .collect();
+        let spread = body["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["item"] == item)
+            .unwrap_or_else(|| panic!("no spread for {item}: {}", body["figures"]));
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        assert_eq!(spread["facilities"], values.len(), "{item}");
+        assert_eq!(
+            spread["min"],
+            values.iter().copied().fold(f64::MAX, f64::min),
+            "{item}"
+        );
+        assert_eq!(
+            spread["max"],
+            values.iter().copied().fold(f64::MIN, f64::max),
+            "{item}"
+        );
+        assert_eq!(spread["mean"], (mean * 10.0).round() / 10.0, "{item}");
     }
     // A facility that never synced this year counts what applies to it from the template.
     let never = body["facilities"]
@@ -288,7 +339,7 @@ async fn coverage_overdue_and_exports_agree_with_the_overview(backend: Backend) 
     let mut book = Xlsx::new(Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["机构", "各领域符合情况", "问题清单", "年度报告"]
+        ["机构", "各领域符合情况", "问题清单", "年度报告", "指标分布"]
     );
     let sheet = book.worksheet_range("机构").unwrap();
     let mut lines = sheet.rows();
@@ -315,11 +366,29 @@ async fn coverage_overdue_and_exports_agree_with_the_overview(backend: Backend) 
             number(&line[at("未整改问题")]),
             row["open_problems"].as_i64().unwrap()
         );
+        // Its indicator figures, one column each: the rate as the summary row has it, blank where not given.
+        let given = row["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["item"] == "T5.01")
+            .map(|f| f["value"].as_f64().unwrap());
+        assert_eq!(line[at("T5.01 处方合格率（%）")].as_f64(), given, "{id}");
         seen += 1;
     }
     assert_eq!(seen, rows.len());
     let areas = book.worksheet_range("各领域符合情况").unwrap();
     assert_eq!(areas.rows().count(), 1 + rows.len() * 9);
+    // The demo facilities gave their figures: the spread sheet lists the overview's spread, item by item.
+    let spread = book.worksheet_range("指标分布").unwrap();
+    let figures = body["figures"].as_array().unwrap();
+    assert!(figures.iter().any(|f| f["item"] == "T5.01"));
+    assert_eq!(spread.rows().count(), 1 + figures.len());
+    for (line, f) in spread.rows().skip(1).zip(figures) {
+        assert_eq!(line[0].to_string(), f["item"].as_str().unwrap());
+        assert_eq!(line[4].as_i64(), f["facilities"].as_i64());
+        assert_eq!(line[6].as_f64(), f["mean"].as_f64());
+    }
     let problems = book.worksheet_range("问题清单").unwrap();
     let open: i64 = rows
         .iter()
@@ -428,6 +497,42 @@ async fn the_city_rollup_adds_up_the_county_rows(backend: Backend) {
     );
     // Coverage per wave is the county overview's, wave by wave.
     assert_eq!(demo["coverage"], body["coverage"]);
+    // Each indicator's spread over the city covers the facilities of both counties that gave it.
+    let district = json(
+        &app,
+        city.token(),
+        "/api/counties/demo-district/summary?year=2026",
+    )
+    .await;
+    let given = |summary: &Value, item: &str| -> Vec<f64> {
+        summary["facilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| {
+                r["figures"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["item"] == item)
+                    .map(|f| f["value"].as_f64().unwrap())
+            })
+            .collect()
+    };
+    let spreads = rollup["figures"].as_array().unwrap();
+    assert!(!spreads.is_empty(), "the demo facilities gave figures");
+    for spread in spreads {
+        let item = spread["item"].as_str().unwrap();
+        let mut values = given(&body, item);
+        values.extend(given(&district, item));
+        assert_eq!(
+            spread["facilities"].as_u64().unwrap() as usize,
+            values.len(),
+            "{item}"
+        );
+        let max = values.iter().copied().fold(f64::MIN, f64::max);
+        assert_eq!(spread["max"].as_f64().unwrap(), max, "{item}");
+    }
     // Compliance per area adds up the facilities' own counts.
     for area in demo["areas"].as_array().unwrap() {
         let id = area["area"].as_str().unwrap();

@@ -1,0 +1,13 @@
+-- Indicator figures (issue 13): each facility-year's figures, derived from its inspection like the other
+-- summary columns. `summaries.figures` (JSON, template order) feeds the county's facility rows and exports;
+-- `item_figures` lets every level aggregate one indicator across its facilities in SQL. Rows written before
+-- this migration gain their figures at their inspection's next change.
+ALTER TABLE summaries ADD COLUMN figures TEXT NOT NULL DEFAULT '[]';
+
+CREATE TABLE item_figures (
+    facility_id TEXT NOT NULL REFERENCES facilities(id),
+    year BIGINT NOT NULL,
+    item_id TEXT NOT NULL,
+    value DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (facility_id, year, item_id)
+);
