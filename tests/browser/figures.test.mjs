@@ -1,5 +1,6 @@
-// A figure box (an item's rate or count): a typo is refused beside it and never clears the stored figure;
-// only an empty box does. Full-width digits from a Chinese keyboard are read.
+// Figures (an item's rate or count): a typo is refused beside its box and never clears the stored figure;
+// only an empty box does. Full-width digits from a Chinese keyboard are read. A rate is entered as its two
+// counts and computed; a numerator above the denominator is refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serverAndBrowser, phone, login, synced, openArea } from "./harness.mjs";
@@ -10,21 +11,21 @@ test("a typo in a figure is refused and the stored figure stays", async () => {
   const { server, browser } = env;
   const page = await (await phone(browser)).newPage();
   await login(page, server, "chengguan-head");
-  // The first area with a share (%) to give.
-  const share = 'article.item:has(.metric:has-text("（%）"))';
+  // The first area with a figure box (a count; rates have two boxes, tested below).
+  const share = "article.item:has(input[name=figure])";
   let area = null;
   for (const a of ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9"]) {
     await openArea(page, server, "chengguan", a);
     if ((await page.locator(share).count()) > 0) { area = a; break; }
   }
-  assert.ok(area, "some area asks for a share");
+  assert.ok(area, "some area asks for a count");
   // The documents are loaded and synced before typing (a render on load would reset a half-typed box).
   await synced(page);
   const item = await page.locator(share).first().getAttribute("data-item");
   const box = page.locator(`article[data-item="${item}"] input[name=figure]`);
-  await box.fill("８５．５");
+  await box.fill("８５");
   await box.press("Tab");
-  await page.waitForFunction((id) => document.querySelector(`article[data-item="${id}"] input[name=figure]`)?.value === "85.5", item);
+  await page.waitForFunction((id) => document.querySelector(`article[data-item="${id}"] input[name=figure]`)?.value === "85", item);
   await box.fill("8o");
   await box.press("Tab");
   await page.waitForSelector(`article[data-item="${item}"] .figure-error`);
@@ -33,7 +34,7 @@ test("a typo in a figure is refused and the stored figure stays", async () => {
   await page.reload();
   await page.waitForSelector(`article[data-item="${item}"] input[name=figure]`);
   await synced(page);
-  assert.equal(await page.locator(`article[data-item="${item}"] input[name=figure]`).inputValue(), "85.5");
+  assert.equal(await page.locator(`article[data-item="${item}"] input[name=figure]`).inputValue(), "85");
   // Emptying the box clears it.
   await page.locator(`article[data-item="${item}"] input[name=figure]`).fill("");
   await page.locator(`article[data-item="${item}"] input[name=figure]`).press("Tab");
@@ -88,4 +89,36 @@ test("a village clinic answers the short form and every item says how to judge i
     const texts = await article.$$eval("dl.judge dd", (l) => l.map((e) => e.textContent.trim()));
     assert.ok(texts.every((t) => t.length >= 6), `${id}: ${texts}`);
   }
+});
+
+test("a rate is entered as its two counts and computed; a numerator above the denominator is refused", async () => {
+  const { server, browser } = env;
+  const page = await (await phone(browser)).newPage();
+  await login(page, server, "liuhe-head");
+  await openArea(page, server, "liuhe", "T5");
+  await synced(page);
+  const card = 'article[data-item="T5.01"]';
+  // The template names what is counted: 合格处方数 over 抽查处方数.
+  assert.match(await page.textContent(`${card} fieldset.rate`), /合格处方数[\s\S]*抽查处方数/);
+  // Whatever the demo stored: empty the numerator first (only an empty box clears), then give both.
+  await page.fill(`${card} input[name=numerator]`, "");
+  await page.press(`${card} input[name=numerator]`, "Tab");
+  await page.waitForFunction((sel) => !document.querySelector(sel).dataset.rate, `${card} fieldset.rate`);
+  await page.fill(`${card} input[name=denominator]`, "６０");
+  await page.press(`${card} input[name=denominator]`, "Tab");
+  await page.fill(`${card} input[name=numerator]`, "55");
+  await page.press(`${card} input[name=numerator]`, "Tab");
+  await page.waitForSelector(`${card} fieldset.rate[data-rate="91.7"]`);
+  assert.match(await page.textContent(`${card} .rate-value`), /91\.7%/);
+  await page.fill(`${card} input[name=numerator]`, "61");
+  await page.press(`${card} input[name=numerator]`, "Tab");
+  await page.waitForSelector(`${card} .figure-error:has-text("分子不能大于分母")`);
+  await synced(page);
+  await page.reload();
+  await page.waitForSelector(`${card} fieldset.rate[data-rate="91.7"]`);
+  assert.equal(await page.inputValue(`${card} input[name=numerator]`), "55");
+  // The printed table writes the counts beside the status.
+  await page.goto(`${server.url}/f/liuhe/print`);
+  await page.waitForSelector('tr[data-item="T5.01"] .figure');
+  assert.match(await page.textContent('tr[data-item="T5.01"] .figure'), /55\/60 = 91\.7%/);
 });

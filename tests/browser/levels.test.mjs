@@ -112,6 +112,11 @@ test("the city's QC centre reaches the clinic through its county and the common 
     found = (await item.locator(`.item-facilities li[data-facility="${CLINIC}"]`).count()) > 0;
   }
   assert.ok(found, "the clinic is listed behind a common problem");
+  // Indicators across the city's facilities: how many gave each, lowest, mean, highest.
+  const spread = '.figure-spreads tr[data-item="T5.01"]';
+  await city.page.waitForSelector(spread);
+  const cells = await city.page.$$eval(`${spread} td`, (l) => l.map((td) => Number(td.textContent)));
+  assert.ok(cells[0] >= 2 && cells[1] <= cells[2] && cells[2] <= cells[3], `n, min ≤ mean ≤ max: ${cells}`);
   await city.page.screenshot({ path: join(screenshotDir(), "city-overview.png"), fullPage: true });
   // Drill down to the county, then the clinic.
   await city.page.click('.county-rows tr[data-county="demo-county"] a');

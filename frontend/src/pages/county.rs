@@ -13,8 +13,9 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::access::{Level, Scope};
-use zhigai_shared::api::{CommonItem, CountySummary, OverdueRow, WaveCoverage};
+use zhigai_shared::api::{CommonItem, CountySummary, FigureSpread, OverdueRow, WaveCoverage};
 use zhigai_shared::doc::{ReviewState, Timestamp};
+use zhigai_shared::template::{Direction, ResponseKind};
 use zhigai_shared::{FacilityType, Template};
 
 pub(crate) fn say(lang: Lang, e: &ApiError) -> String {
@@ -126,6 +127,7 @@ pub fn CountyPage(props: &CountyPageProps) -> Html {
                     <Coverage waves={d.coverage.clone()} />
                     <Overview data={d.clone()} filter={filter.clone()} />
                     <CommonProblems items={d.common_items.clone()} place={place.clone()} year={y} />
+                    <FigureSpreads spread={d.figures.clone()} />
                     </>
                 },
             } }
@@ -390,6 +392,71 @@ pub fn OverdueList(props: &OverdueProps) -> Html {
                     </table></div>
                 },
             } }
+        </section>
+    }
+}
+
+/// Props of [`FigureSpreads`].
+#[derive(Properties, PartialEq)]
+pub struct FigureSpreadsProps {
+    /// Each indicator's spread, by item id.
+    pub spread: Vec<FigureSpread>,
+}
+
+/// How each indicator (质控指标) spreads across the place's facilities that gave it: how many, the lowest,
+/// the mean, the highest, and which way is better.
+#[component]
+pub fn FigureSpreads(props: &FigureSpreadsProps) -> Html {
+    let lang = use_session().lang();
+    let template = Template::current();
+    let rows: Vec<_> = template
+        .items()
+        .filter_map(|item| {
+            let ResponseKind::StatusWithNumber { metric } = &item.response else {
+                return None;
+            };
+            let spread = props.spread.iter().find(|s| s.item == item.id.as_str())?;
+            Some((item, metric, spread))
+        })
+        .collect();
+    html! {
+        <section class="card figure-spreads">
+            <h2>{ lang.pick("质控指标分布", "Indicators across facilities") }</h2>
+            if rows.is_empty() {
+                <p class="muted">{ lang.pick("本年度尚无机构填报指标。", "No facility has given an indicator this year.") }</p>
+            } else {
+                <div class="table-wrap">
+                <table class="spread-table">
+                    <thead><tr>
+                        <th>{ lang.pick("指标", "Indicator") }</th>
+                        <th>{ lang.pick("机构数", "Facilities") }</th>
+                        <th>{ lang.pick("最低", "Lowest") }</th>
+                        <th>{ lang.pick("平均", "Mean") }</th>
+                        <th>{ lang.pick("最高", "Highest") }</th>
+                    </tr></thead>
+                    <tbody>
+                    { for rows.iter().map(|(item, metric, s)| {
+                        let better = match metric.direction {
+                            Direction::Higher => lang.pick("越高越好", "higher is better"),
+                            Direction::Lower => lang.pick("越低越好", "lower is better"),
+                        };
+                        html! {
+                            <tr data-item={item.id.to_string()}>
+                                <th scope="row">
+                                    { format!("{} {}（{}）", item.id, lang.pick(&metric.zh, &metric.en), metric.unit) }
+                                    <span class="muted">{ format!(" · {better}") }</span>
+                                </th>
+                                <td>{ s.facilities }</td>
+                                <td>{ s.min }</td>
+                                <td class="mean">{ s.mean }</td>
+                                <td>{ s.max }</td>
+                            </tr>
+                        }
+                    }) }
+                    </tbody>
+                </table>
+                </div>
+            }
         </section>
     }
 }

@@ -6,7 +6,9 @@
 use crate::components::review::ReviewRecord;
 use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
+use crate::state::figure::figure_text;
 use yew::prelude::*;
+use zhigai_shared::template::ResponseKind;
 
 /// The print page.
 #[component]
@@ -51,7 +53,14 @@ pub fn PrintPage() -> Html {
                                     <tr data-item={item.id.to_string()}>
                                         <td>{ item.id.to_string() }</td>
                                         <td>{ lang.pick(&item.text_zh, &item.text_en).to_owned() }</td>
-                                        <td class="result">{ status_of(view.as_ref().and_then(|v| v.status)) }</td>
+                                        <td class="result">
+                                            { status_of(view.as_ref().and_then(|v| v.status)) }
+                                            if let (ResponseKind::StatusWithNumber { metric }, Some(v)) = (&item.response, view.as_ref()) {
+                                                if let Some(text) = figure_text(metric, v.numerator, v.denominator, v.metric) {
+                                                    <br /><span class="figure">{ text }</span>
+                                                }
+                                            }
+                                        </td>
                                         <td>{ view.map(|v| v.note).unwrap_or_default() }</td>
                                     </tr>
                                 }

@@ -6,7 +6,7 @@
 use crate::components::header::{LangButton, LogoutButton};
 use crate::hooks::{use_rollup, use_session};
 use crate::i18n::Msg;
-use crate::pages::county::{CommonProblems, Coverage, say};
+use crate::pages::county::{CommonProblems, Coverage, FigureSpreads, say};
 use crate::route::Route;
 use crate::state::county::heat;
 use crate::state::time::phase_label;
@@ -124,6 +124,7 @@ pub fn RollupPage(props: &RollupPageProps) -> Html {
                         <p class="muted">{ lang.pick("覆盖进度为各批次合计：已提交/已通过/机构数；热力图为各领域符合率%；逾期列为 逾期/未整改。", "Coverage over all waves: submitted/approved/facilities; heatmap: compliance % per area; overdue: overdue/open.") }</p>
                     </section>
                     <CommonProblems items={d.common_items.clone()} place={props.place.clone()} year={y} />
+                    <FigureSpreads spread={d.figures.clone()} />
                     </>
                 },
             } }

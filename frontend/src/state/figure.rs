@@ -3,6 +3,7 @@
 
 use crate::i18n::Msg;
 use zhigai_shared::FractionPart;
+use zhigai_shared::template::Metric;
 
 /// What a figure box holds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,9 +83,59 @@ pub fn parse_fraction_part(
     }
 }
 
+/// An item's figure as the printed table writes it beside the status: a rate with its counts
+/// (`55/60 = 91.7%`), a count with its unit (`4次`), and whether it misses the version's target; `None`
+/// where nothing was given.
+pub fn figure_text(
+    metric: &Metric,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    value: Option<f64>,
+) -> Option<String> {
+    let shown = match (metric.is_rate(), numerator, denominator, value) {
+        (true, Some(n), Some(d), Some(rate)) => format!("{n}/{d} = {rate}%"),
+        (true, Some(n), Some(d), None) => format!("{n}/{d}"),
+        (_, _, _, Some(v)) => format!("{v}{}", metric.unit),
+        _ => return None,
+    };
+    let verdict = match value.and_then(|v| metric.misses_target(v)) {
+        Some(true) => "（未达目标）",
+        Some(false) => "（已达目标）",
+        None => "",
+    };
+    Some(format!("{}：{shown}{verdict}", metric.zh))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_printed_figure_shows_the_counts_and_the_target() {
+        use zhigai_shared::template::ResponseKind;
+        let template = zhigai_shared::Template::national();
+        let metric = |id: &str| match &template.item(&id.into()).unwrap().response {
+            ResponseKind::StatusWithNumber { metric } => metric.clone(),
+            ResponseKind::Status => panic!("{id}"),
+        };
+        let mut rate = metric("T5.01");
+        assert_eq!(
+            figure_text(&rate, Some(55.0), Some(60.0), Some(91.7)).unwrap(),
+            "处方合格率：55/60 = 91.7%"
+        );
+        assert_eq!(figure_text(&rate, None, Some(60.0), None), None);
+        rate.target = Some(95.0);
+        assert!(
+            figure_text(&rate, Some(55.0), Some(60.0), Some(91.7))
+                .unwrap()
+                .ends_with("（未达目标）")
+        );
+        let count = metric("T1.06");
+        assert_eq!(
+            figure_text(&count, None, None, Some(4.0)).unwrap(),
+            "本年度专题会议召开次数：4次"
+        );
+    }
 
     #[test]
     fn a_rates_counts_are_whole_and_the_numerator_never_exceeds_the_denominator() {
