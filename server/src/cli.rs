@@ -5,11 +5,13 @@ use crate::auth::hash_password;
 use crate::config::Settings;
 use crate::db::{self, City, Community, County, Facility, Province, User};
 use crate::startup::{Application, shutdown_signal};
+use crate::templates;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use zhigai_shared::access::{Level, Role, Scope};
 use zhigai_shared::api::CountyKind;
+use zhigai_shared::template::{Derivation, Difference, TemplateRef};
 use zhigai_shared::{FacilityId, FacilityProfile, FacilityType, Service, Template, UserId};
 
 /// zhigai (质改): self-inspection and rectification for primary-care medical quality, 2026–2028.
@@ -228,6 +230,46 @@ pub enum TemplateCommand {
     Export,
     /// Print the ids of the items that apply to a facility, one per line.
     Applicable(ApplicableArgs),
+    /// Print a skeleton file for a checklist version a province, city or county derives from its parent.
+    Derive {
+        /// Which database (to find a published parent).
+        #[command(flatten)]
+        db: DbArgs,
+        /// The parent: `national-2026` (its newest version) or `id@version`.
+        #[arg(long)]
+        from: String,
+        /// The new checklist's id (the place's own, such as `zj-2026`).
+        #[arg(long)]
+        id: String,
+        /// Who publishes it: `province:ID`, `city:ID` or `county:ID`.
+        #[arg(long)]
+        publisher: String,
+    },
+    /// Check and publish a derived version from its file; print what differs from its parent.
+    Publish {
+        /// Which database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// The file (TOML) `template derive` started.
+        file: std::path::PathBuf,
+        /// The first year it applies to (default: next year).
+        #[arg(long)]
+        from_year: Option<u16>,
+    },
+    /// Print what a version changes from its parent.
+    Diff {
+        /// Which database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// `id@version`, or `id` for its newest version.
+        template: String,
+    },
+    /// List every checklist version: the national baselines and those published.
+    List {
+        /// Which database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 /// The facility to list applicable items for.
@@ -263,7 +305,7 @@ pub async fn run(cli: Cli, out: &mut (impl Write + Send)) -> anyhow::Result<()> 
             print_demo(&crate::demo::seed(store.as_ref()).await?, out)
         }
         Command::Admin(args) => admin(args, out).await,
-        Command::Template(cmd) => template(cmd, out),
+        Command::Template(cmd) => template(cmd, out).await,
         Command::Bench(args) => crate::bench::run(args, out).await,
         Command::BenchCounty(args) => crate::bench_county::run(args, out).await,
         Command::FuzzSync(args) => crate::fuzz::run(args, out),
@@ -588,8 +630,162 @@ fn check_password(password: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn template(cmd: TemplateCommand, out: &mut impl Write) -> anyhow::Result<()> {
+/// `id@version` or `id` (its newest version).
+async fn template_named(
+    store: &dyn db::Store,
+    name: &str,
+) -> anyhow::Result<(zhigai_shared::api::TemplateInfo, Template)> {
+    Ok(match name.split_once('@') {
+        Some((id, version)) => {
+            let version: u32 = version
+                .parse()
+                .with_context(|| format!("'{version}' is not a version number"))?;
+            templates::find(
+                store,
+                &TemplateRef {
+                    id: id.into(),
+                    version,
+                },
+            )
+            .await?
+        }
+        None => templates::newest(store, name).await?,
+    })
+}
+
+/// `province:ID`, `city:ID` or `county:ID`.
+fn parse_place(text: &str) -> anyhow::Result<Scope> {
+    let (level, id) = text
+        .split_once(':')
+        .with_context(|| format!("'{text}' is not LEVEL:ID, such as province:zj"))?;
+    let level: Level = level.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Scope::new(level, id))
+}
+
+fn write_differences(
+    out: &mut impl Write,
+    template: &Template,
+    parent: &str,
+    differences: &[Difference],
+) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{}@{} against {parent}:",
+        template.id, template.version
+    )?;
+    if differences.is_empty() {
+        writeln!(out, "  no differences")?;
+    }
+    for d in differences {
+        let text = template
+            .item(d.item())
+            .map(|i| i.text_zh.as_str())
+            .unwrap_or_default();
+        match d {
+            Difference::Added { item } => writeln!(out, "  + {item} {text}")?,
+            Difference::Retired { item } => writeln!(out, "  - {item}")?,
+            Difference::Refined { item, fields } => {
+                writeln!(out, "  ~ {item} {text} [{}]", fields.join(", "))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn template(cmd: TemplateCommand, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
+        TemplateCommand::Derive {
+            db,
+            from,
+            id,
+            publisher,
+        } => {
+            let store = db::connect(&db.database_url).await?;
+            let publisher = parse_place(&publisher)?;
+            let (_, parent) = template_named(store.as_ref(), &from).await?;
+            let version = templates::infos(store.as_ref())
+                .await?
+                .iter()
+                .filter(|i| i.id.as_str() == id)
+                .map(|i| i.version)
+                .max()
+                .unwrap_or(0)
+                + 1;
+            write!(
+                out,
+                "{}",
+                templates::skeleton(&id, version, &parent, &publisher)
+            )?;
+        }
+        TemplateCommand::Publish {
+            db,
+            file,
+            from_year,
+        } => {
+            let store = db::connect(&db.database_url).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let derivation = Derivation::from_toml(&text)?;
+            let this_year = crate::clock::today_cst().year();
+            let (info, differences) = templates::publish(
+                store.as_ref(),
+                &derivation,
+                from_year,
+                this_year,
+                crate::clock::now_ms(),
+            )
+            .await?;
+            let (_, template) = templates::find(
+                store.as_ref(),
+                &TemplateRef {
+                    id: info.id.clone(),
+                    version: info.version,
+                },
+            )
+            .await?;
+            writeln!(
+                out,
+                "published {}@{}, applies from {}",
+                info.id, info.version, info.applies_from
+            )?;
+            write_differences(out, &template, &derivation.parent.to_string(), &differences)?;
+        }
+        TemplateCommand::Diff { db, template } => {
+            let store = db::connect(&db.database_url).await?;
+            let (info, _) = template_named(store.as_ref(), &template).await?;
+            let (_, template, differences) = templates::detail(
+                store.as_ref(),
+                &TemplateRef {
+                    id: info.id.clone(),
+                    version: info.version,
+                },
+            )
+            .await?;
+            let parent = info.parent.as_ref().map_or_else(
+                || "nothing (a national baseline)".to_owned(),
+                ToString::to_string,
+            );
+            write_differences(out, &template, &parent, &differences)?;
+        }
+        TemplateCommand::List { db } => {
+            let store = db::connect(&db.database_url).await?;
+            for info in templates::infos(store.as_ref()).await? {
+                let by = info.publisher.as_ref().map_or_else(
+                    || "national".to_owned(),
+                    |p| format!("{}:{}", p.level().code(), p.id()),
+                );
+                let parent = info
+                    .parent
+                    .as_ref()
+                    .map(|p| format!(" from {p}"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{}@{}\t{by}{parent}\tapplies from {}\t{}",
+                    info.id, info.version, info.applies_from, info.title_zh
+                )?;
+            }
+        }
         TemplateCommand::Export => {
             writeln!(out, "{}", Template::current().to_json())?;
         }

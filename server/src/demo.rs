@@ -377,8 +377,15 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
         }
     }
     seed_district(store, &mut add_user).await?;
+    // The province's refined checklist, applying from next year (the file is the README's example).
+    let derivation = zhigai_shared::template::Derivation::from_toml(PROVINCE_CHECKLIST)?;
+    let this_year = crate::clock::today_cst().year();
+    crate::templates::publish(store, &derivation, None, this_year, now).await?;
     Ok(accounts)
 }
+
+/// 示范省's refined checklist: a target for four indicators, one item retired, one added.
+const PROVINCE_CHECKLIST: &str = include_str!("../../shared/data/derived/demo-province.toml");
 
 /// The urban district: one 区社一体 (a district hospital leading a community health centre), the centre
 /// and the two stations it guides; one-step review; nothing filled in yet.

@@ -25,3 +25,4 @@ pub mod fuzz;
 pub mod http;
 pub mod places;
 pub mod startup;
+pub mod templates;

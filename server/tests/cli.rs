@@ -427,3 +427,92 @@ fn the_demo_command_seeds_once_and_prints_its_accounts() {
     let second = String::from_utf8(zhigai_db(&db, &["demo"]).stdout).unwrap();
     assert!(second.contains("already present"));
 }
+
+/// A province derives a checklist from the national baseline, edits the file, publishes it and reads its
+/// diff; what does not fit is refused with a reason.
+#[test]
+fn template_derive_publish_diff_and_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("z.db").display());
+    let run = |args: &[&str]| zhigai_db(&db, args);
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    ok(&["admin", "add-province", "--id", "p1", "--name", "某省"]);
+    let skeleton = ok(&[
+        "template",
+        "derive",
+        "--from",
+        "national-2026",
+        "--id",
+        "p1-checklist",
+        "--publisher",
+        "province:p1",
+    ]);
+    assert!(skeleton.contains("parent = { id = \"national-2026\", version = 2 }"));
+    // The admin edits the file: retires an item and sets a target.
+    let edited = skeleton.replace(
+        "retire = []",
+        "retire = [\"T3.13\"]\n\n[[refine]]\nitem = \"T5.01\"\ntarget = 92.0",
+    );
+    let file = dir.path().join("p1.toml");
+    std::fs::write(&file, edited).unwrap();
+    let file = file.to_str().unwrap();
+    let year = zhigai_server::clock::today_cst().year().to_string();
+    let published = ok(&["template", "publish", file, "--from-year", &year]);
+    assert!(
+        published.contains(&format!("published p1-checklist@1, applies from {year}")),
+        "{published}"
+    );
+    assert!(
+        published.contains("- T3.13") && published.contains("~ T5.01"),
+        "{published}"
+    );
+    let diff = ok(&["template", "diff", "p1-checklist@1"]);
+    assert!(
+        diff.contains("against national-2026@2") && diff.contains("[target]"),
+        "{diff}"
+    );
+    let list = ok(&["template", "list"]);
+    assert!(
+        list.contains("national-2026@1")
+            && list.contains("p1-checklist@1\tprovince:p1 from national-2026@2"),
+        "{list}"
+    );
+    // Published versions are never changed: the same version again is refused, naming the next.
+    let again = run(&["template", "publish", file]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("the next to publish is 2"));
+    // A publisher the directory lacks; a file that is not a derivation.
+    let skeleton = ok(&[
+        "template",
+        "derive",
+        "--from",
+        "national-2026@2",
+        "--id",
+        "x",
+        "--publisher",
+        "city:nowhere",
+    ]);
+    std::fs::write(dir.path().join("x.toml"), skeleton).unwrap();
+    let nowhere = run(&[
+        "template",
+        "publish",
+        dir.path().join("x.toml").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("no city 'nowhere'"));
+    std::fs::write(dir.path().join("bad.toml"), "id = 3").unwrap();
+    let bad = run(&[
+        "template",
+        "publish",
+        dir.path().join("bad.toml").to_str().unwrap(),
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("malformed"));
+}

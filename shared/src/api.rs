@@ -701,3 +701,34 @@ pub struct ProblemTally {
     /// Found in earlier years and still carried over.
     pub carried: u32,
 }
+
+/// A checklist version as lists show it: the national baselines and the versions provinces, cities and
+/// counties published.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateInfo {
+    /// Its id.
+    pub id: crate::TemplateId,
+    /// Its version.
+    pub version: u32,
+    /// Its title.
+    pub title_zh: String,
+    /// Who published it; `None` for a national baseline.
+    pub publisher: Option<Scope>,
+    /// The version it refines; `None` for a national baseline.
+    pub parent: Option<crate::template::TemplateRef>,
+    /// When it was published (ms); `None` for a baseline built into zhigai.
+    pub published_at: Option<i64>,
+    /// The first year it applies to.
+    pub applies_from: u16,
+}
+
+/// `GET /api/templates/{id}/{version}`: a version, whole, and what differs from its parent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemplateDetail {
+    /// What lists show of it.
+    pub info: TemplateInfo,
+    /// The checklist.
+    pub template: crate::Template,
+    /// What differs from its parent (empty for a national baseline).
+    pub differences: Vec<crate::template::Difference>,
+}

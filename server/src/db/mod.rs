@@ -18,7 +18,7 @@ pub use zhigai_shared::api::{
     City, Community, County, Facility, ItemFacility, PlaceName, Province, RollupRow, Session,
     SummaryRow, User,
 };
-use zhigai_shared::api::{CommonItem, FigureSpread};
+use zhigai_shared::api::{CommonItem, FigureSpread, TemplateInfo};
 use zhigai_shared::sync::DocKind;
 
 /// A storage failure.
@@ -96,6 +96,16 @@ pub struct CountyProblem {
     pub facility_name: String,
     /// The problem.
     pub problem: ProblemRow,
+}
+
+/// A checklist version a province, city or county published: what lists show, and the whole checklist
+/// as JSON ([`zhigai_shared::Template::to_json`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedTemplate {
+    /// What lists show.
+    pub info: TemplateInfo,
+    /// The checklist.
+    pub body: String,
 }
 
 /// The summary of an inspection to store with a change.
@@ -211,6 +221,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives the claim back at a clean shutdown, so a restarted server can claim it at once.
     async fn release_instance(&self);
+
+    /// Stores a published checklist version.
+    ///
+    /// # Errors
+    /// [`DbError::Duplicate`] when that id and version exist: a published version is never changed.
+    async fn insert_template(&self, template: &PublishedTemplate) -> Result<(), DbError>;
+    /// Every published version, without its body: by id, then version.
+    async fn fetch_template_infos(&self) -> Result<Vec<TemplateInfo>, DbError>;
+    /// One published version with its body.
+    async fn fetch_template(
+        &self,
+        id: &str,
+        version: u32,
+    ) -> Result<Option<PublishedTemplate>, DbError>;
 
     /// Adds a province.
     async fn insert_province(&self, province: &Province) -> Result<(), DbError>;

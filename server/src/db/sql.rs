@@ -3,19 +3,22 @@
 
 use super::{
     City, Community, County, CountyProblem, DbError, DerivedRows, DocTarget, DocWrite, Facility,
-    ItemFacility, LoginReservation, PlaceName, ProblemRow, Province, ReviewRows, RollupRow,
-    Session, Store, StoredDoc, SummaryRow, User,
+    ItemFacility, LoginReservation, PlaceName, ProblemRow, Province, PublishedTemplate, ReviewRows,
+    RollupRow, Session, Store, StoredDoc, SummaryRow, User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
 use std::str::FromStr;
 use std::time::Duration;
 use zhigai_shared::access::{Level, Placement, Scope};
-use zhigai_shared::api::{AreaRate, CommonItem, CountyKind, FigureSpread, WaveCoverage};
+use zhigai_shared::api::{
+    AreaRate, CommonItem, CountyKind, FigureSpread, TemplateInfo, WaveCoverage,
+};
 use zhigai_shared::doc::ReviewState;
 use zhigai_shared::summary::AreaCounts;
 use zhigai_shared::sync::{DocKind, DocumentId};
-use zhigai_shared::{FacilityId, FacilityType, ItemId, ProblemId, Service, UserId};
+use zhigai_shared::template::TemplateRef;
+use zhigai_shared::{FacilityId, FacilityType, ItemId, ProblemId, Service, TemplateId, UserId};
 
 /// SQLite: the default, one file next to the binary.
 pub struct SqliteStore {
@@ -262,6 +265,32 @@ where
         .map_err(|e: T::Err| DbError::Corrupt(format!("{text:?}: {e}")))
 }
 
+/// What lists show of a published version, from its row.
+fn template_info<R: Row>(r: &R) -> Result<TemplateInfo, DbError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let number = |name: &str| -> Result<u32, DbError> {
+        u32::try_from(r.try_get::<i64, _>(name)?).map_err(|e| DbError::Corrupt(e.to_string()))
+    };
+    let level: Level = parse(&r.try_get::<String, _>("publisher_level")?)?;
+    Ok(TemplateInfo {
+        id: TemplateId::new(r.try_get::<String, _>("id")?),
+        version: number("version")?,
+        title_zh: r.try_get("title_zh")?,
+        publisher: Some(Scope::new(level, r.try_get::<String, _>("publisher_id")?)),
+        parent: Some(TemplateRef {
+            id: TemplateId::new(r.try_get::<String, _>("parent_id")?),
+            version: number("parent_version")?,
+        }),
+        published_at: Some(r.try_get("published_at")?),
+        applies_from: u16::try_from(r.try_get::<i64, _>("applies_from")?)
+            .map_err(|e| DbError::Corrupt(e.to_string()))?,
+    })
+}
+
 fn duplicate(what: &str, e: sqlx::Error) -> DbError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -487,6 +516,53 @@ macro_rules! sql_store {
 
             async fn release_instance(&self) {
                 self.release().await;
+            }
+
+            async fn insert_template(&self, t: &PublishedTemplate) -> Result<(), DbError> {
+                let (Some(publisher), Some(parent)) = (&t.info.publisher, &t.info.parent) else {
+                    return Err(DbError::Corrupt("a published version names its publisher and parent".to_owned()));
+                };
+                sqlx::query(
+                    "INSERT INTO templates (id, version, publisher_level, publisher_id, parent_id, parent_version, \
+                     title_zh, body, published_at, applies_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(t.info.id.as_str())
+                .bind(i64::from(t.info.version))
+                .bind(publisher.level().code())
+                .bind(publisher.id())
+                .bind(parent.id.as_str())
+                .bind(i64::from(parent.version))
+                .bind(&t.info.title_zh)
+                .bind(&t.body)
+                .bind(t.info.published_at.unwrap_or_default())
+                .bind(i64::from(t.info.applies_from))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| duplicate(&format!("checklist {}@{}", t.info.id, t.info.version), e))?;
+                Ok(())
+            }
+
+            async fn fetch_template_infos(&self) -> Result<Vec<TemplateInfo>, DbError> {
+                let rows = sqlx::query(
+                    "SELECT id, version, publisher_level, publisher_id, parent_id, parent_version, title_zh, \
+                     published_at, applies_from FROM templates ORDER BY id, version",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(template_info).collect()
+            }
+
+            async fn fetch_template(&self, id: &str, version: u32) -> Result<Option<PublishedTemplate>, DbError> {
+                let row = sqlx::query(
+                    "SELECT id, version, publisher_level, publisher_id, parent_id, parent_version, title_zh, \
+                     published_at, applies_from, body FROM templates WHERE id = $1 AND version = $2",
+                )
+                .bind(id)
+                .bind(i64::from(version))
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| Ok(PublishedTemplate { info: template_info(&r)?, body: r.try_get("body")? }))
+                    .transpose()
             }
 
             async fn insert_province(&self, p: &Province) -> Result<(), DbError> {

@@ -9,9 +9,13 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 
+use crate::templates::{self, PublishError};
 use zhigai_shared::access::{Placement, Scope, document_access};
-use zhigai_shared::api::{DocRef, FacilitiesResponse, FacilityEntry, YearDocs};
+use zhigai_shared::api::{
+    DocRef, FacilitiesResponse, FacilityEntry, TemplateDetail, TemplateInfo, YearDocs,
+};
 use zhigai_shared::sync::{DocKind, DocumentId};
+use zhigai_shared::template::TemplateRef;
 use zhigai_shared::{FacilityId, Template};
 
 pub(super) fn router() -> Router<AppState> {
@@ -20,6 +24,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/facilities/{id}", get(one_facility))
         .route("/api/facilities/{id}/staff", get(list_staff))
         .route("/api/template", get(template))
+        .route("/api/templates", get(list_templates))
+        .route("/api/templates/{id}/{version}", get(one_template))
 }
 
 fn doc_ref(
@@ -119,6 +125,49 @@ async fn list_staff(
         }
     }
     Ok(Json(staff))
+}
+
+/// The checklist versions the user sees: the national baselines, those published at or above their place
+/// and those published below it.
+async fn list_templates(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<Vec<TemplateInfo>>, ApiError> {
+    let store = state.store.as_ref();
+    let mut out = Vec::new();
+    for info in templates::infos(store).await? {
+        if templates::visible(store, &auth.user.scope, &info).await? {
+            out.push(info);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// One version, whole, with what differs from its parent; 404 for one the user does not see.
+async fn one_template(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((id, version)): Path<(String, u32)>,
+) -> Result<Json<TemplateDetail>, ApiError> {
+    let store = state.store.as_ref();
+    let wanted = TemplateRef {
+        id: zhigai_shared::TemplateId::new(id),
+        version,
+    };
+    let (info, template, differences) = match templates::detail(store, &wanted).await {
+        Ok(found) => found,
+        Err(PublishError::Unknown(_)) => return Err(ApiError::NotFound),
+        Err(PublishError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    if !templates::visible(store, &auth.user.scope, &info).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(TemplateDetail {
+        info,
+        template,
+        differences,
+    }))
 }
 
 /// The checklist new inspections start on.

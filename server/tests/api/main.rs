@@ -12,5 +12,6 @@ mod rest;
 mod static_files;
 mod stock_client;
 mod sync;
+mod templates;
 mod untrusted;
 mod upgrade;

@@ -321,6 +321,12 @@ pub struct Template {
     pub title_en: String,
     /// The document it derives from.
     pub source_document: String,
+    /// The version it refines; `None` for a national baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<TemplateRef>,
+    /// The province, city or county that published it; `None` for a national baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<crate::access::Scope>,
     /// The areas, in the plan's order.
     pub areas: Vec<Area>,
 }
@@ -487,6 +493,13 @@ impl Template {
                     ));
                 }
                 item.applies_to = effective;
+                // A template's JSON form (`to_json`, a published version's stored body) carries the figure
+                // in `response`; the file people edit carries it as `metric`.
+                if let (None, ResponseKind::StatusWithNumber { metric }) =
+                    (&item.metric, &item.response)
+                {
+                    item.metric = Some(metric.clone());
+                }
                 item.response = match &item.metric {
                     Some(metric) => ResponseKind::StatusWithNumber {
                         metric: metric.clone(),
@@ -535,6 +548,9 @@ impl Template {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 }
+
+mod derive;
+pub use derive::{Derivation, Difference, Refinement, TemplateRef};
 
 #[cfg(test)]
 mod tests;
