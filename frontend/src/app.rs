@@ -13,6 +13,7 @@ use crate::pages::{
     print::PrintPage,
     problems::ProblemsPage,
     rollup::RollupPage,
+    templates::{TemplatePage, TemplatesPage},
 };
 use crate::route::Route;
 use yew::prelude::*;
@@ -65,6 +66,8 @@ fn switch(route: Route) -> Html {
         Route::CountyAnnual { year } => html! { <CountyShell annual={Some(year)} /> },
         Route::Annual { fid } => html! { <FacilityShell {fid} page={Page::Annual} /> },
         Route::Print { fid } => html! { <FacilityShell {fid} page={Page::Print} /> },
+        Route::Templates => html! { <TemplatesPage /> },
+        Route::TemplateView { id, version } => html! { <TemplatePage {id} {version} /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
 }

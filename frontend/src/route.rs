@@ -66,6 +66,17 @@ pub enum Route {
         /// The facility id.
         fid: String,
     },
+    /// The checklist versions the user's place sees.
+    #[at("/templates")]
+    Templates,
+    /// One checklist version, read-only, with what differs from its parent.
+    #[at("/templates/:id/:version")]
+    TemplateView {
+        /// The template id.
+        id: String,
+        /// Its version.
+        version: u32,
+    },
     /// Anything else.
     #[not_found]
     #[at("/404")]

@@ -6,6 +6,8 @@ pub mod use_session;
 pub mod use_workspace;
 
 pub use crate::services::api::ApiError;
-pub use use_county::{Loaded, use_annual, use_common_item, use_county, use_rollup};
+pub use use_county::{
+    Loaded, use_annual, use_common_item, use_county, use_rollup, use_template, use_templates,
+};
 pub use use_session::{SessionProvider, use_session};
 pub use use_workspace::{WorkspaceHandle, WorkspaceProvider, use_workspace};

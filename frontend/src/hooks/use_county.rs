@@ -6,7 +6,10 @@ use crate::hooks::use_session::use_session;
 use crate::services::api::{self, ApiError};
 use yew::prelude::*;
 use zhigai_shared::access::Scope;
-use zhigai_shared::api::{AnnualReport, CountySummary, ItemFacility, OverdueRow, RollupSummary};
+use zhigai_shared::api::{
+    AnnualReport, CountySummary, ItemFacility, OverdueRow, RollupSummary, TemplateDetail,
+    TemplateInfo,
+};
 
 /// Something fetched: not yet, or the answer.
 pub type Loaded<T> = Option<Result<T, ApiError>>;
@@ -179,4 +182,46 @@ pub fn use_annual(year: u16) -> Loaded<AnnualReport> {
         });
     }
     (*report).clone()
+}
+
+/// The checklist versions the user's place sees (online only, like the overviews).
+#[hook]
+pub fn use_templates() -> Loaded<Vec<TemplateInfo>> {
+    let session = use_session();
+    let found = use_state(|| None);
+    let token = session
+        .session()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+    {
+        let found = found.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                found.set(Some(api::templates(&token).await));
+            });
+        });
+    }
+    (*found).clone()
+}
+
+/// One checklist version with what differs from its parent.
+#[hook]
+pub fn use_template(id: String, version: u32) -> Loaded<TemplateDetail> {
+    let session = use_session();
+    let found = use_state(|| None);
+    let token = session
+        .session()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+    {
+        let found = found.clone();
+        use_effect_with((id, version), move |(id, version)| {
+            found.set(None);
+            let (id, version) = (id.clone(), *version);
+            wasm_bindgen_futures::spawn_local(async move {
+                found.set(Some(api::template(&token, &id, version).await));
+            });
+        });
+    }
+    (*found).clone()
 }

@@ -109,6 +109,7 @@ pub fn CountyPage(props: &CountyPageProps) -> Html {
                 if is_own {
                     <Link<Route> to={Route::CountyAnnual { year: y }} classes="button small annual-link">{ lang.t(Msg::AnnualReport) }</Link<Route>>
                 }
+                <Link<Route> to={Route::Templates} classes="button small templates-link">{ lang.pick("检查表版本", "Checklist versions") }</Link<Route>>
                 <button class="button small export-xlsx" disabled={busy} onclick={export(format!("{base}/export.xlsx?year={y}"))}>{ lang.pick("导出 Excel", "Excel workbook") }</button>
                 <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=facilities"))}>{ lang.pick("机构 CSV", "Facilities CSV") }</button>
                 <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=problems"))}>{ lang.pick("问题 CSV", "Problems CSV") }</button>

@@ -159,6 +159,8 @@ pub fn HomePage() -> Html {
                 <Link<Route> to={Route::Print { fid: fid.clone() }} classes="button small print-link">{ lang.t(Msg::Print) }</Link<Route>>
                 { " " }
                 <Link<Route> to={Route::Annual { fid: fid.clone() }} classes="button small annual-link">{ lang.t(Msg::AnnualSummary) }</Link<Route>>
+                { " " }
+                <Link<Route> to={Route::Templates} classes="button small templates-link">{ lang.pick("检查表版本", "Checklist versions") }</Link<Route>>
             </p>
             <ol class="areas">
             { for template.areas.iter().zip(summary.areas.iter()).map(|(area, counts)| html! {

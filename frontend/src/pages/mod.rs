@@ -8,3 +8,4 @@ pub mod login;
 pub mod print;
 pub mod problems;
 pub mod rollup;
+pub mod templates;

@@ -84,6 +84,7 @@ pub fn RollupPage(props: &RollupPageProps) -> Html {
                         { for years.iter().map(|v| html! { <option value={v.to_string()} selected={*v == y}>{ v }</option> }) }
                     </select>
                 </label>
+                <Link<Route> to={Route::Templates} classes="button small templates-link">{ lang.pick("检查表版本", "Checklist versions") }</Link<Route>>
                 <button class="button small export-xlsx" disabled={busy} onclick={export(format!("{base}/export.xlsx?year={y}"))}>{ lang.pick("导出 Excel", "Excel workbook") }</button>
                 <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=counties"))}>{ lang.pick("县区 CSV", "Counties CSV") }</button>
                 <button class="button small" disabled={busy} onclick={export(format!("{base}/export.csv?year={y}&table=common"))}>{ lang.pick("共性问题 CSV", "Common problems CSV") }</button>

@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::{
     AnnualReport, ApiErrorBody, CountySummary, FacilitiesResponse, FacilityEntry, ItemFacility,
-    LoginRequest, LoginResponse, OverdueRow, RollupSummary, TicketResponse, User,
+    LoginRequest, LoginResponse, OverdueRow, RollupSummary, TemplateDetail, TemplateInfo,
+    TicketResponse, User,
 };
 
 /// Why an API call failed.
@@ -189,6 +190,16 @@ pub async fn common_item(
         token,
     )
     .await
+}
+
+/// `GET /api/templates`: the checklist versions the user's place sees.
+pub async fn templates(token: &str) -> Result<Vec<TemplateInfo>, ApiError> {
+    get("/api/templates", token).await
+}
+
+/// `GET /api/templates/{id}/{version}`: one version with what differs from its parent.
+pub async fn template(token: &str, id: &str, version: u32) -> Result<TemplateDetail, ApiError> {
+    get(&format!("/api/templates/{id}/{version}"), token).await
 }
 
 /// `GET /api/facilities/{id}`: one facility with its documents.
