@@ -86,37 +86,23 @@ fn what_does_not_fit_is_refused_with_a_reason() {
             other => panic!("{needle}: {other:?}"),
         }
     };
-    refused(
-        EXAMPLE.replace("version = 2 }", "version = 1 }"),
-        "national-2026@1",
-    );
-    refused(
-        EXAMPLE.replace("id = \"demo-province\"\n", "id = \"national-2026\"\n"),
-        "id of its own",
-    );
-    refused(
-        EXAMPLE.replace("retire = [\"T3.13\"]", "retire = [\"T3.99\"]"),
-        "T3.99",
-    );
-    refused(
-        EXAMPLE.replace("item = \"T5.05\"", "item = \"T5.04\""),
-        "no figure",
-    );
-    refused(
-        EXAMPLE.replace("id = \"T8.SF01\"", "id = \"T8.02\""),
-        "already uses",
-    );
-    refused(
-        EXAMPLE.replace("id = \"T8.SF01\"", "id = \"T0.SF01\""),
-        "no area",
-    );
-    refused(
-        EXAMPLE.replace(
-            "item = \"T5.01\"\ntarget = 95.0",
-            "item = \"T5.01\"\ntarget = 120.0",
+    // Each edit of the example file, and what the refusal must name.
+    for (from, to, needle) in [
+        ("version = 2 }", "version = 1 }", "national-2026@1"),
+        (
+            "id = \"demo-province\"\n",
+            "id = \"national-2026\"\n",
+            "id of its own",
         ),
-        "target",
-    );
+        ("retire = [\"T3.13\"]", "retire = [\"T3.99\"]", "T3.99"),
+        ("item = \"T5.05\"", "item = \"T5.04\"", "no figure"),
+        ("id = \"T8.SF01\"", "id = \"T8.02\"", "already uses"),
+        ("id = \"T8.SF01\"", "id = \"T0.SF01\"", "no area"),
+        ("target = 95.0", "target = 120.0", "target"),
+    ] {
+        assert!(EXAMPLE.contains(from), "{from}");
+        refused(EXAMPLE.replacen(from, to, 1), needle);
+    }
     let judge = EXAMPLE.find("[add.judge]").unwrap();
     refused(EXAMPLE[..judge].to_owned(), "T8.SF01");
     // Not a derivation at all: a format error, not a panic.

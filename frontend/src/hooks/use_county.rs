@@ -91,25 +91,16 @@ impl RollupHandle {
 #[hook]
 pub fn use_rollup(year: u16, place: Scope) -> RollupHandle {
     let session = use_session();
-    let summary = use_state(|| None);
     let token = session
         .session()
         .map(|s| s.token.clone())
         .unwrap_or_default();
-    {
-        let summary = summary.clone();
-        let token = token.clone();
-        use_effect_with((year, place), move |(year, place)| {
-            let (year, place) = (*year, place.clone());
-            summary.set(None);
-            wasm_bindgen_futures::spawn_local(async move {
-                summary.set(Some(api::rollup_summary(&token, &place, year).await));
-            });
-        });
-    }
+    let summary = use_fetch((year, place), |token, (year, place)| async move {
+        Some(api::rollup_summary(&token, &place, year).await)
+    });
     let (busy, export_error, export) = use_export(token);
     RollupHandle {
-        summary: (*summary).clone(),
+        summary,
         busy,
         export_error,
         export,
@@ -119,25 +110,13 @@ pub fn use_rollup(year: u16, place: Scope) -> RollupHandle {
 /// The facilities behind one common problem of `place` in `year`, fetched while `item` is chosen.
 #[hook]
 pub fn use_common_item(year: u16, place: Scope, item: Option<String>) -> Loaded<Vec<ItemFacility>> {
-    let session = use_session();
-    let found = use_state(|| None);
-    let token = session
-        .session()
-        .map(|s| s.token.clone())
-        .unwrap_or_default();
-    {
-        let found = found.clone();
-        use_effect_with((year, place, item), move |(year, place, item)| {
-            found.set(None);
-            if let Some(item) = item.clone() {
-                let (year, place) = (*year, place.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    found.set(Some(api::common_item(&token, &place, year, &item).await));
-                });
-            }
-        });
-    }
-    (*found).clone()
+    use_fetch(
+        (year, place, item),
+        |token, (year, place, item)| async move {
+            let item = item?;
+            Some(api::common_item(&token, &place, year, &item).await)
+        },
+    )
 }
 
 /// Downloads with progress and the last failure kept.
@@ -187,26 +166,30 @@ pub fn use_annual(year: u16) -> Loaded<AnnualReport> {
 /// The checklist versions the user's place sees (online only, like the overviews).
 #[hook]
 pub fn use_templates() -> Loaded<Vec<TemplateInfo>> {
-    let session = use_session();
-    let found = use_state(|| None);
-    let token = session
-        .session()
-        .map(|s| s.token.clone())
-        .unwrap_or_default();
-    {
-        let found = found.clone();
-        use_effect_with((), move |()| {
-            wasm_bindgen_futures::spawn_local(async move {
-                found.set(Some(api::templates(&token).await));
-            });
-        });
-    }
-    (*found).clone()
+    use_fetch(
+        (),
+        |token, ()| async move { Some(api::templates(&token).await) },
+    )
 }
 
 /// One checklist version with what differs from its parent.
 #[hook]
 pub fn use_template(id: String, version: u32) -> Loaded<TemplateDetail> {
+    use_fetch((id, version), |token, (id, version)| async move {
+        Some(api::template(&token, &id, version).await)
+    })
+}
+
+/// What `fetch` answers with the session's token for `key`: `None` while it loads, fetched again when the
+/// key changes; a fetch that answers `None` (nothing to fetch for this key) leaves it `None`.
+#[hook]
+fn use_fetch<K, T, F, Fut>(key: K, fetch: F) -> Loaded<T>
+where
+    K: PartialEq + Clone + 'static,
+    T: Clone + 'static,
+    F: Fn(String, K) -> Fut + 'static,
+    Fut: std::future::Future<Output = Loaded<T>> + 'static,
+{
     let session = use_session();
     let found = use_state(|| None);
     let token = session
@@ -215,11 +198,13 @@ pub fn use_template(id: String, version: u32) -> Loaded<TemplateDetail> {
         .unwrap_or_default();
     {
         let found = found.clone();
-        use_effect_with((id, version), move |(id, version)| {
+        use_effect_with(key, move |key| {
             found.set(None);
-            let (id, version) = (id.clone(), *version);
+            let pending = fetch(token, key.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                found.set(Some(api::template(&token, &id, version).await));
+                if let Some(answer) = pending.await {
+                    found.set(Some(answer));
+                }
             });
         });
     }

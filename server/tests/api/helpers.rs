@@ -284,6 +284,15 @@ pub fn genesis_review(facility: &str, year: u16) -> Review {
 
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// A session token of `user` (the demo password).
+pub async fn token(app: &TestApp, user: &str) -> String {
+    zhigai_server::client::SyncClient::login(&app.base, user, PASSWORD)
+        .await
+        .unwrap()
+        .token()
+        .to_owned()
+}
+
 /// `GET path` with a bearer token: the status and the JSON body (null when there is none).
 pub async fn get(app: &TestApp, token: &str, path: &str) -> (u16, serde_json::Value) {
     let r = reqwest::Client::new()

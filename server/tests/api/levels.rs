@@ -5,18 +5,10 @@
 use crate::both;
 use crate::helpers::*;
 use serde_json::Value;
-use zhigai_server::client::{Notice, SyncClient};
+use zhigai_server::client::Notice;
 use zhigai_shared::Document;
 use zhigai_shared::access::Rights;
 use zhigai_shared::{Author, Review, ReviewState, Stamp, Timestamp};
-
-async fn token(app: &TestApp, user: &str) -> String {
-    SyncClient::login(&app.base, user, PASSWORD)
-        .await
-        .unwrap()
-        .token()
-        .to_owned()
-}
 
 /// Each overview by each role: 200 where the place is the user's or below it, 403 anywhere else (a place
 /// that does not exist included), for facility staff always.

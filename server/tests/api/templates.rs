@@ -3,20 +3,11 @@
 
 use crate::both;
 use crate::helpers::*;
-use zhigai_server::client::SyncClient;
 use zhigai_server::templates::{self, PublishError};
 use zhigai_shared::access::Scope;
 use zhigai_shared::template::Derivation;
 
 const PROVINCE_FILE: &str = include_str!("../../../shared/data/derived/demo-province.toml");
-
-async fn token(app: &TestApp, user: &str) -> String {
-    SyncClient::login(&app.base, user, PASSWORD)
-        .await
-        .unwrap()
-        .token()
-        .to_owned()
-}
 
 fn ids(list: &serde_json::Value) -> Vec<String> {
     list.as_array()
