@@ -36,7 +36,7 @@ fn a_derived_version_keeps_its_parents_ids_and_says_what_it_changed() {
     }
     assert!(province.item(&ItemId::from("T8.SF01")).is_some());
     assert_eq!(target(&province, "T5.01"), Some(95.0));
-    assert_eq!(target(&national, "T5.01"), None);
+    assert_eq!(target(national, "T5.01"), None);
     // Numerator and denominator stay the parent's when only the target is set.
     let ResponseKind::StatusWithNumber { metric } =
         &province.item(&ItemId::from("T5.01")).unwrap().response
