@@ -8,12 +8,13 @@ use crate::db::{CountyProblem, DbError, Facility, Store};
 use std::collections::HashMap;
 use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::{
-    AnnualReport, AreaRate, AreaYear, CountySummary, LastYearRow, OverdueRow, ProblemTally,
-    RollupSummary, SummaryRow, WaveCoverage, WaveTarget, add_areas, add_coverage,
+    AnnualReport, AreaRate, AreaYear, CommonItem, CountySummary, LastYearRow, OverdueRow,
+    ProblemTally, RollupSummary, SummaryRow, VersionsInUse, WaveCoverage, WaveTarget, add_areas,
+    add_coverage,
 };
 use zhigai_shared::doc::{Date, ReviewState, Verdict};
 use zhigai_shared::summary::AreaCounts;
-use zhigai_shared::{Template, Wave};
+use zhigai_shared::{ItemId, Template, Wave};
 
 /// Fills a never-synced facility's row from the checklist new inspections start on: what applies to
 /// it, nothing answered. Every row gets the facility's coverage wave.
@@ -109,6 +110,7 @@ pub async fn county_summary(
         store.fetch_common_items(scope, year, COMMON_ITEMS),
         store.fetch_figure_spread(scope, year),
     )?;
+    let (versions, common_items) = comparable(store, scope, year, common_items).await?;
     let (before, carried) = tokio::try_join!(
         store.fetch_summary(scope, year - 1, &today_text),
         store.fetch_carried_problems(scope, year),
@@ -143,7 +145,56 @@ pub async fn county_summary(
         years: year_choice(&stored_years, today.year()),
         common_items,
         figures,
+        versions,
     })
+}
+
+/// The versions the facilities within `scope` use in `year`, and the common problems restricted to the
+/// item ids all of them share where they differ (an item one version adds or retires is not comparable).
+async fn comparable(
+    store: &dyn Store,
+    scope: &Scope,
+    year: i64,
+    common_items: Vec<CommonItem>,
+) -> Result<(VersionsInUse, Vec<CommonItem>), DbError> {
+    let versions = store.fetch_pinned_versions(scope, year).await?;
+    if versions.len() < 2 {
+        return Ok((
+            VersionsInUse {
+                versions,
+                shared_items: None,
+            },
+            common_items,
+        ));
+    }
+    let mut shared: Option<Vec<ItemId>> = None;
+    for version in &versions {
+        let (_, template) = crate::templates::find(store, version)
+            .await
+            .map_err(|e| match e {
+                crate::templates::PublishError::Db(e) => e,
+                other => DbError::Corrupt(other.to_string()),
+            })?;
+        shared = Some(match shared {
+            None => template.items().map(|i| i.id.clone()).collect(),
+            Some(ids) => ids
+                .into_iter()
+                .filter(|id| template.item(id).is_some())
+                .collect(),
+        });
+    }
+    let shared = shared.unwrap_or_default();
+    let common_items = common_items
+        .into_iter()
+        .filter(|c| shared.iter().any(|id| id.as_str() == c.item_id))
+        .collect();
+    Ok((
+        VersionsInUse {
+            versions,
+            shared_items: u32::try_from(shared.len()).ok(),
+        },
+        common_items,
+    ))
 }
 
 /// A city's or a province's overview (`scope`) for `year` (this year when `None`): its counties as rows,
@@ -166,6 +217,7 @@ pub async fn rollup_summary(
         store.fetch_years(scope),
         store.fetch_figure_spread(scope, year),
     )?;
+    let (versions, common_items) = comparable(store, scope, year, common_items).await?;
     let mut coverage: Vec<WaveCoverage> = Vec::new();
     let mut areas: Vec<AreaRate> = Vec::new();
     for row in &counties {
@@ -185,6 +237,7 @@ pub async fn rollup_summary(
         common_items,
         years: year_choice(&stored_years, today.year()),
         figures,
+        versions,
     })
 }
 

@@ -49,6 +49,11 @@ impl Application {
         if added > 0 {
             tracing::info!(added, "document ids recorded");
         }
+        // Documents pinned to a province's, city's or county's checklist find it from the first request.
+        let versions = crate::templates::register_all(store.as_ref())
+            .await
+            .context("reading the published checklist versions")?;
+        tracing::info!(versions, "published checklist versions read");
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .await
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;

@@ -5,10 +5,10 @@
 use crate::db::{DbError, PublishedTemplate, Store};
 use crate::places;
 use thiserror::Error;
-use zhigai_shared::Template;
 use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::TemplateInfo;
 use zhigai_shared::template::{Derivation, Difference, TemplateError, TemplateRef};
+use zhigai_shared::{FacilityId, Template};
 
 /// Why a version cannot be published or found.
 #[derive(Debug, Error)]
@@ -56,6 +56,125 @@ pub async fn infos(store: &dyn Store) -> Result<Vec<TemplateInfo>, DbError> {
     Ok(out)
 }
 
+/// Makes every published version known to this process (at startup), so documents pinned to one find
+/// their checklist.
+///
+/// # Errors
+/// The store's; a stored body this build cannot read.
+pub async fn register_all(store: &dyn Store) -> Result<usize, PublishError> {
+    let infos = store.fetch_template_infos().await?;
+    for info in &infos {
+        find(
+            store,
+            &TemplateRef {
+                id: info.id.clone(),
+                version: info.version,
+            },
+        )
+        .await?;
+    }
+    Ok(infos.len())
+}
+
+/// The version `facility` uses in `year`: pinned the first time it is asked for, never changed after.
+/// Decided as the plan's levels refine it: the newest version of the nearest county, city or province
+/// above the facility that applies from `year`, else the newest national baseline.
+///
+/// # Errors
+/// The store's; a pinned version this server cannot find.
+pub async fn pin(
+    store: &dyn Store,
+    facility: &FacilityId,
+    year: u16,
+) -> Result<&'static Template, PublishError> {
+    let year_key = i64::from(year);
+    let pinned = match store.fetch_pin(facility, year_key).await? {
+        Some(pinned) => pinned,
+        None => {
+            let chosen = choose(store, &Scope::Facility(facility.clone()), year).await?;
+            store.insert_pin(facility, year_key, &chosen).await?;
+            // Another request may have pinned it first: its decision stands.
+            store.fetch_pin(facility, year_key).await?.unwrap_or(chosen)
+        }
+    };
+    let (_, template) = find(store, &pinned).await?;
+    Ok(Template::register(template))
+}
+
+/// Whether a facility-year's version is handed out (and so pinned) on `today`: this year and earlier ones,
+/// and next year from 1 December, so a device offline over New Year starts the new year on the version its
+/// colleagues and the server use. A version published for next year after 1 December reaches the
+/// facility-years not yet pinned.
+pub fn settled(year: u16, today: zhigai_shared::doc::Date) -> bool {
+    year <= today.year() || (year == today.year() + 1 && today.month() == 12)
+}
+
+/// The pins of `facilities` for their settled years, and the bodies of the published versions among
+/// them (a device needs them to build the same skeleton offline).
+///
+/// # Errors
+/// As [`pin`].
+pub async fn pins_for(
+    store: &dyn Store,
+    facilities: &[&FacilityId],
+    years: &[u16],
+    today: zhigai_shared::doc::Date,
+) -> Result<(Vec<(FacilityId, u16, TemplateRef)>, Vec<Template>), PublishError> {
+    let mut pins = Vec::new();
+    let mut bodies: Vec<Template> = Vec::new();
+    for facility in facilities {
+        for &year in years.iter().filter(|y| settled(**y, today)) {
+            let template = pin(store, facility, year).await?;
+            let pinned = TemplateRef {
+                id: template.id.clone(),
+                version: template.version,
+            };
+            let built_in = Template::registry()
+                .iter()
+                .any(|t| t.id == pinned.id && t.version == pinned.version);
+            if !built_in
+                && !bodies
+                    .iter()
+                    .any(|t| t.id == pinned.id && t.version == pinned.version)
+            {
+                bodies.push(template.clone());
+            }
+            pins.push(((*facility).clone(), year, pinned));
+        }
+    }
+    Ok((pins, bodies))
+}
+
+/// The version the rule gives a facility at `place` in `year`, without pinning it.
+///
+/// # Errors
+/// The store's.
+pub async fn choose(store: &dyn Store, place: &Scope, year: u16) -> Result<TemplateRef, DbError> {
+    let published = store.fetch_template_infos().await?;
+    for above in places::ancestry(store, place).await? {
+        let newest = published
+            .iter()
+            .filter(|i| i.publisher.as_ref() == Some(&above) && i.applies_from <= year)
+            .max_by_key(|i| i.version);
+        if let Some(info) = newest {
+            return Ok(TemplateRef {
+                id: info.id.clone(),
+                version: info.version,
+            });
+        }
+    }
+    let national = Template::registry()
+        .iter()
+        .rev()
+        .find(|t| baseline_info(t).applies_from <= year)
+        .copied()
+        .unwrap_or_else(Template::current);
+    Ok(TemplateRef {
+        id: national.id.clone(),
+        version: national.version,
+    })
+}
+
 /// A version, built in or published, with what lists show of it.
 ///
 /// # Errors
@@ -74,6 +193,7 @@ pub async fn find(
         return Err(PublishError::Unknown(wanted.clone()));
     };
     let template = Template::from_json(&row.body)?;
+    Template::register(template.clone());
     Ok((row.info, template))
 }
 

@@ -373,6 +373,10 @@ pub struct YearDocs {
     pub inspection: DocRef,
     /// The county's review.
     pub review: DocRef,
+    /// The checklist version the year's inspection is pinned to, once the server has settled it (this
+    /// year and earlier; next year from 1 December): the device starts the inspection on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<crate::template::TemplateRef>,
 }
 
 /// A facility with its documents.
@@ -385,6 +389,9 @@ pub struct FacilityEntry {
     pub wave: u16,
     /// Its documents per year.
     pub documents: Vec<YearDocs>,
+    /// The published versions its years are pinned to (when it is fetched alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<crate::Template>,
 }
 
 /// The caller's facilities and their communities.
@@ -394,6 +401,9 @@ pub struct FacilitiesResponse {
     pub facilities: Vec<FacilityEntry>,
     /// The communities they belong to.
     pub communities: Vec<Community>,
+    /// The published versions (below the nation) the listed years are pinned to.
+    #[serde(default)]
+    pub templates: Vec<crate::Template>,
 }
 
 /// The overview of a county or a medical community for one year: one row per facility (from the summary
@@ -436,6 +446,19 @@ pub struct CountySummary {
     /// How each indicator spreads across the facilities that gave it.
     #[serde(default)]
     pub figures: Vec<FigureSpread>,
+    /// What the checklist versions in use here allow comparing.
+    #[serde(default)]
+    pub versions: VersionsInUse,
+}
+
+/// The checklist versions a place's facilities are pinned to in a year. Where they differ, comparisons
+/// across facilities (the common problems) count only the item ids every version shares, and say so.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionsInUse {
+    /// The versions, each once.
+    pub versions: Vec<crate::template::TemplateRef>,
+    /// With more than one version: how many item ids they all share.
+    pub shared_items: Option<u32>,
 }
 
 /// How one indicator spreads across the facilities of a place that gave it this year.
@@ -565,6 +588,9 @@ pub struct RollupSummary {
     /// How each indicator spreads across the facilities that gave it.
     #[serde(default)]
     pub figures: Vec<FigureSpread>,
+    /// What the checklist versions in use here allow comparing.
+    #[serde(default)]
+    pub versions: VersionsInUse,
 }
 
 /// A facility that answered an item 部分符合 or 不符合: the drill-down of a common problem.

@@ -70,6 +70,7 @@ impl SessionHandle {
             communities: directory.communities,
             staff,
             place: login.place,
+            templates: directory.templates,
         }));
         Ok(())
     }
@@ -172,6 +173,25 @@ pub fn SessionProvider(props: &SessionProviderProps) -> Html {
         let year = year.clone();
         Callback::from(move |y: Option<u16>| year.set(y))
     };
+    // Once a visit, when online: the directory again, for pins settled since login (next year's from
+    // 1 December) and versions published since. Offline, the kept one serves.
+    {
+        let (saved, set_session) = (saved.clone(), set_session.clone());
+        use_effect_with((), move |()| {
+            if let Some(current) = (*saved).clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(directory) = api::facilities(&current.token).await
+                        && let Some(next) = current.with_directory(directory)
+                    {
+                        set_session.emit(Some(next));
+                    }
+                });
+            }
+        });
+    }
+    if let Some(current) = saved.as_ref() {
+        current.register_templates();
+    }
     let handle = SessionHandle {
         lang: *lang,
         session: (*saved).clone(),

@@ -13,7 +13,9 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::access::{Level, Scope};
-use zhigai_shared::api::{CommonItem, CountySummary, FigureSpread, OverdueRow, WaveCoverage};
+use zhigai_shared::api::{
+    CommonItem, CountySummary, FigureSpread, OverdueRow, VersionsInUse, WaveCoverage,
+};
 use zhigai_shared::doc::{ReviewState, Timestamp};
 use zhigai_shared::template::{Direction, ResponseKind};
 use zhigai_shared::{FacilityType, Template};
@@ -127,7 +129,7 @@ pub fn CountyPage(props: &CountyPageProps) -> Html {
                     <>
                     <Coverage waves={d.coverage.clone()} />
                     <Overview data={d.clone()} filter={filter.clone()} />
-                    <CommonProblems items={d.common_items.clone()} place={place.clone()} year={y} />
+                    <CommonProblems items={d.common_items.clone()} place={place.clone()} year={y} versions={d.versions.clone()} />
                     <FigureSpreads spread={d.figures.clone()} />
                     </>
                 },
@@ -471,6 +473,8 @@ pub struct CommonProblemsProps {
     pub place: Scope,
     /// The year.
     pub year: u16,
+    /// The checklist versions in use there.
+    pub versions: VersionsInUse,
 }
 
 /// The common problems (共性问题): items by how many facilities answered them 部分符合 or 不符合; choosing
@@ -485,6 +489,16 @@ pub fn CommonProblems(props: &CommonProblemsProps) -> Html {
     html! {
         <section class="card common-problems">
             <h2>{ lang.t(Msg::CommonProblems) }</h2>
+            if let Some(shared) = props.versions.shared_items {
+                <p class="banner info versions-note" data-versions={props.versions.versions.len().to_string()} data-shared={shared.to_string()}>
+                    { format!("{}{}{}（{}），{}{}{}",
+                        lang.pick("本区域机构使用 ", "Facilities here use "), props.versions.versions.len(),
+                        lang.pick(" 个检查表版本", " checklist versions"),
+                        props.versions.versions.iter().map(ToString::to_string).collect::<Vec<_>>().join("、"),
+                        lang.pick("共性问题只统计各版本共有的 ", "so common problems count only the "), shared,
+                        lang.pick(" 个条目。", " items every version shares.")) }
+                </p>
+            }
             if props.items.is_empty() {
                 <p class="muted">{ lang.pick("暂无多家机构共有的问题。", "No item is weak in more than one facility.") }</p>
             }

@@ -124,7 +124,7 @@ pub fn RollupPage(props: &RollupPageProps) -> Html {
                         </div>
                         <p class="muted">{ lang.pick("覆盖进度为各批次合计：已提交/已通过/机构数；热力图为各领域符合率%；逾期列为 逾期/未整改。", "Coverage over all waves: submitted/approved/facilities; heatmap: compliance % per area; overdue: overdue/open.") }</p>
                     </section>
-                    <CommonProblems items={d.common_items.clone()} place={props.place.clone()} year={y} />
+                    <CommonProblems items={d.common_items.clone()} place={props.place.clone()} year={y} versions={d.versions.clone()} />
                     <FigureSpreads spread={d.figures.clone()} />
                     </>
                 },

@@ -2,8 +2,11 @@
 //! `services::session` keeps it in localStorage.
 
 use serde::{Deserialize, Serialize};
+use zhigai_shared::Template;
 use zhigai_shared::access::Role;
-use zhigai_shared::api::{Community, CountyKind, FacilityEntry, PlaceName, User};
+use zhigai_shared::api::{
+    Community, CountyKind, FacilitiesResponse, FacilityEntry, PlaceName, User,
+};
 
 /// The session kept on the device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,6 +24,10 @@ pub struct SavedSession {
     /// The place the user belongs to, named (the words of the screens follow its county's kind).
     #[serde(default)]
     pub place: Option<PlaceName>,
+    /// The published checklist versions (below the nation) the user's facility-years are pinned to: kept
+    /// so the device starts an inspection offline on the same checklist as the server.
+    #[serde(default)]
+    pub templates: Vec<Template>,
 }
 
 /// The words a place's screens use: 县/区, 医共体/区社一体, and whether review has two steps there.
@@ -117,5 +124,37 @@ impl SavedSession {
             .retain(|f| f.facility.id != entry.facility.id);
         next.facilities.push(entry);
         next
+    }
+
+    /// The session with the directory as the server lists it now (pins settled since login, a version
+    /// published since); entries fetched one by one that the list lacks are kept. `None` when nothing
+    /// changed.
+    pub fn with_directory(&self, directory: FacilitiesResponse) -> Option<Self> {
+        let mut next = self.clone();
+        let listed: Vec<String> = directory
+            .facilities
+            .iter()
+            .map(|f| f.facility.id.to_string())
+            .collect();
+        next.facilities
+            .retain(|f| !listed.contains(&f.facility.id.to_string()));
+        next.facilities.splice(0..0, directory.facilities);
+        next.communities = directory.communities;
+        next.templates = directory.templates;
+        (next != *self).then_some(next)
+    }
+
+    /// Makes the published versions this session keeps known to the app, so the documents pinned to them
+    /// find their checklist.
+    pub fn register_templates(&self) {
+        for template in self
+            .templates
+            .iter()
+            .chain(self.facilities.iter().flat_map(|f| f.templates.iter()))
+        {
+            if Template::find(template.id.as_str(), template.version).is_none() {
+                Template::register(template.clone());
+            }
+        }
     }
 }

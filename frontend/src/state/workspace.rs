@@ -18,6 +18,7 @@ use zhigai_shared::doc::{
     SyncState, Timestamp, Verdict,
 };
 use zhigai_shared::sync::{ClientEvent, DocKind, DocumentId, RepoClient, RepoMessage, decode};
+use zhigai_shared::template::TemplateRef;
 use zhigai_shared::{
     FacilityId, FacilityProfile, FractionPart, ItemId, ProblemId, Status, Template, Year,
 };
@@ -230,6 +231,21 @@ pub struct YearState {
     review: Review,
     inspection_id: DocumentId,
     review_id: DocumentId,
+    /// The checklist version the server pinned the year's inspection to, if it has said.
+    pin: Option<TemplateRef>,
+}
+
+/// The inspection's skeleton on the year's pinned checklist, as the server builds it, so both start from
+/// one genesis; without a pin (or with one this device cannot read), the newest national checklist.
+fn inspection_skeleton(
+    facility: &FacilityId,
+    year: Year,
+    pin: Option<&TemplateRef>,
+) -> Result<Inspection, DocError> {
+    match pin.and_then(|p| Template::find(p.id.as_str(), p.version)) {
+        Some(template) => Inspection::create(facility, year, template),
+        None => Inspection::genesis(facility, year),
+    }
 }
 
 impl YearState {
@@ -238,12 +254,14 @@ impl YearState {
         year: Year,
         writable: bool,
         review_rights: Rights,
+        pin: Option<TemplateRef>,
     ) -> Result<Self, DocError> {
         Ok(Self {
             year,
             writable,
             review_rights,
-            inspection: Inspection::genesis(facility, year)?,
+            inspection: inspection_skeleton(facility, year, pin.as_ref())?,
+            pin,
             review: Review::genesis(facility, year)?,
             inspection_id: DocumentId::for_doc(DocKind::Inspection, facility, year),
             review_id: DocumentId::for_doc(DocKind::Review, facility, year),
@@ -315,22 +333,30 @@ impl WorkspaceState {
     ) -> Result<Self, DocError> {
         let facility_id = FacilityId::from(facility);
         let entry = session.facility(facility);
-        let mut listed: Vec<(Year, bool, Rights)> = entry
+        session.register_templates();
+        let mut listed: Vec<(Year, bool, Rights, Option<TemplateRef>)> = entry
             .map(|e| {
                 e.documents
                     .iter()
                     .filter(|d| d.year <= year)
-                    .map(|d| (d.year, d.inspection.writable, d.review.rights))
+                    .map(|d| {
+                        (
+                            d.year,
+                            d.inspection.writable,
+                            d.review.rights,
+                            d.template.clone(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
         if !listed.iter().any(|(y, ..)| *y == year) {
-            listed.push((year, false, Rights::NONE));
+            listed.push((year, false, Rights::NONE, None));
         }
         listed.sort_by_key(|(y, ..)| *y);
         let years = listed
             .into_iter()
-            .map(|(y, w, rw)| YearState::new(&facility_id, y, w, rw))
+            .map(|(y, w, rw, pin)| YearState::new(&facility_id, y, w, rw, pin))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             facility_name: entry.map(|e| e.facility.name.clone()),
@@ -585,18 +611,18 @@ impl WorkspaceState {
                 for (key, stored) in docs {
                     for i in 0..self.years.len() {
                         let (iid, rid) = (self.years[i].inspection_id, self.years[i].review_id);
+                        let (facility, year) = (self.facility_id.clone(), self.years[i].year);
                         if key == iid.to_string() {
-                            if let Some(doc) =
-                                self.adopt(iid, self.years[i].year, stored, &mut effects)
-                            {
+                            let pin = self.years[i].pin.clone();
+                            let start = || inspection_skeleton(&facility, year, pin.as_ref());
+                            if let Some(doc) = self.adopt(iid, stored, start, &mut effects) {
                                 self.years[i].inspection = doc;
                             }
                             break;
                         }
                         if key == rid.to_string() {
-                            if let Some(doc) =
-                                self.adopt(rid, self.years[i].year, stored, &mut effects)
-                            {
+                            let start = || Review::genesis(&facility, year);
+                            if let Some(doc) = self.adopt(rid, stored, start, &mut effects) {
                                 self.years[i].review = doc;
                             }
                             break;
@@ -679,12 +705,11 @@ impl WorkspaceState {
     fn adopt<D: Document>(
         &mut self,
         id: DocumentId,
-        year: Year,
         stored: Result<StoredDoc, String>,
+        start: impl Fn() -> Result<D, DocError>,
         out: &mut Vec<Effect>,
     ) -> Option<D> {
-        let facility = self.facility_id.clone();
-        match rebuild(id, stored, || D::genesis(&facility, year), out) {
+        match rebuild(id, stored, start, out) {
             Ok((doc, sync)) => {
                 if let Some(state) = sync {
                     self.client.restore(id, state);

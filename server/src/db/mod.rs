@@ -9,6 +9,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use zhigai_shared::doc::{Date, ProblemStatus, ProblemView, ReviewState, Verdict};
+use zhigai_shared::template::TemplateRef;
 use zhigai_shared::{FacilityId, ItemId, ProblemId, UserId};
 
 pub use sql::{PgStore, SqliteStore};
@@ -117,6 +118,8 @@ pub struct InspectionRows {
     pub problems: Vec<ProblemRow>,
     /// What the facility set on reviewers' findings: the finding, the owner's name, status, measure.
     pub responses: Vec<(ProblemId, Option<String>, ProblemStatus, String)>,
+    /// The checklist version the document started on: pins the facility-year if nothing did before.
+    pub template: Option<TemplateRef>,
 }
 
 /// A reviewer's finding as the rows keep it.
@@ -235,6 +238,26 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         version: u32,
     ) -> Result<Option<PublishedTemplate>, DbError>;
+
+    /// The version a facility-year is pinned to, if decided.
+    async fn fetch_pin(
+        &self,
+        facility: &FacilityId,
+        year: i64,
+    ) -> Result<Option<TemplateRef>, DbError>;
+    /// Pins a facility-year to a version unless it is pinned already (the first decision stands).
+    async fn insert_pin(
+        &self,
+        facility: &FacilityId,
+        year: i64,
+        template: &TemplateRef,
+    ) -> Result<(), DbError>;
+    /// The versions the facilities within `scope` are pinned to in `year`, each once.
+    async fn fetch_pinned_versions(
+        &self,
+        scope: &Scope,
+        year: i64,
+    ) -> Result<Vec<TemplateRef>, DbError>;
 
     /// Adds a province.
     async fn insert_province(&self, province: &Province) -> Result<(), DbError>;

@@ -265,6 +265,20 @@ where
         .map_err(|e: T::Err| DbError::Corrupt(format!("{text:?}: {e}")))
 }
 
+/// A pinned version, from its row.
+fn pin_of<R: Row>(r: &R) -> Result<TemplateRef, DbError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(TemplateRef {
+        id: TemplateId::new(r.try_get::<String, _>("template_id")?),
+        version: u32::try_from(r.try_get::<i64, _>("template_version")?)
+            .map_err(|e| DbError::Corrupt(e.to_string()))?,
+    })
+}
+
 /// What lists show of a published version, from its row.
 fn template_info<R: Row>(r: &R) -> Result<TemplateInfo, DbError>
 where
@@ -563,6 +577,41 @@ macro_rules! sql_store {
                 .await?;
                 row.map(|r| Ok(PublishedTemplate { info: template_info(&r)?, body: r.try_get("body")? }))
                     .transpose()
+            }
+
+            async fn fetch_pin(&self, facility: &FacilityId, year: i64) -> Result<Option<TemplateRef>, DbError> {
+                let row = sqlx::query("SELECT template_id, template_version FROM template_pins WHERE facility_id = $1 AND year = $2")
+                    .bind(facility.as_str())
+                    .bind(year)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| pin_of(&r)).transpose()
+            }
+
+            async fn insert_pin(&self, facility: &FacilityId, year: i64, t: &TemplateRef) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO template_pins (facility_id, year, template_id, template_version) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (facility_id, year) DO NOTHING",
+                )
+                .bind(facility.as_str())
+                .bind(year)
+                .bind(t.id.as_str())
+                .bind(i64::from(t.version))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn fetch_pinned_versions(&self, scope: &Scope, year: i64) -> Result<Vec<TemplateRef>, DbError> {
+                let rows = sqlx::query(scoped!(scope, [
+                    "SELECT DISTINCT p.template_id, p.template_version FROM facilities f CROSS JOIN template_pins p \
+                     WHERE p.facility_id = f.id AND p.year = $2 AND "
+                ], [" ORDER BY p.template_id, p.template_version"]))
+                .bind(scope.id())
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(pin_of).collect()
             }
 
             async fn insert_province(&self, p: &Province) -> Result<(), DbError> {
@@ -1038,6 +1087,18 @@ macro_rules! sql_store {
                         .bind(figures)
                         .execute(&mut *tx)
                         .await?;
+                        if let Some(t) = &rows.template {
+                            sqlx::query(
+                                "INSERT INTO template_pins (facility_id, year, template_id, template_version) \
+                                 VALUES ($1, $2, $3, $4) ON CONFLICT (facility_id, year) DO NOTHING",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(t.id.as_str())
+                            .bind(i64::from(t.version))
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         sqlx::query("DELETE FROM item_figures WHERE facility_id = $1 AND year = $2")
                             .bind(w.facility_id.as_str())
                             .bind(w.year)

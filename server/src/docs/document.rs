@@ -3,7 +3,8 @@
 
 use crate::db::{DerivedRows, Facility, FindingRow, InspectionRows, ProblemRow, ReviewRows};
 use zhigai_shared::summary::summarize;
-use zhigai_shared::{DocError, Document, Inspection, Review};
+use zhigai_shared::template::TemplateRef;
+use zhigai_shared::{DocError, Document, FacilityId, Inspection, Review, Template, Year};
 
 /// A document kind the server stores, with the rows its state derives.
 pub trait Stored: Document + Send + 'static {
@@ -17,9 +18,37 @@ pub trait Stored: Document + Send + 'static {
     fn load_parts(parts: &[Vec<u8>]) -> Result<Self, DocError> {
         Self::load(&parts.concat())
     }
+
+    /// Whether the document's skeleton depends on the facility-year's checklist version.
+    const PINNED: bool = false;
+
+    /// The skeleton of a document never stored, on `pin` where the kind is [`Self::PINNED`].
+    ///
+    /// # Errors
+    /// [`DocError`] if Automerge fails to build it.
+    fn skeleton(
+        facility: &FacilityId,
+        year: Year,
+        _pin: Option<&Template>,
+    ) -> Result<Self, DocError> {
+        Self::genesis(facility, year)
+    }
 }
 
 impl Stored for Inspection {
+    const PINNED: bool = true;
+
+    fn skeleton(
+        facility: &FacilityId,
+        year: Year,
+        pin: Option<&Template>,
+    ) -> Result<Self, DocError> {
+        match pin {
+            Some(template) => Inspection::create(facility, year, template),
+            None => Self::genesis(facility, year),
+        }
+    }
+
     fn derived(&self, facility: &Facility) -> DerivedRows {
         // A checklist this build does not know has no counts here; its problems still list.
         let summary = self
@@ -36,6 +65,9 @@ impl Stored for Inspection {
             summary,
             problems,
             responses,
+            template: self
+                .template()
+                .map(|(id, version)| TemplateRef { id, version }),
         })
     }
 }

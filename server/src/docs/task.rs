@@ -516,14 +516,28 @@ async fn open<D: Stored>(
                 merged: stored.chunk_ids,
             }
         }
-        // Never stored: the first chunk will carry the genesis change along with the first edits.
-        None => Opened {
-            engine: DocEngine::new(
-                D::genesis(&meta.facility.id, meta.year).context("building the genesis")?,
-                limits,
-                0,
-            ),
-            merged: Vec::new(),
-        },
+        // Never stored: the first chunk will carry the genesis change along with the first edits. An
+        // inspection starts on the facility-year's pinned checklist; a device that started on another is
+        // refused (its genesis writes fields no peer may write).
+        None => {
+            let pin = if D::PINNED {
+                Some(
+                    crate::templates::pin(store, &meta.facility.id, meta.year)
+                        .await
+                        .context("deciding the facility-year's checklist")?,
+                )
+            } else {
+                None
+            };
+            Opened {
+                engine: DocEngine::new(
+                    D::skeleton(&meta.facility.id, meta.year, pin)
+                        .context("building the genesis")?,
+                    limits,
+                    0,
+                ),
+                merged: Vec::new(),
+            }
+        }
     })
 }

@@ -45,7 +45,17 @@ fn doc_ref(
     }
 }
 
-fn entry(user: &User, facility: Facility, place: &Placement) -> FacilityEntry {
+fn entry(
+    user: &User,
+    facility: Facility,
+    place: &Placement,
+    pins: &[(FacilityId, u16, TemplateRef)],
+) -> FacilityEntry {
+    let pin_of = |year: u16| {
+        pins.iter()
+            .find(|(f, y, _)| *f == facility.id && *y == year)
+            .map(|(_, _, t)| t.clone())
+    };
     FacilityEntry {
         wave: facility.profile().wave().deadline_year(),
         documents: action_years()
@@ -53,9 +63,31 @@ fn entry(user: &User, facility: Facility, place: &Placement) -> FacilityEntry {
                 year,
                 inspection: doc_ref(user, DocKind::Inspection, &facility, place, year),
                 review: doc_ref(user, DocKind::Review, &facility, place, year),
+                template: pin_of(year),
             })
             .collect(),
+        templates: Vec::new(),
         facility,
+    }
+}
+
+/// The pins of `facilities`' settled years and the published versions among them.
+async fn pins(
+    state: &AppState,
+    facilities: &[&FacilityId],
+) -> Result<(Vec<(FacilityId, u16, TemplateRef)>, Vec<Template>), ApiError> {
+    let years: Vec<u16> = action_years().collect();
+    match templates::pins_for(
+        state.store.as_ref(),
+        facilities,
+        &years,
+        crate::clock::today_cst(),
+    )
+    .await
+    {
+        Ok(found) => Ok(found),
+        Err(PublishError::Db(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::internal(e)),
     }
 }
 
@@ -76,13 +108,16 @@ async fn list_facilities(
     for county in counties {
         communities.extend(state.store.fetch_communities(county).await?);
     }
+    let ids: Vec<&FacilityId> = facilities.iter().map(|(f, _)| &f.id).collect();
+    let (pinned, templates) = pins(&state, &ids).await?;
     let entries = facilities
         .iter()
-        .map(|(facility, place)| entry(user, facility.clone(), place))
+        .map(|(facility, place)| entry(user, facility.clone(), place, &pinned))
         .collect();
     Ok(Json(FacilitiesResponse {
         facilities: entries,
         communities,
+        templates,
     }))
 }
 
@@ -94,7 +129,10 @@ async fn one_facility(
     Path(id): Path<String>,
 ) -> Result<Json<FacilityEntry>, ApiError> {
     let (facility, place) = state.facility_for(&auth.user, &FacilityId::new(id)).await?;
-    Ok(Json(entry(&auth.user, facility, &place)))
+    let (pinned, templates) = pins(&state, &[&facility.id]).await?;
+    let mut found = entry(&auth.user, facility, &place, &pinned);
+    found.templates = templates;
+    Ok(Json(found))
 }
 
 /// A facility's staff, for choosing a problem's owner; for a member of a medical community, the lead

@@ -284,6 +284,26 @@ pub fn genesis_review(facility: &str, year: u16) -> Review {
 
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// The errors the server sent a client.
+pub fn errors(c: &zhigai_server::client::SyncClient) -> Vec<String> {
+    c.notices
+        .iter()
+        .filter_map(|n| match n {
+            zhigai_server::client::Notice::Error(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Waits for the server's refusal and returns every error it sent, joined.
+pub async fn refusal(c: &mut zhigai_server::client::SyncClient) -> String {
+    assert!(
+        c.wait_for(WAIT, |c| !errors(c).is_empty()).await.unwrap(),
+        "no refusal came"
+    );
+    errors(c).join(" ")
+}
+
 /// A session token of `user` (the demo password).
 pub async fn token(app: &TestApp, user: &str) -> String {
     zhigai_server::client::SyncClient::login(&app.base, user, PASSWORD)

@@ -196,3 +196,112 @@ async fn publications_that_do_not_fit_are_refused(backend: Backend) {
     app.stop().await;
 }
 both!(publications_that_do_not_fit_are_refused);
+
+/// The server pins each facility-year to a version the first time it is needed and tells the device, which
+/// starts the inspection on it: two facilities of one county on different versions, a device that starts
+/// on another version refused, and the county's common problems counting only the ids both versions share.
+async fn the_server_pins_each_facility_year_and_the_device_starts_on_it(backend: Backend) {
+    use zhigai_shared::{Document, FacilityId, Inspection, ItemId, Status, Template};
+    let app = spawn_app(backend).await;
+    let store = app.store.as_ref();
+    let year = zhigai_server::clock::today_cst().year();
+    // 城关's year was settled before the county published: it keeps the national baseline.
+    let before = templates::pin(store, &FacilityId::from("chengguan"), year)
+        .await
+        .unwrap();
+    assert_eq!((before.id.as_str(), before.version), ("national-2026", 2));
+    // The county publishes its version for this year: it retires T3.12 and adds T8.QH01.
+    let county_file = PROVINCE_FILE
+        .replace("id = \"demo-province\"\n", "id = \"qh-checklist\"\n")
+        .replace(
+            "publisher = { kind = \"province\", id = \"demo-province\" }",
+            "publisher = { kind = \"county\", id = \"demo-county\" }",
+        )
+        .replace("retire = [\"T3.13\"]", "retire = [\"T3.12\"]")
+        .replace("id = \"T8.SF01\"", "id = \"T8.QH01\"");
+    templates::publish(
+        store,
+        &Derivation::from_toml(&county_file).unwrap(),
+        Some(year),
+        year,
+        1,
+    )
+    .await
+    .unwrap();
+
+    // 李家 (nothing synced yet) is told the county's version at login, with its body; 城关 its own.
+    let lijia = token(&app, "lijia-head").await;
+    let (_, directory) = get(&app, &lijia, "/api/facilities").await;
+    let years = directory["facilities"][0]["documents"].as_array().unwrap();
+    let this = years.iter().find(|y| y["year"] == year).unwrap();
+    assert_eq!(this["template"]["id"], "qh-checklist");
+    let body: Template = serde_json::from_value(directory["templates"][0].clone()).unwrap();
+    assert_eq!((body.id.as_str(), body.version), ("qh-checklist", 1));
+    let later = years.iter().find(|y| y["year"] == year + 2);
+    assert!(
+        later.is_none_or(|y| y["template"].is_null()),
+        "a later year is not settled yet"
+    );
+    let chengguan = token(&app, "chengguan-head").await;
+    let (_, theirs) = get(&app, &chengguan, "/api/facilities").await;
+    let theirs = theirs["facilities"][0]["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["year"] == year)
+        .unwrap()["template"]
+        .clone();
+    assert_eq!(theirs["id"], "national-2026");
+
+    // Two devices starting the year offline build one genesis from the version they were told.
+    let lijia_facility = FacilityId::from("lijia");
+    let a = Inspection::create(&lijia_facility, year, &body).unwrap();
+    let b = Inspection::create(&lijia_facility, year, &body).unwrap();
+    assert_eq!(a.heads(), b.heads());
+    // The device's edits on the county's item are taken; the summary counts the county's checklist.
+    let id = inspection_id("lijia", year);
+    let mut device = app.client("lijia-head").await;
+    device.open(id, a).await.unwrap();
+    let stamp = device.stamp();
+    device
+        .inspection_mut(id)
+        .set_status(&ItemId::from("T8.QH01"), Some(Status::Partial), &stamp)
+        .unwrap();
+    device.push(id).await.unwrap();
+    assert!(device.wait_acked(id, WAIT).await.unwrap());
+    assert!(errors(&device).is_empty(), "{:?}", errors(&device));
+    let stored = app.stored_inspection("lijia", year).await.unwrap();
+    assert_eq!(stored.checklist().unwrap().id.as_str(), "qh-checklist");
+
+    // A device that starts the year on another version is refused: its genesis writes what no peer may.
+    let mut stale = app.client("lijia-member").await;
+    let wrong = Inspection::create(&lijia_facility, year, Template::national()).unwrap();
+    stale.open(id, wrong).await.unwrap();
+    let e = refusal(&mut stale).await;
+    assert!(!e.is_empty());
+    let after = app.stored_inspection("lijia", year).await.unwrap();
+    assert_eq!(after.checklist().unwrap().id.as_str(), "qh-checklist");
+
+    // The county's overview says two versions are in use and counts only the ids both share.
+    let reviewer = token(&app, "reviewer").await;
+    let (_, summary) = get(
+        &app,
+        &reviewer,
+        &format!("/api/counties/demo-county/summary?year={year}"),
+    )
+    .await;
+    let versions = &summary["versions"];
+    assert_eq!(
+        versions["versions"].as_array().unwrap().len(),
+        2,
+        "{versions}"
+    );
+    let shared = Template::national().shared_items(&body);
+    assert_eq!(versions["shared_items"], shared.len());
+    for common in summary["common_items"].as_array().unwrap() {
+        let item = ItemId::from(common["item_id"].as_str().unwrap());
+        assert!(shared.contains(&item), "{item} is not in both versions");
+    }
+    app.stop().await;
+}
+both!(the_server_pins_each_facility_year_and_the_device_starts_on_it);

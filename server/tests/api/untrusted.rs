@@ -58,25 +58,6 @@ async fn send_sync(client: &mut SyncClient, id: DocumentId, data: Vec<u8>) {
         .unwrap();
 }
 
-fn errors(c: &SyncClient) -> Vec<String> {
-    c.notices
-        .iter()
-        .filter_map(|n| match n {
-            Notice::Error(m) => Some(m.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Waits for the server's refusal and returns every error it sent, joined.
-async fn refusal(c: &mut SyncClient) -> String {
-    assert!(
-        c.wait_for(WAIT, |c| !errors(c).is_empty()).await.unwrap(),
-        "no refusal came"
-    );
-    errors(c).join(" ")
-}
-
 /// Another user of the facility still gets an edit acknowledged: the document and the server are fine.
 async fn others_keep_syncing(app: &TestApp, facility: &str, year: u16, username: &str) {
     let (mut c, id) = app.with_inspection(username, facility, year).await;
@@ -530,6 +511,7 @@ async fn exports_neutralise_formulas_and_fit_excel_9(backend: Backend) {
             summary: rows.summary,
             problems,
             responses: Vec::new(),
+            template: None,
         }),
         now: 1,
     };

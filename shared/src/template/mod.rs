@@ -21,6 +21,9 @@ const NATIONAL_2026_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/nationa
 /// unchanged for the inspections pinned to it.
 const NATIONAL_2026_V1_JSON: &str = include_str!("../../data/published/national-2026.v1.json");
 
+/// The versions published below the nation that this process has read.
+static PUBLISHED: std::sync::RwLock<Vec<&'static Template>> = std::sync::RwLock::new(Vec::new());
+
 /// A template file that cannot be used.
 #[derive(Debug, Error)]
 pub enum TemplateError {
@@ -359,12 +362,40 @@ impl Template {
         })
     }
 
-    /// The template with `id` and `version`, among those this build knows.
+    /// The template with `id` and `version`, among those this build knows and those
+    /// [registered](Self::register) since it started.
     pub fn find(id: &str, version: u32) -> Option<&'static Template> {
-        Self::registry()
+        let is = |t: &&'static Template| t.id.as_str() == id && t.version == version;
+        Self::registry().iter().copied().find(is).or_else(|| {
+            PUBLISHED
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .copied()
+                .find(is)
+        })
+    }
+
+    /// Makes a version published below the nation known to this process (the server reads it from its
+    /// database, the app from the server at login), so inspections pinned to it find their checklist.
+    /// A version is never changed once published: registering one already known returns the first. Each
+    /// distinct version is kept for the life of the process.
+    pub fn register(template: Template) -> &'static Template {
+        if let Some(known) = Self::find(template.id.as_str(), template.version) {
+            return known;
+        }
+        let mut published = PUBLISHED
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = published
             .iter()
-            .copied()
-            .find(|t| t.id.as_str() == id && t.version == version)
+            .find(|t| t.id == template.id && t.version == template.version)
+        {
+            return known;
+        }
+        let kept: &'static Template = Box::leak(Box::new(template));
+        published.push(kept);
+        kept
     }
 
     /// The template a new inspection starts on: the newest in the [registry](Self::registry). An

@@ -74,12 +74,15 @@ fn session_years(
                     year: *year,
                     inspection: doc_ref(writable, Rights::NONE),
                     review: doc_ref(review_writable, review_rights),
+                    template: None,
                 })
                 .collect(),
+            templates: vec![],
         }],
         communities: vec![],
         staff: vec![],
         place: None,
+        templates: vec![],
     }
 }
 
@@ -795,5 +798,39 @@ fn across_new_year_open_problems_carry_over_and_are_updated_in_their_one_home() 
     assert_eq!(
         listed[0].verification.as_ref().map(|v| v.verdict),
         Some(Verdict::Failed)
+    );
+}
+
+/// The server pinned the year to a province's version and sent its body at login: the device starts the
+/// inspection on it, offline, the same genesis as the server's, and reads the province's items.
+#[test]
+fn the_year_starts_on_the_version_the_server_pinned() {
+    use zhigai_shared::template::{Derivation, TemplateRef};
+    let derivation = Derivation::from_toml(include_str!(
+        "../../../../shared/data/derived/demo-province.toml"
+    ))
+    .unwrap();
+    let mut province = Template::derive(Template::national(), &derivation).unwrap();
+    // A version of this test's own, so no other test's registry sees it.
+    province.id = zhigai_shared::TemplateId::new("workspace-test-province");
+    let mut saved = session("u-wang", Role::Head, true, false);
+    saved.templates = vec![province.clone()];
+    for year in &mut saved.facilities[0].documents {
+        year.template = Some(TemplateRef {
+            id: province.id.clone(),
+            version: province.version,
+        });
+    }
+    let device = Device::open("pinned", &saved);
+    let checklist = device.state.inspection().checklist().unwrap();
+    assert_eq!(checklist.id, province.id);
+    assert!(checklist.item(&item("T8.SF01")).is_some());
+    let server = Inspection::create(&FacilityId::from(FACILITY), YEAR, &province).unwrap();
+    assert_eq!(device.state.inspection().heads(), server.heads());
+    // Without a pin the device starts on the newest national checklist, as before pins existed.
+    let plain = Device::open("plain", &session("u-wang", Role::Head, true, false));
+    assert_eq!(
+        plain.state.inspection().checklist().unwrap(),
+        Template::current()
     );
 }
