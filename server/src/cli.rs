@@ -302,7 +302,9 @@ pub async fn run(cli: Cli, out: &mut (impl Write + Send)) -> anyhow::Result<()> 
         Command::Serve(args) => serve(args, out).await,
         Command::Demo(db) => {
             let store = db::connect(&db.database_url).await?;
-            print_demo(&crate::demo::seed(store.as_ref()).await?, out)
+            let accounts = crate::demo::seed(store.as_ref()).await?;
+            crate::demo::publish_province_checklist(store.as_ref()).await?;
+            print_demo(&accounts, out)
         }
         Command::Admin(args) => admin(args, out).await,
         Command::Template(cmd) => template(cmd, out).await,
@@ -315,7 +317,9 @@ pub async fn run(cli: Cli, out: &mut (impl Write + Send)) -> anyhow::Result<()> 
 async fn serve(args: ServeArgs, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
     let app = Application::build(args.settings.clone()).await?;
     if args.demo {
-        print_demo(&crate::demo::seed(app.store().as_ref()).await?, out)?;
+        let accounts = crate::demo::seed(app.store().as_ref()).await?;
+        crate::demo::publish_province_checklist(app.store().as_ref()).await?;
+        print_demo(&accounts, out)?;
     }
     if !args.settings.static_dir.join("index.html").is_file() {
         tracing::warn!(
@@ -662,12 +666,22 @@ fn parse_place(text: &str) -> anyhow::Result<Scope> {
     Ok(Scope::new(level, id))
 }
 
+/// What `template` changes from `parent` (named `parent_name`), one line an item: `+` added, `~` refined
+/// with its fields, `-` retired (with the parent's words).
 fn write_differences(
     out: &mut impl Write,
     template: &Template,
-    parent: &str,
+    parent: Option<&Template>,
+    parent_name: &str,
     differences: &[Difference],
 ) -> anyhow::Result<()> {
+    let parent_text = |id: &zhigai_shared::ItemId| {
+        parent
+            .and_then(|p| p.item(id))
+            .map(|i| i.text_zh.clone())
+            .unwrap_or_default()
+    };
+    let parent = parent_name;
     writeln!(
         out,
         "{}@{} against {parent}:",
@@ -683,7 +697,7 @@ fn write_differences(
             .unwrap_or_default();
         match d {
             Difference::Added { item } => writeln!(out, "  + {item} {text}")?,
-            Difference::Retired { item } => writeln!(out, "  - {item}")?,
+            Difference::Retired { item } => writeln!(out, "  - {item} {}", parent_text(item))?,
             Difference::Refined { item, fields } => {
                 writeln!(out, "  ~ {item} {text} [{}]", fields.join(", "))?;
             }
@@ -748,7 +762,14 @@ async fn template(cmd: TemplateCommand, out: &mut impl Write) -> anyhow::Result<
                 "published {}@{}, applies from {}",
                 info.id, info.version, info.applies_from
             )?;
-            write_differences(out, &template, &derivation.parent.to_string(), &differences)?;
+            let (_, parent) = templates::find(store.as_ref(), &derivation.parent).await?;
+            write_differences(
+                out,
+                &template,
+                Some(&parent),
+                &derivation.parent.to_string(),
+                &differences,
+            )?;
         }
         TemplateCommand::Diff { db, template } => {
             let store = db::connect(&db.database_url).await?;
@@ -761,11 +782,15 @@ async fn template(cmd: TemplateCommand, out: &mut impl Write) -> anyhow::Result<
                 },
             )
             .await?;
-            let parent = info.parent.as_ref().map_or_else(
+            let parent = match &info.parent {
+                Some(wanted) => Some(templates::find(store.as_ref(), wanted).await?.1),
+                None => None,
+            };
+            let parent_name = info.parent.as_ref().map_or_else(
                 || "nothing (a national baseline)".to_owned(),
                 ToString::to_string,
             );
-            write_differences(out, &template, &parent, &differences)?;
+            write_differences(out, &template, parent.as_ref(), &parent_name, &differences)?;
         }
         TemplateCommand::List { db } => {
             let store = db::connect(&db.database_url).await?;

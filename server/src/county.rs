@@ -125,11 +125,19 @@ pub async fn county_summary(
     add_year_over_year(&mut rows, &before, &carried, today);
     let by_id: HashMap<&str, &Facility> =
         facilities.iter().map(|(f, _)| (f.id.as_str(), f)).collect();
-    let template = Template::current();
+    // A facility that never synced this year counts what its version asks: its pin where the year is
+    // settled, else the version the rule gives its county (cached per county).
+    let mut by_county: HashMap<String, &'static Template> = HashMap::new();
     for row in &mut rows {
-        if let Some(facility) = by_id.get(row.facility_id.as_str()) {
-            fill_from_template(row, facility, template);
-        }
+        let Some(facility) = by_id.get(row.facility_id.as_str()) else {
+            continue;
+        };
+        let template = if row.updated_at.is_some() {
+            Template::current()
+        } else {
+            unsynced_checklist(store, facility, year, &mut by_county).await?
+        };
+        fill_from_template(row, facility, template);
     }
     Ok(CountySummary {
         level: scope.level(),
@@ -147,6 +155,39 @@ pub async fn county_summary(
         figures,
         versions,
     })
+}
+
+/// The checklist a facility that never synced `year` would answer: its pin, else its county's by the rule.
+async fn unsynced_checklist(
+    store: &dyn Store,
+    facility: &Facility,
+    year: i64,
+    by_county: &mut HashMap<String, &'static Template>,
+) -> Result<&'static Template, DbError> {
+    let found = |e: crate::templates::PublishError| match e {
+        crate::templates::PublishError::Db(e) => e,
+        other => DbError::Corrupt(other.to_string()),
+    };
+    let pinned = store.fetch_pin(&facility.id, year).await?;
+    if pinned.is_none()
+        && let Some(known) = by_county.get(&facility.county_id)
+    {
+        return Ok(known);
+    }
+    let wanted = match &pinned {
+        Some(pinned) => pinned.clone(),
+        None => {
+            let place = Scope::County(facility.county_id.clone());
+            crate::templates::choose(store, &place, u16::try_from(year).unwrap_or_default()).await?
+        }
+    };
+    let template = crate::templates::checklist(store, &wanted)
+        .await
+        .map_err(found)?;
+    if pinned.is_none() {
+        by_county.insert(facility.county_id.clone(), template);
+    }
+    Ok(template)
 }
 
 /// The versions the facilities within `scope` use in `year`, and the common problems restricted to the
@@ -169,7 +210,7 @@ async fn comparable(
     }
     let mut shared: Option<Vec<ItemId>> = None;
     for version in &versions {
-        let (_, template) = crate::templates::find(store, version)
+        let template = crate::templates::checklist(store, version)
             .await
             .map_err(|e| match e {
                 crate::templates::PublishError::Db(e) => e,

@@ -377,11 +377,27 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<Vec<Account>> {
         }
     }
     seed_district(store, &mut add_user).await?;
-    // The province's refined checklist, applying from next year (the file is the README's example).
-    let derivation = zhigai_shared::template::Derivation::from_toml(PROVINCE_CHECKLIST)?;
-    let this_year = crate::clock::today_cst().year();
-    crate::templates::publish(store, &derivation, None, this_year, now).await?;
     Ok(accounts)
+}
+
+/// Publishes 示范省's refined checklist, applying from next year (the file is the README's example), unless
+/// it is published already. Part of the demo people try (`serve --demo`, `demo`); the API tests publish
+/// their own versions where they test them.
+///
+/// # Errors
+/// The store's; the file is tested to publish.
+pub async fn publish_province_checklist(store: &dyn Store) -> anyhow::Result<()> {
+    let derivation = zhigai_shared::template::Derivation::from_toml(PROVINCE_CHECKLIST)?;
+    if store
+        .fetch_template(derivation.id.as_str(), derivation.version)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let this_year = crate::clock::today_cst().year();
+    crate::templates::publish(store, &derivation, None, this_year, now_ms()).await?;
+    Ok(())
 }
 
 /// 示范省's refined checklist: a target for four indicators, one item retired, one added.

@@ -97,7 +97,22 @@ pub async fn pin(
             store.fetch_pin(facility, year_key).await?.unwrap_or(chosen)
         }
     };
-    let (_, template) = find(store, &pinned).await?;
+    checklist(store, &pinned).await
+}
+
+/// The checklist of a version, built in or published: from this process's registry once read (a
+/// published version never changes), else from the store.
+///
+/// # Errors
+/// As [`find`].
+pub async fn checklist(
+    store: &dyn Store,
+    wanted: &TemplateRef,
+) -> Result<&'static Template, PublishError> {
+    if let Some(known) = Template::find(wanted.id.as_str(), wanted.version) {
+        return Ok(known);
+    }
+    let (_, template) = find(store, wanted).await?;
     Ok(Template::register(template))
 }
 
@@ -183,8 +198,13 @@ pub async fn find(
     store: &dyn Store,
     wanted: &TemplateRef,
 ) -> Result<(TemplateInfo, Template), PublishError> {
-    if let Some(t) = Template::find(wanted.id.as_str(), wanted.version) {
-        return Ok((baseline_info(t), t.clone()));
+    // A baseline built in; a version published here is read from the store (this process may know it
+    // already, but only the store says who published it).
+    if let Some(t) = Template::registry()
+        .iter()
+        .find(|t| t.id == wanted.id && t.version == wanted.version)
+    {
+        return Ok((baseline_info(t), (*t).clone()));
     }
     let Some(row) = store
         .fetch_template(wanted.id.as_str(), wanted.version)

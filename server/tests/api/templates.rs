@@ -19,8 +19,11 @@ fn ids(list: &serde_json::Value) -> Vec<String> {
 
 async fn each_place_sees_its_own_and_its_ancestors_versions(backend: Backend) {
     let app = spawn_app(backend).await;
+    zhigai_server::demo::publish_province_checklist(app.store.as_ref())
+        .await
+        .unwrap();
     let this_year = zhigai_server::clock::today_cst().year();
-    // The demo published 示范省's version; the county refines it for this year.
+    // 示范省's version, as the demo publishes it; the county refines it for this year.
     let county_file = PROVINCE_FILE
         .replace(
             "id = \"demo-province\"\n",
@@ -122,6 +125,9 @@ both!(each_place_sees_its_own_and_its_ancestors_versions);
 async fn publications_that_do_not_fit_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let store = app.store.as_ref();
+    zhigai_server::demo::publish_province_checklist(store)
+        .await
+        .unwrap();
     let this_year = zhigai_server::clock::today_cst().year();
     let refused = async |text: String, from: Option<u16>, needle: &str| {
         let derivation = Derivation::from_toml(&text).unwrap();
@@ -210,14 +216,14 @@ async fn the_server_pins_each_facility_year_and_the_device_starts_on_it(backend:
         .await
         .unwrap();
     assert_eq!((before.id.as_str(), before.version), ("national-2026", 2));
-    // The county publishes its version for this year: it retires T3.12 and adds T8.QH01.
+    // The county publishes its version for this year: it retires T3.12 and T5.02 and adds T8.QH01.
     let county_file = PROVINCE_FILE
         .replace("id = \"demo-province\"\n", "id = \"qh-checklist\"\n")
         .replace(
             "publisher = { kind = \"province\", id = \"demo-province\" }",
             "publisher = { kind = \"county\", id = \"demo-county\" }",
         )
-        .replace("retire = [\"T3.13\"]", "retire = [\"T3.12\"]")
+        .replace("retire = [\"T3.13\"]", "retire = [\"T3.12\", \"T5.02\"]")
         .replace("id = \"T8.SF01\"", "id = \"T8.QH01\"");
     templates::publish(
         store,
@@ -253,6 +259,33 @@ async fn the_server_pins_each_facility_year_and_the_device_starts_on_it(backend:
         .clone();
     assert_eq!(theirs["id"], "national-2026");
 
+    // Before it syncs, the county's overview counts what the county's version asks of 李家.
+    let reviewer = token(&app, "reviewer").await;
+    let (_, summary) = get(
+        &app,
+        &reviewer,
+        &format!("/api/counties/demo-county/summary?year={year}"),
+    )
+    .await;
+    let row = summary["facilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["facility_id"] == "lijia")
+        .unwrap()
+        .clone();
+    let profile = store
+        .fetch_facility(&FacilityId::from("lijia"))
+        .await
+        .unwrap()
+        .unwrap()
+        .profile();
+    assert_eq!(row["applicable"], body.applicable_items(&profile).len());
+    assert_ne!(
+        body.applicable_items(&profile).len(),
+        Template::national().applicable_items(&profile).len()
+    );
+
     // Two devices starting the year offline build one genesis from the version they were told.
     let lijia_facility = FacilityId::from("lijia");
     let a = Inspection::create(&lijia_facility, year, &body).unwrap();
@@ -283,7 +316,6 @@ async fn the_server_pins_each_facility_year_and_the_device_starts_on_it(backend:
     assert_eq!(after.checklist().unwrap().id.as_str(), "qh-checklist");
 
     // The county's overview says two versions are in use and counts only the ids both share.
-    let reviewer = token(&app, "reviewer").await;
     let (_, summary) = get(
         &app,
         &reviewer,
