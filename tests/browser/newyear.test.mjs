@@ -81,6 +81,16 @@ test("2027 opens with 2026's open problems carried over; an offline edit lands i
   );
   assert.equal(await colleague.locator(card).count(), 1, "one problem, never doubled");
   assert.ok(await colleague.$(`${card}.carried-over`));
+  // 2027 was settled in December on 示范省's version (published for 2027): both devices answer its own item
+  // and its targets, on the one document the offline device started.
+  for (const p of [page, colleague]) {
+    await p.goto(`${server.url}/f/${FACILITY}/area/T8`);
+    await p.waitForSelector('article[data-item="T8.SF01"]');
+    await synced(p);
+  }
+  assert.equal(await colleague.locator(".banner.error").count(), 0, "no refusal");
+  await page.goto(`${server.url}/f/${FACILITY}/problems`);
+  await page.waitForSelector(card);
 
   // 2026 is one tap away: there the problem is the year's own, with the same measure.
   await page.selectOption("select.year-switch", "2026");
