@@ -2,7 +2,7 @@
 //! counties publish (derived from their parent, stored whole in the `templates` table, never changed).
 //! `zhigai-server template derive|publish|diff|list` and `GET /api/templates…` go through here.
 
-use crate::db::{DbError, PublishedTemplate, Store};
+use crate::db::{DbError, Facility, PublishedTemplate, Store};
 use crate::places;
 use thiserror::Error;
 use zhigai_shared::access::{Level, Scope};
@@ -131,19 +131,38 @@ pub fn settled(year: u16, today: zhigai_shared::doc::Date) -> bool {
 /// As [`pin`].
 pub async fn pins_for(
     store: &dyn Store,
-    facilities: &[&FacilityId],
+    facilities: &[&Facility],
     years: &[u16],
     today: zhigai_shared::doc::Date,
 ) -> Result<(Vec<(FacilityId, u16, TemplateRef)>, Vec<Template>), PublishError> {
     let mut pins = Vec::new();
     let mut bodies: Vec<Template> = Vec::new();
+    // Only provinces, cities and counties publish, so the rule's answer is the county's: asked once each.
+    let mut by_county: Vec<(String, u16, TemplateRef)> = Vec::new();
     for facility in facilities {
         for &year in years.iter().filter(|y| settled(**y, today)) {
-            let template = pin(store, facility, year).await?;
-            let pinned = TemplateRef {
-                id: template.id.clone(),
-                version: template.version,
+            let key = i64::from(year);
+            let pinned = match store.fetch_pin(&facility.id, key).await? {
+                Some(pinned) => pinned,
+                None => {
+                    let known = by_county
+                        .iter()
+                        .find(|(c, y, _)| *c == facility.county_id && *y == year)
+                        .map(|(_, _, t)| t.clone());
+                    let chosen = match known {
+                        Some(chosen) => chosen,
+                        None => {
+                            let place = Scope::County(facility.county_id.clone());
+                            let chosen = choose(store, &place, year).await?;
+                            by_county.push((facility.county_id.clone(), year, chosen.clone()));
+                            chosen
+                        }
+                    };
+                    store.insert_pin(&facility.id, key, &chosen).await?;
+                    store.fetch_pin(&facility.id, key).await?.unwrap_or(chosen)
+                }
             };
+            let template = checklist(store, &pinned).await?;
             let built_in = Template::registry()
                 .iter()
                 .any(|t| t.id == pinned.id && t.version == pinned.version);
@@ -154,7 +173,7 @@ pub async fn pins_for(
             {
                 bodies.push(template.clone());
             }
-            pins.push(((*facility).clone(), year, pinned));
+            pins.push((facility.id.clone(), year, pinned));
         }
     }
     Ok((pins, bodies))

@@ -74,7 +74,7 @@ fn entry(
 /// The pins of `facilities`' settled years and the published versions among them.
 async fn pins(
     state: &AppState,
-    facilities: &[&FacilityId],
+    facilities: &[&Facility],
 ) -> Result<(Vec<(FacilityId, u16, TemplateRef)>, Vec<Template>), ApiError> {
     let years: Vec<u16> = action_years().collect();
     match templates::pins_for(
@@ -108,8 +108,8 @@ async fn list_facilities(
     for county in counties {
         communities.extend(state.store.fetch_communities(county).await?);
     }
-    let ids: Vec<&FacilityId> = facilities.iter().map(|(f, _)| &f.id).collect();
-    let (pinned, templates) = pins(&state, &ids).await?;
+    let listed: Vec<&Facility> = facilities.iter().map(|(f, _)| f).collect();
+    let (pinned, templates) = pins(&state, &listed).await?;
     let entries = facilities
         .iter()
         .map(|(facility, place)| entry(user, facility.clone(), place, &pinned))
@@ -129,7 +129,7 @@ async fn one_facility(
     Path(id): Path<String>,
 ) -> Result<Json<FacilityEntry>, ApiError> {
     let (facility, place) = state.facility_for(&auth.user, &FacilityId::new(id)).await?;
-    let (pinned, templates) = pins(&state, &[&facility.id]).await?;
+    let (pinned, templates) = pins(&state, &[&facility]).await?;
     let mut found = entry(&auth.user, facility, &place, &pinned);
     found.templates = templates;
     Ok(Json(found))
