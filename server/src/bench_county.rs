@@ -383,6 +383,16 @@ pub async fn run(args: BenchCountyArgs, out: &mut (impl Write + Send)) -> anyhow
             n,
         ),
         (
+            // The first call settles this year's pin of every facility; later ones read them.
+            format!(
+                "county directory with pins ({} facilities)",
+                args.facilities
+            ),
+            "bench-reviewer",
+            format!("{base}/api/facilities"),
+            n / 5,
+        ),
+        (
             "county overdue".to_owned(),
             "bench-reviewer",
             format!("{county}/overdue?year={YEAR}"),
