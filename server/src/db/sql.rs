@@ -113,6 +113,52 @@ const AREAS_BY_COUNTY_OF_PROVINCE: &str = areas_by_county!(
     "a.county_id IN (SELECT c.id FROM counties c JOIN cities ci ON ci.id = c.city_id WHERE ci.province_id = $1)"
 );
 
+/// The rows of a place bound as `$1` in a table that keeps each row's facility and county (alias `g`): by
+/// facility or community through the facility, by county, city or province through the county (a covering
+/// index read in order, as `areas_by_county!`).
+macro_rules! by_place {
+    ($select:literal, $tail:literal) => {
+        [
+            concat!($select, " WHERE g.year = $2 AND g.facility_id = $1", $tail),
+            concat!(
+                $select,
+                " WHERE g.year = $2 AND g.facility_id IN (SELECT id FROM facilities WHERE community_id = $1)",
+                $tail
+            ),
+            concat!($select, " WHERE g.year = $2 AND g.county_id = $1", $tail),
+            concat!(
+                $select,
+                " WHERE g.year = $2 AND g.county_id IN (SELECT id FROM counties WHERE city_id = $1)",
+                $tail
+            ),
+            concat!(
+                $select,
+                " WHERE g.year = $2 AND g.county_id IN (SELECT c.id FROM counties c JOIN cities ci ON ci.id = c.city_id WHERE ci.province_id = $1)",
+                $tail
+            ),
+        ]
+    };
+}
+const SPREAD: [&str; 5] = by_place!(
+    "SELECT g.item_id, COUNT(*) AS n, MIN(g.value) AS lo, AVG(g.value) AS mean, MAX(g.value) AS hi FROM item_figures g",
+    " GROUP BY g.item_id ORDER BY g.item_id"
+);
+const PINS: [&str; 5] = by_place!(
+    "SELECT DISTINCT g.template_id, g.template_version FROM template_pins g",
+    " ORDER BY g.template_id, g.template_version"
+);
+
+/// The query of `by_place!`'s five for a place at `level`.
+fn for_level(queries: &[&'static str; 5], level: Level) -> &'static str {
+    queries[match level {
+        Level::Facility => 0,
+        Level::Community => 1,
+        Level::County => 2,
+        Level::City => 3,
+        Level::Province => 4,
+    }]
+}
+
 /// The advisory-lock key of a serving zhigai instance ("zhigai" in ASCII).
 const INSTANCE_LOCK: i64 = 0x7a68_6967_6169;
 
@@ -590,7 +636,8 @@ macro_rules! sql_store {
 
             async fn insert_pin(&self, facility: &FacilityId, year: i64, t: &TemplateRef) -> Result<(), DbError> {
                 sqlx::query(
-                    "INSERT INTO template_pins (facility_id, year, template_id, template_version) VALUES ($1, $2, $3, $4) \
+                    "INSERT INTO template_pins (facility_id, county_id, year, template_id, template_version) \
+                     VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4) \
                      ON CONFLICT (facility_id, year) DO NOTHING",
                 )
                 .bind(facility.as_str())
@@ -603,10 +650,7 @@ macro_rules! sql_store {
             }
 
             async fn fetch_pinned_versions(&self, scope: &Scope, year: i64) -> Result<Vec<TemplateRef>, DbError> {
-                let rows = sqlx::query(scoped!(scope, [
-                    "SELECT DISTINCT p.template_id, p.template_version FROM facilities f CROSS JOIN template_pins p \
-                     WHERE p.facility_id = f.id AND p.year = $2 AND "
-                ], [" ORDER BY p.template_id, p.template_version"]))
+                let rows = sqlx::query(for_level(&PINS, scope.level()))
                 .bind(scope.id())
                 .bind(year)
                 .fetch_all(&self.pool)
@@ -1089,8 +1133,9 @@ macro_rules! sql_store {
                         .await?;
                         if let Some(t) = &rows.template {
                             sqlx::query(
-                                "INSERT INTO template_pins (facility_id, year, template_id, template_version) \
-                                 VALUES ($1, $2, $3, $4) ON CONFLICT (facility_id, year) DO NOTHING",
+                                "INSERT INTO template_pins (facility_id, county_id, year, template_id, template_version) \
+                                 VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4) \
+                                 ON CONFLICT (facility_id, year) DO NOTHING",
                             )
                             .bind(w.facility_id.as_str())
                             .bind(w.year)
@@ -1105,7 +1150,10 @@ macro_rules! sql_store {
                             .execute(&mut *tx)
                             .await?;
                         for f in &s.figures {
-                            sqlx::query("INSERT INTO item_figures (facility_id, year, item_id, value) VALUES ($1, $2, $3, $4)")
+                            sqlx::query(
+                                "INSERT INTO item_figures (facility_id, county_id, year, item_id, value) \
+                                 VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4)",
+                            )
                                 .bind(w.facility_id.as_str())
                                 .bind(w.year)
                                 .bind(&f.item)
@@ -1531,10 +1579,7 @@ macro_rules! sql_store {
             }
 
             async fn fetch_figure_spread(&self, scope: &Scope, year: i64) -> Result<Vec<FigureSpread>, DbError> {
-                let rows = sqlx::query(scoped!(scope, [
-                    "SELECT g.item_id, COUNT(*) AS n, MIN(g.value) AS lo, AVG(g.value) AS mean, MAX(g.value) AS hi \
-                     FROM facilities f CROSS JOIN item_figures g WHERE g.facility_id = f.id AND g.year = $2 AND "
-                ], [" GROUP BY g.item_id ORDER BY g.item_id"]))
+                let rows = sqlx::query(for_level(&SPREAD, scope.level()))
                 .bind(scope.id())
                 .bind(year)
                 .fetch_all(&self.pool)
