@@ -14,7 +14,8 @@ use zhigai_shared::api::{
 };
 use zhigai_shared::doc::{Date, ReviewState, Verdict};
 use zhigai_shared::summary::AreaCounts;
-use zhigai_shared::{ItemId, Template, Wave};
+use zhigai_shared::template::TemplateRef;
+use zhigai_shared::{FacilityId, ItemId, Template, Wave};
 
 /// Fills a never-synced facility's row from the checklist new inspections start on: what applies to
 /// it, nothing answered. Every row gets the facility's coverage wave.
@@ -127,6 +128,11 @@ pub async fn county_summary(
         facilities.iter().map(|(f, _)| (f.id.as_str(), f)).collect();
     // A facility that never synced this year counts what its version asks: its pin where the year is
     // settled, else the version the rule gives its county (cached per county).
+    let pins: HashMap<FacilityId, TemplateRef> = store
+        .fetch_pins_in(scope, year)
+        .await?
+        .into_iter()
+        .collect();
     let mut by_county: HashMap<String, &'static Template> = HashMap::new();
     for row in &mut rows {
         let Some(facility) = by_id.get(row.facility_id.as_str()) else {
@@ -135,7 +141,14 @@ pub async fn county_summary(
         let template = if row.updated_at.is_some() {
             Template::current()
         } else {
-            unsynced_checklist(store, facility, year, &mut by_county).await?
+            unsynced_checklist(
+                store,
+                facility,
+                pins.get(&facility.id),
+                year,
+                &mut by_county,
+            )
+            .await?
         };
         fill_from_template(row, facility, template);
     }
@@ -161,6 +174,7 @@ pub async fn county_summary(
 async fn unsynced_checklist(
     store: &dyn Store,
     facility: &Facility,
+    pinned: Option<&TemplateRef>,
     year: i64,
     by_county: &mut HashMap<String, &'static Template>,
 ) -> Result<&'static Template, DbError> {
@@ -168,13 +182,12 @@ async fn unsynced_checklist(
         crate::templates::PublishError::Db(e) => e,
         other => DbError::Corrupt(other.to_string()),
     };
-    let pinned = store.fetch_pin(&facility.id, year).await?;
     if pinned.is_none()
         && let Some(known) = by_county.get(&facility.county_id)
     {
         return Ok(known);
     }
-    let wanted = match &pinned {
+    let wanted = match pinned {
         Some(pinned) => pinned.clone(),
         None => {
             let place = Scope::County(facility.county_id.clone());

@@ -252,6 +252,12 @@ pub trait Store: Send + Sync + 'static {
         year: i64,
         template: &TemplateRef,
     ) -> Result<(), DbError>;
+    /// The pins of the facilities within `scope` in `year`.
+    async fn fetch_pins_in(
+        &self,
+        scope: &Scope,
+        year: i64,
+    ) -> Result<Vec<(FacilityId, TemplateRef)>, DbError>;
     /// The versions the facilities within `scope` are pinned to in `year`, each once.
     async fn fetch_pinned_versions(
         &self,

@@ -147,6 +147,10 @@ const PINS: [&str; 5] = by_place!(
     "SELECT DISTINCT g.template_id, g.template_version FROM template_pins g",
     " ORDER BY g.template_id, g.template_version"
 );
+const PINS_OF_EACH: [&str; 5] = by_place!(
+    "SELECT g.facility_id, g.template_id, g.template_version FROM template_pins g",
+    ""
+);
 
 /// The query of `by_place!`'s five for a place at `level`.
 fn for_level(queries: &[&'static str; 5], level: Level) -> &'static str {
@@ -647,6 +651,17 @@ macro_rules! sql_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(())
+            }
+
+            async fn fetch_pins_in(&self, scope: &Scope, year: i64) -> Result<Vec<(FacilityId, TemplateRef)>, DbError> {
+                let rows = sqlx::query(for_level(&PINS_OF_EACH, scope.level()))
+                .bind(scope.id())
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((FacilityId::new(r.try_get::<String, _>("facility_id")?), pin_of(r)?)))
+                    .collect()
             }
 
             async fn fetch_pinned_versions(&self, scope: &Scope, year: i64) -> Result<Vec<TemplateRef>, DbError> {
