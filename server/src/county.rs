@@ -5,6 +5,7 @@
 
 use crate::clock::today_cst;
 use crate::db::{CountyProblem, DbError, Facility, Store};
+use crate::templates::{RuleAnswers, checklist, county_rule};
 use std::collections::HashMap;
 use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::{
@@ -133,7 +134,7 @@ pub async fn county_summary(
         .await?
         .into_iter()
         .collect();
-    let mut by_county: HashMap<String, &'static Template> = HashMap::new();
+    let mut asked = RuleAnswers::new();
     for row in &mut rows {
         let Some(facility) = by_id.get(row.facility_id.as_str()) else {
             continue;
@@ -141,14 +142,7 @@ pub async fn county_summary(
         let template = if row.updated_at.is_some() {
             Template::current()
         } else {
-            unsynced_checklist(
-                store,
-                facility,
-                pins.get(&facility.id),
-                year,
-                &mut by_county,
-            )
-            .await?
+            unsynced_checklist(store, facility, pins.get(&facility.id), year, &mut asked).await?
         };
         fill_from_template(row, facility, template);
     }
@@ -176,31 +170,16 @@ async fn unsynced_checklist(
     facility: &Facility,
     pinned: Option<&TemplateRef>,
     year: i64,
-    by_county: &mut HashMap<String, &'static Template>,
+    asked: &mut RuleAnswers,
 ) -> Result<&'static Template, DbError> {
-    let found = |e: crate::templates::PublishError| match e {
-        crate::templates::PublishError::Db(e) => e,
-        other => DbError::Corrupt(other.to_string()),
-    };
-    if pinned.is_none()
-        && let Some(known) = by_county.get(&facility.county_id)
-    {
-        return Ok(known);
-    }
     let wanted = match pinned {
         Some(pinned) => pinned.clone(),
         None => {
-            let place = Scope::County(facility.county_id.clone());
-            crate::templates::choose(store, &place, u16::try_from(year).unwrap_or_default()).await?
+            let year = u16::try_from(year).unwrap_or_default();
+            county_rule(store, &facility.county_id, year, asked).await?
         }
     };
-    let template = crate::templates::checklist(store, &wanted)
-        .await
-        .map_err(found)?;
-    if pinned.is_none() {
-        by_county.insert(facility.county_id.clone(), template);
-    }
-    Ok(template)
+    Ok(checklist(store, &wanted).await?)
 }
 
 /// The versions the facilities within `scope` use in `year`, and the common problems restricted to the
@@ -223,12 +202,7 @@ async fn comparable(
     }
     let mut shared: Option<Vec<ItemId>> = None;
     for version in &versions {
-        let template = crate::templates::checklist(store, version)
-            .await
-            .map_err(|e| match e {
-                crate::templates::PublishError::Db(e) => e,
-                other => DbError::Corrupt(other.to_string()),
-            })?;
+        let template = checklist(store, version).await?;
         shared = Some(match shared {
             None => template.items().map(|i| i.id.clone()).collect(),
             Some(ids) => ids

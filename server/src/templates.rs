@@ -4,6 +4,7 @@
 
 use crate::db::{DbError, Facility, PublishedTemplate, Store};
 use crate::places;
+use std::collections::HashMap;
 use thiserror::Error;
 use zhigai_shared::access::{Level, Scope};
 use zhigai_shared::api::TemplateInfo;
@@ -56,6 +57,16 @@ pub async fn infos(store: &dyn Store) -> Result<Vec<TemplateInfo>, DbError> {
     Ok(out)
 }
 
+impl From<PublishError> for DbError {
+    /// The store's own error, or a version the store holds but this server cannot read.
+    fn from(e: PublishError) -> Self {
+        match e {
+            PublishError::Db(e) => e,
+            other => DbError::Corrupt(other.to_string()),
+        }
+    }
+}
+
 /// Makes every published version known to this process (at startup), so documents pinned to one find
 /// their checklist.
 ///
@@ -84,20 +95,51 @@ pub async fn register_all(store: &dyn Store) -> Result<usize, PublishError> {
 /// The store's; a pinned version this server cannot find.
 pub async fn pin(
     store: &dyn Store,
-    facility: &FacilityId,
+    facility: &Facility,
     year: u16,
 ) -> Result<&'static Template, PublishError> {
-    let year_key = i64::from(year);
-    let pinned = match store.fetch_pin(facility, year_key).await? {
-        Some(pinned) => pinned,
-        None => {
-            let chosen = choose(store, &Scope::Facility(facility.clone()), year).await?;
-            store.insert_pin(facility, year_key, &chosen).await?;
-            // Another request may have pinned it first: its decision stands.
-            store.fetch_pin(facility, year_key).await?.unwrap_or(chosen)
-        }
-    };
+    let pinned = settle(store, facility, year, &mut RuleAnswers::new()).await?;
     checklist(store, &pinned).await
+}
+
+/// The rule's answers already asked, by county and year.
+pub type RuleAnswers = HashMap<(String, u16), TemplateRef>;
+
+/// `facility`'s pin for `year`, deciding it by the rule (remembered in `asked`) if nothing has; another
+/// request that pinned it first wins.
+async fn settle(
+    store: &dyn Store,
+    facility: &Facility,
+    year: u16,
+    asked: &mut RuleAnswers,
+) -> Result<TemplateRef, DbError> {
+    let key = i64::from(year);
+    if let Some(pinned) = store.fetch_pin(&facility.id, key).await? {
+        return Ok(pinned);
+    }
+    let chosen = county_rule(store, &facility.county_id, year, asked).await?;
+    store.insert_pin(&facility.id, key, &chosen).await?;
+    Ok(store.fetch_pin(&facility.id, key).await?.unwrap_or(chosen))
+}
+
+/// What the rule gives the facilities of `county` in `year`, without pinning: only provinces, cities and
+/// counties publish, so it is the county's answer, asked of the store once per county and year (`asked`).
+///
+/// # Errors
+/// The store's.
+pub async fn county_rule(
+    store: &dyn Store,
+    county: &str,
+    year: u16,
+    asked: &mut RuleAnswers,
+) -> Result<TemplateRef, DbError> {
+    let key = (county.to_owned(), year);
+    if let Some(known) = asked.get(&key) {
+        return Ok(known.clone());
+    }
+    let chosen = choose(store, &Scope::County(county.to_owned()), year).await?;
+    asked.insert(key, chosen.clone());
+    Ok(chosen)
 }
 
 /// The checklist of a version, built in or published: from this process's registry once read (a
@@ -137,31 +179,10 @@ pub async fn pins_for(
 ) -> Result<(Vec<(FacilityId, u16, TemplateRef)>, Vec<Template>), PublishError> {
     let mut pins = Vec::new();
     let mut bodies: Vec<Template> = Vec::new();
-    // Only provinces, cities and counties publish, so the rule's answer is the county's: asked once each.
-    let mut by_county: Vec<(String, u16, TemplateRef)> = Vec::new();
+    let mut asked = RuleAnswers::new();
     for facility in facilities {
         for &year in years.iter().filter(|y| settled(**y, today)) {
-            let key = i64::from(year);
-            let pinned = match store.fetch_pin(&facility.id, key).await? {
-                Some(pinned) => pinned,
-                None => {
-                    let known = by_county
-                        .iter()
-                        .find(|(c, y, _)| *c == facility.county_id && *y == year)
-                        .map(|(_, _, t)| t.clone());
-                    let chosen = match known {
-                        Some(chosen) => chosen,
-                        None => {
-                            let place = Scope::County(facility.county_id.clone());
-                            let chosen = choose(store, &place, year).await?;
-                            by_county.push((facility.county_id.clone(), year, chosen.clone()));
-                            chosen
-                        }
-                    };
-                    store.insert_pin(&facility.id, key, &chosen).await?;
-                    store.fetch_pin(&facility.id, key).await?.unwrap_or(chosen)
-                }
-            };
+            let pinned = settle(store, facility, year, &mut asked).await?;
             let template = checklist(store, &pinned).await?;
             let built_in = Template::registry()
                 .iter()
@@ -180,10 +201,7 @@ pub async fn pins_for(
 }
 
 /// The version the rule gives a facility at `place` in `year`, without pinning it.
-///
-/// # Errors
-/// The store's.
-pub async fn choose(store: &dyn Store, place: &Scope, year: u16) -> Result<TemplateRef, DbError> {
+async fn choose(store: &dyn Store, place: &Scope, year: u16) -> Result<TemplateRef, DbError> {
     let published = store.fetch_template_infos().await?;
     for above in places::ancestry(store, place).await? {
         let newest = published

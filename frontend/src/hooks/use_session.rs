@@ -189,9 +189,6 @@ pub fn SessionProvider(props: &SessionProviderProps) -> Html {
             }
         });
     }
-    if let Some(current) = saved.as_ref() {
-        current.register_templates();
-    }
     let handle = SessionHandle {
         lang: *lang,
         session: (*saved).clone(),

@@ -522,7 +522,7 @@ async fn open<D: Stored>(
         None => {
             let pin = if D::PINNED {
                 Some(
-                    crate::templates::pin(store, &meta.facility.id, meta.year)
+                    crate::templates::pin(store, &meta.facility, meta.year)
                         .await
                         .context("deciding the facility-year's checklist")?,
                 )

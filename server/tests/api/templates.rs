@@ -212,9 +212,12 @@ async fn the_server_pins_each_facility_year_and_the_device_starts_on_it(backend:
     let store = app.store.as_ref();
     let year = zhigai_server::clock::today_cst().year();
     // 城关's year was settled before the county published: it keeps the national baseline.
-    let before = templates::pin(store, &FacilityId::from("chengguan"), year)
+    let chengguan = store
+        .fetch_facility(&FacilityId::from("chengguan"))
         .await
+        .unwrap()
         .unwrap();
+    let before = templates::pin(store, &chengguan, year).await.unwrap();
     assert_eq!((before.id.as_str(), before.version), ("national-2026", 2));
     // The county publishes its version for this year: it retires T3.12 and T5.02 and adds T8.QH01.
     let county_file = PROVINCE_FILE
