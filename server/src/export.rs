@@ -558,7 +558,8 @@ pub fn csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record(table.headers.iter().map(AsRef::<str>::as_ref))?;
+        // Headings name indicators from the checklist, which a province's version authors: neutralised too.
+        writer.write_record(table.headers.iter().map(|h| neutralise(h)))?;
         for row in &table.rows {
             writer.write_record(row.iter().map(|c| match c {
                 Cell::Text(t) => neutralise(t),
@@ -610,6 +611,14 @@ mod tests {
             assert!(neutralise(evil).starts_with('\''), "{evil}");
         }
         assert_eq!(neutralise("正常文本"), "正常文本");
+        // A heading from a checklist's words is neutralised like a cell.
+        let table = Table {
+            title: "t",
+            headers: vec!["=1+1".into(), "机构".into()],
+            rows: vec![vec![Cell::Text("@x".into()), Cell::Number(2.0)]],
+        };
+        let text = String::from_utf8(csv(&table).unwrap()).unwrap();
+        assert_eq!(text, "\u{feff}'=1+1,机构\n'@x,2\n");
     }
 
     #[test]
