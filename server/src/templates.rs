@@ -412,11 +412,25 @@ pub async fn visible(
     place: &Scope,
     info: &TemplateInfo,
 ) -> Result<bool, DbError> {
+    let above = places::ancestry(store, place).await?;
+    visible_from(store, place, &above, info).await
+}
+
+/// [`visible`] with the place's ancestry already read (`above`, as [`places::ancestry`] gives it), for
+/// a list checked against one place.
+///
+/// # Errors
+/// The store's.
+pub async fn visible_from(
+    store: &dyn Store,
+    place: &Scope,
+    above: &[Scope],
+    info: &TemplateInfo,
+) -> Result<bool, DbError> {
     let Some(publisher) = &info.publisher else {
         return Ok(true);
     };
-    Ok(places::within(store, place, publisher).await?
-        || places::within(store, publisher, place).await?)
+    Ok(above.contains(publisher) || places::within(store, publisher, place).await?)
 }
 
 /// A skeleton derivation file for `id`, refining `parent` for `publisher`: what `template derive`

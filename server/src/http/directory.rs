@@ -172,9 +172,11 @@ async fn list_templates(
     auth: AuthUser,
 ) -> Result<Json<Vec<TemplateInfo>>, ApiError> {
     let store = state.store.as_ref();
+    let place = &auth.user.scope;
+    let above = crate::places::ancestry(store, place).await?;
     let mut out = Vec::new();
     for info in templates::infos(store).await? {
-        if templates::visible(store, &auth.user.scope, &info).await? {
+        if templates::visible_from(store, place, &above, &info).await? {
             out.push(info);
         }
     }

@@ -9,7 +9,7 @@
 
 use super::{Item, Judgement, ResponseKind, Template, TemplateError};
 use crate::access::Scope;
-use crate::ids::{AreaId, ItemId, TemplateId};
+use crate::ids::{ItemId, TemplateId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -235,11 +235,6 @@ impl Template {
             .filter(|i| other.item(&i.id).is_some())
             .map(|i| i.id.clone())
             .collect()
-    }
-
-    /// The area `id`, if the template has it.
-    pub fn area(&self, id: &AreaId) -> Option<&super::Area> {
-        self.areas.iter().find(|a| &a.id == id)
     }
 }
 

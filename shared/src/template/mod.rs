@@ -163,11 +163,6 @@ impl Metric {
         self.numerator.is_some() && self.denominator.is_some()
     }
 
-    /// Whether the figure is a count (a whole number).
-    pub fn is_count(&self) -> bool {
-        !self.is_rate() && self.unit != "%"
-    }
-
     /// Whether `value` misses the target: `None` without a target.
     pub fn misses_target(&self, value: f64) -> Option<bool> {
         let target = self.target?;
