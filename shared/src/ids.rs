@@ -64,6 +64,10 @@ string_id!(
     /// A county reviewer's comment in a review document: 32 random hex digits.
     CommentId
 );
+string_id!(
+    /// A photo reference of an inspection: 32 random hex digits (the bytes go by their hash).
+    PhotoId
+);
 
 /// 32 lower-case hex digits from 16 random bytes.
 ///
@@ -78,6 +82,13 @@ pub(crate) fn random_hex_id() -> String {
 
 impl ProblemId {
     /// A fresh random problem id.
+    pub fn random() -> Self {
+        Self(random_hex_id())
+    }
+}
+
+impl PhotoId {
+    /// A fresh random photo reference id.
     pub fn random() -> Self {
         Self(random_hex_id())
     }

@@ -29,6 +29,7 @@ pub mod carry;
 pub mod doc;
 pub mod facility;
 pub mod ids;
+pub mod photo;
 pub mod summary;
 pub mod sync;
 pub mod template;
@@ -41,5 +42,7 @@ pub use doc::{
     Writer,
 };
 pub use facility::{FacilityProfile, FacilityType, Service, Wave, wave};
-pub use ids::{AreaId, CommentId, FacilityId, ItemId, ProblemId, TemplateId, UserId, Year};
+pub use ids::{
+    AreaId, CommentId, FacilityId, ItemId, PhotoId, ProblemId, TemplateId, UserId, Year,
+};
 pub use template::{Area, Item, Template};

@@ -34,6 +34,9 @@ pub fn op_label(op: Op, lang: Lang) -> &'static str {
         Op::AddFinding => ("核查发现问题", "recorded a finding"),
         Op::Comment => ("审核意见", "commented"),
         Op::Verify => ("核实整改", "verified"),
+        Op::AddPhoto => ("添加照片", "added a photo"),
+        Op::CaptionPhoto => ("修改照片说明", "captioned a photo"),
+        Op::RemovePhoto => ("删除照片", "removed a photo"),
         Op::Unknown => ("其他修改", "other change"),
     };
     lang.pick(zh, en)

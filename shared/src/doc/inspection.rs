@@ -8,7 +8,8 @@ use super::{
     MAX_TEXT_CHARS, Migration, Op, Owner, ProblemStatus, SCHEMA_VERSION, Stamp, Status, Submission,
     Timestamp, check_text, migrate, typed_document,
 };
-use crate::ids::{FacilityId, ItemId, ProblemId, TemplateId, Year};
+use crate::ids::{FacilityId, ItemId, PhotoId, ProblemId, TemplateId, Year};
+use crate::photo::{ImageType, MAX_CAPTION_CHARS, MAX_PHOTOS_PER_SUBJECT, PhotoHash, PhotoSubject};
 use crate::template::Template;
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType, ROOT, ScalarValue};
@@ -82,6 +83,11 @@ fn inspection_rule(path: &[String], key: Option<&str>) -> super::guard::Rule {
         (["problems", _, k, ..], _) if PROBLEM_KEYS.contains(k) => Rule::Needs(Rights::EDIT),
         // The facility's handling of a reviewer's finding: measure, owner, status.
         ([], Some(k)) if response_key(k).is_some() => Rule::Needs(Rights::EDIT),
+        // Photo references: one map per photo at the root, under a key of its own.
+        ([], Some(k)) if photo_key(k).is_some() => Rule::Needs(Rights::EDIT),
+        ([p], Some(k)) if photo_key(p).is_some() && PHOTO_KEYS.contains(&k) => {
+            Rule::Needs(Rights::EDIT)
+        }
         _ => Rule::Never,
     }
 }
@@ -97,6 +103,54 @@ const PROBLEM_KEYS: [&str; 8] = [
     CREATED_AT,
     DELETED,
 ];
+
+/// The keys of a photo reference.
+const PHOTO_KEYS: [&str; 7] = [
+    "hash", "size", "type", "subject", "caption", DELETED, CREATED_AT,
+];
+
+/// The root keys holding photo references: `photo:<id>`, each a map of [`PHOTO_KEYS`]. At the root under
+/// keys of their own, so documents made before photos need no migration and two devices adding photos
+/// offline never compete for one key.
+const PHOTO_PREFIX: &str = "photo:";
+
+fn photo_key(key: &str) -> Option<&str> {
+    key.strip_prefix(PHOTO_PREFIX).filter(|id| !id.is_empty())
+}
+
+/// A photo reference: the bytes live apart, by their hash; the document says what, where, who and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoView {
+    /// The reference.
+    pub id: PhotoId,
+    /// The item or problem (before / after) it belongs to.
+    pub subject: PhotoSubject,
+    /// The bytes' SHA-256.
+    pub hash: PhotoHash,
+    /// Bytes.
+    pub size: u64,
+    /// The image format.
+    pub mime: ImageType,
+    /// What it shows, in the taker's words.
+    pub caption: String,
+    /// Who attached it.
+    pub by: Option<Author>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A photo to attach (its bytes already kept on the device under `hash`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPhoto {
+    /// The bytes' SHA-256.
+    pub hash: PhotoHash,
+    /// Bytes.
+    pub size: u64,
+    /// The image format.
+    pub mime: ImageType,
+    /// What it shows.
+    pub caption: String,
+}
 
 /// The root keys holding the facility's handling of a reviewer's finding (the finding itself is in the
 /// review, which the facility cannot write): `finding:<id>:measure|owner|status`. Scalars at the root, so
@@ -1052,6 +1106,166 @@ impl Inspection {
         }
     }
 
+    // ───────────── photos ─────────────
+
+    /// Every photo reference not taken off, oldest first. References a hostile or broken peer wrote badly
+    /// (no valid hash, type or subject) are left out.
+    pub fn photos(&self) -> Vec<PhotoView> {
+        let mut list: Vec<PhotoView> = self
+            .core
+            .keys(&ROOT)
+            .into_iter()
+            .filter_map(|key| {
+                let id = photo_key(&key)?;
+                let obj = self.core.get_obj(&ROOT, &key)?;
+                if self.core.get_bool(&obj, DELETED) {
+                    return None;
+                }
+                self.photo_view(id, &obj)
+            })
+            .collect();
+        list.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        list
+    }
+
+    /// The photos of one item or problem phase, oldest first.
+    pub fn photos_of(&self, subject: &PhotoSubject) -> Vec<PhotoView> {
+        self.photos()
+            .into_iter()
+            .filter(|p| &p.subject == subject)
+            .collect()
+    }
+
+    fn photo_view(&self, id: &str, obj: &ObjId) -> Option<PhotoView> {
+        let stamp = self.core.stamp_of(obj);
+        Some(PhotoView {
+            id: PhotoId::new(id),
+            subject: PhotoSubject::parse(&self.core.get_str(obj, "subject")?)?,
+            hash: self.core.get_str(obj, "hash")?.parse().ok()?,
+            size: self.core.get_f64(obj, "size").unwrap_or(0.0).max(0.0) as u64,
+            mime: self.core.get_str(obj, "type")?.parse().ok()?,
+            caption: self.core.get_str(obj, "caption").unwrap_or_default(),
+            at: stamp
+                .as_ref()
+                .map(|(_, at)| *at)
+                .or_else(|| {
+                    self.core
+                        .get_f64(obj, CREATED_AT)
+                        .map(|t| Timestamp(t as i64))
+                })
+                .unwrap_or(Timestamp(0)),
+            by: stamp.map(|(author, _)| author),
+        })
+    }
+
+    fn photo_obj(&self, id: &PhotoId) -> Result<ObjId, DocError> {
+        self.core
+            .get_obj(&ROOT, &format!("{PHOTO_PREFIX}{id}"))
+            .ok_or_else(|| DocError::WrongValue {
+                field: "photo".to_owned(),
+                value: id.to_string(),
+            })
+    }
+
+    /// Attaches a photo whose bytes are kept under `photo.hash` to an item or a problem (before or after).
+    ///
+    /// # Errors
+    /// [`DocError::UnknownItem`] for an item not in this checklist; [`DocError::WrongValue`] for an empty
+    /// photo or one more than [`MAX_PHOTOS_PER_SUBJECT`] on one subject; [`DocError::TooLong`] for a long
+    /// caption.
+    pub fn add_photo(
+        &mut self,
+        subject: PhotoSubject,
+        photo: NewPhoto,
+        stamp: &Stamp,
+    ) -> Result<PhotoId, DocError> {
+        check_caption(&photo.caption)?;
+        if let PhotoSubject::Item { item } = &subject {
+            self.item_obj(item)?;
+        }
+        if photo.size == 0 || self.photos_of(&subject).len() >= MAX_PHOTOS_PER_SUBJECT {
+            return Err(DocError::WrongValue {
+                field: format!("{} photo", subject.id()),
+                value: format!(
+                    "{} bytes, at most {MAX_PHOTOS_PER_SUBJECT} photos each",
+                    photo.size
+                ),
+            });
+        }
+        let id = PhotoId::random();
+        let key = format!("{PHOTO_PREFIX}{id}");
+        self.core.write(
+            stamp,
+            Op::AddPhoto,
+            Target::subject(subject.id()),
+            Some(&photo.caption),
+            |tx| {
+                let obj = tx.put_object(ROOT, &key, ObjType::Map)?;
+                tx.put(&obj, "hash", photo.hash.as_str())?;
+                tx.put(&obj, "size", photo.size)?;
+                tx.put(&obj, "type", photo.mime.mime())?;
+                tx.put(&obj, "subject", subject.code())?;
+                tx.put(&obj, "caption", photo.caption.as_str())?;
+                tx.put(&obj, CREATED_AT, stamp.at.0)?;
+                Ok(())
+            },
+        )?;
+        Ok(id)
+    }
+
+    /// Changes a photo's caption.
+    ///
+    /// # Errors
+    /// [`DocError::WrongValue`] for an unknown photo; [`DocError::TooLong`].
+    pub fn caption_photo(
+        &mut self,
+        id: &PhotoId,
+        caption: &str,
+        stamp: &Stamp,
+    ) -> Result<(), DocError> {
+        check_caption(caption)?;
+        let obj = self.photo_obj(id)?;
+        let subject = self.core.get_str(&obj, "subject").unwrap_or_default();
+        let subject = PhotoSubject::parse(&subject);
+        self.core.write(
+            stamp,
+            Op::CaptionPhoto,
+            Target {
+                subject: subject.as_ref().map(PhotoSubject::id),
+                field: None,
+            },
+            Some(caption),
+            |tx| {
+                put_fresh(tx, &obj, "caption", caption)?;
+                Ok(())
+            },
+        )
+    }
+
+    /// Takes a photo off its item or problem. The reference stays in the history; the server drops the
+    /// bytes once no document refers to them.
+    ///
+    /// # Errors
+    /// [`DocError::WrongValue`] for an unknown photo.
+    pub fn remove_photo(&mut self, id: &PhotoId, stamp: &Stamp) -> Result<(), DocError> {
+        let obj = self.photo_obj(id)?;
+        let subject = self.core.get_str(&obj, "subject").unwrap_or_default();
+        let subject = PhotoSubject::parse(&subject);
+        self.core.write(
+            stamp,
+            Op::RemovePhoto,
+            Target {
+                subject: subject.as_ref().map(PhotoSubject::id),
+                field: None,
+            },
+            None,
+            |tx| {
+                tx.put(&obj, DELETED, true)?;
+                Ok(())
+            },
+        )
+    }
+
     /// Withdraws a problem recorded by mistake. It stays in the document and its history.
     ///
     /// # Errors
@@ -1246,6 +1460,16 @@ fn decode_problem(field: ProblemField, value: Option<ScalarValue>) -> FieldValue
         ProblemField::Status => text.parse().ok().map(FieldValue::ProblemStatus),
     };
     parsed.unwrap_or(FieldValue::None)
+}
+
+fn check_caption(caption: &str) -> Result<(), DocError> {
+    if caption.chars().count() > MAX_CAPTION_CHARS {
+        return Err(DocError::TooLong {
+            what: "caption",
+            max: MAX_CAPTION_CHARS,
+        });
+    }
+    Ok(())
 }
 
 fn text_of(value: FieldValue) -> String {

@@ -16,7 +16,8 @@ mod values;
 pub use guard::{AcceptedChange, MAX_OPS_PER_CHANGE, Refusal, Writer};
 pub use inspection::{
     FindingResponse, FractionPart, INSPECTION_KIND, Inspection, InspectionField, InspectionView,
-    ItemView, NewProblem, ProblemChange, ProblemField, ProblemView, SubmissionView,
+    ItemView, NewPhoto, NewProblem, PhotoView, ProblemChange, ProblemField, ProblemView,
+    SubmissionView,
 };
 pub use review::{
     CommentView, FindingView, NewFinding, REVIEW_KIND, Review, ReviewField, ReviewView, StateView,

@@ -88,6 +88,12 @@ pub enum Op {
     Comment,
     /// A reviewer's verification of a rectified problem.
     Verify,
+    /// A photo attached to an item or a problem.
+    AddPhoto,
+    /// A photo's caption changed.
+    CaptionPhoto,
+    /// A photo taken off (the reference stays in the history).
+    RemovePhoto,
     /// Written by a newer version of zhigai, unknown to this one.
     #[serde(other)]
     Unknown,
