@@ -51,6 +51,16 @@ pub struct Settings {
     /// address is then the last one in that header that is not a trusted proxy.
     #[arg(long, env = "ZHIGAI_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Largest photo accepted, in bytes (the app shrinks photos to ~200–300 KB before upload).
+    #[arg(long, env = "ZHIGAI_MAX_PHOTO_BYTES", default_value_t = zhigai_shared::photo::DEFAULT_MAX_PHOTO_BYTES)]
+    pub max_photo_bytes: usize,
+    /// Folder for photo files; by default a folder beside a SQLite database file (`zhigai.db.photos`),
+    /// or the database itself for PostgreSQL, so every instance shares one store.
+    #[arg(long, env = "ZHIGAI_PHOTO_DIR")]
+    pub photo_dir: Option<PathBuf>,
+    /// Days an uploaded photo no document references is kept before it is removed.
+    #[arg(long, env = "ZHIGAI_PHOTO_GRACE_DAYS", default_value_t = 30)]
+    pub photo_grace_days: u32,
 }
 
 impl Settings {
@@ -70,6 +80,9 @@ impl Settings {
             write_timeout_seconds: 10,
             peer_queue: 256,
             trusted_proxies: Vec::new(),
+            max_photo_bytes: zhigai_shared::photo::DEFAULT_MAX_PHOTO_BYTES,
+            photo_dir: None,
+            photo_grace_days: 30,
         }
     }
 
@@ -79,6 +92,11 @@ impl Settings {
             max_doc_bytes: self.max_doc_bytes,
             ..crate::docs::DocLimits::default()
         }
+    }
+
+    /// How long an unreferenced photo is kept.
+    pub fn photo_grace(&self) -> Duration {
+        Duration::from_secs(u64::from(self.photo_grace_days) * 86_400)
     }
 
     /// How long a session lives after its last use.

@@ -2,12 +2,14 @@
 //! written as a sheet of the Excel workbook or as CSV (UTF-8 with a BOM, so Excel on Chinese Windows reads
 //! it).
 
-use crate::db::CountyProblem;
+use crate::db::{CountyProblem, PhotoCount};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use zhigai_shared::Template;
 use zhigai_shared::api::{AnnualReport, CountySummary, FigureSpread, RollupSummary, SummaryRow};
 use zhigai_shared::doc::Date;
+use zhigai_shared::photo::{PhotoPhase, PhotoSubject};
 use zhigai_shared::template::{Direction, Metric, ResponseKind};
 
 /// One cell.
@@ -370,11 +372,43 @@ pub fn annual_table(report: &AnnualReport) -> Table {
     }
 }
 
+/// Photo counts by facility and subject (`PhotoSubject::code`).
+#[derive(Clone, Debug, Default)]
+pub struct PhotoTally(BTreeMap<(String, String), i64>);
+
+impl PhotoTally {
+    /// The tally of `counts`.
+    pub fn new(counts: &[PhotoCount]) -> Self {
+        Self(
+            counts
+                .iter()
+                .map(|c| ((c.facility_id.to_string(), c.subject.clone()), c.count))
+                .collect(),
+        )
+    }
+
+    fn of(&self, facility: &str, subject: &PhotoSubject) -> i64 {
+        self.0
+            .get(&(facility.to_owned(), subject.code()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 /// One row per problem.
-pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
+pub fn problems_table(problems: &[CountyProblem], photos: &PhotoTally, today: Date) -> Table {
     let rows = problems
         .iter()
         .map(|p| {
+            let count = |phase| {
+                photos.of(
+                    p.facility_id.as_str(),
+                    &PhotoSubject::Problem {
+                        problem: p.problem.problem_id.clone(),
+                        phase,
+                    },
+                )
+            };
             vec![
                 p.facility_id.to_string().into(),
                 p.facility_name.clone().into(),
@@ -386,6 +420,8 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
                 p.problem.deadline.map(|d| d.to_string()).into(),
                 p.problem.status.label_zh().into(),
                 p.problem.days_overdue(today).into(),
+                count(PhotoPhase::Before).into(),
+                count(PhotoPhase::After).into(),
             ]
         })
         .collect();
@@ -402,6 +438,67 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
             "整改期限",
             "整改状态",
             "逾期天数",
+            "整改前照片",
+            "整改后照片",
+        ]),
+        rows,
+    }
+}
+
+/// One row per facility and item or problem phase with photos: how much evidence each holds.
+pub fn photos_table(
+    data: &CountySummary,
+    problems: &[CountyProblem],
+    photos: &PhotoTally,
+) -> Table {
+    let names: BTreeMap<&str, &str> = data
+        .facilities
+        .iter()
+        .map(|r| (r.facility_id.as_str(), r.facility_name.as_str()))
+        .collect();
+    let described: BTreeMap<(&str, &str), &str> = problems
+        .iter()
+        .map(|p| {
+            (
+                (p.facility_id.as_str(), p.problem.problem_id.as_str()),
+                p.problem.description.as_str(),
+            )
+        })
+        .collect();
+    let rows = photos
+        .0
+        .iter()
+        .filter_map(|((facility, code), count)| {
+            let subject = PhotoSubject::parse(code)?;
+            let (kind, what, phase) = match &subject {
+                PhotoSubject::Item { item } => ("检查项", item.to_string(), ""),
+                PhotoSubject::Problem { problem, phase } => (
+                    "问题",
+                    described
+                        .get(&(facility.as_str(), problem.as_str()))
+                        .map_or_else(|| problem.to_string(), |d| (*d).to_owned()),
+                    phase.label_zh(),
+                ),
+            };
+            Some(vec![
+                facility.clone().into(),
+                names.get(facility.as_str()).copied().unwrap_or("").into(),
+                kind.into(),
+                what.into(),
+                phase.into(),
+                (*count).into(),
+            ])
+        })
+        .collect();
+    Table {
+        title: "照片证据",
+        headers: heads(&[
+            "机构编码",
+            "机构名称",
+            "对象",
+            "检查项或问题",
+            "阶段",
+            "照片数",
         ]),
         rows,
     }
@@ -414,6 +511,7 @@ pub fn problems_table(problems: &[CountyProblem], today: Date) -> Table {
 pub fn workbook(
     data: &CountySummary,
     problems: &[CountyProblem],
+    photos: &PhotoTally,
     annual: &AnnualReport,
 ) -> Result<Vec<u8>, XlsxError> {
     let today: Date = data
@@ -423,9 +521,10 @@ pub fn workbook(
     workbook_of(&[
         facilities_table(data),
         areas_table(data),
-        problems_table(problems, today),
+        problems_table(problems, photos, today),
         annual_table(annual),
         spread_table(&data.figures),
+        photos_table(data, problems, photos),
     ])
 }
 

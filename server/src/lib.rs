@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod bench;
 pub mod bench_county;
+pub mod blobs;
 pub mod cli;
 pub mod client;
 pub mod clock;

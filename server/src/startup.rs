@@ -24,6 +24,8 @@ pub struct Application {
     store: Arc<dyn Store>,
     hub: Hub,
     shutdown: watch::Sender<bool>,
+    blobs: Arc<dyn crate::blobs::BlobStore>,
+    photo_grace: Duration,
 }
 
 impl Application {
@@ -63,7 +65,14 @@ impl Application {
             settings.doc_limits(),
         );
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let blobs = crate::blobs::open(
+            &settings.database_url,
+            settings.photo_dir.clone(),
+            store.clone(),
+        );
+        tracing::info!(store = blobs.describe(), "photos");
         let state = AppState {
+            blobs: blobs.clone(),
             store: store.clone(),
             hub: hub.clone(),
             shutdown: shutdown_rx,
@@ -102,6 +111,8 @@ impl Application {
             store,
             hub,
             shutdown,
+            blobs,
+            photo_grace: settings.photo_grace(),
         })
     }
 
@@ -113,6 +124,11 @@ impl Application {
     /// The document hub, for inspection.
     pub fn hub(&self) -> Hub {
         self.hub.clone()
+    }
+
+    /// The photo store, for inspection.
+    pub fn blobs(&self) -> Arc<dyn crate::blobs::BlobStore> {
+        self.blobs.clone()
     }
 
     /// The store, for seeding and inspection.
@@ -149,6 +165,24 @@ impl Application {
                 }
             })
         };
+        // Photos no document references go once their grace period is over; referenced ones never do.
+        let sweeper = {
+            let (store, blobs, grace) = (self.store.clone(), self.blobs.clone(), self.photo_grace);
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    every.tick().await;
+                    let before = crate::clock::now_ms() - grace.as_millis() as i64;
+                    match crate::blobs::sweep(store.as_ref(), blobs.as_ref(), before).await {
+                        Ok(s) if s.removed > 0 => {
+                            tracing::info!(removed = s.removed, "unreferenced photos removed")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("sweeping photos: {e}"),
+                    }
+                }
+            })
+        };
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -161,6 +195,7 @@ impl Application {
             .await
             .context("serving")?;
         refresh.abort();
+        sweeper.abort();
         self.hub.shutdown().await;
         self.store.release_instance().await;
         tracing::info!("stopped");

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use zhigai_shared::doc::{Date, ProblemStatus, ProblemView, ReviewState, Verdict};
+use zhigai_shared::photo::{ImageType, PhotoHash};
 use zhigai_shared::template::TemplateRef;
 use zhigai_shared::{FacilityId, ItemId, ProblemId, UserId};
 
@@ -120,6 +121,47 @@ pub struct InspectionRows {
     pub responses: Vec<(ProblemId, Option<String>, ProblemStatus, String)>,
     /// The checklist version the document started on: pins the facility-year if nothing did before.
     pub template: Option<TemplateRef>,
+    /// The photos it references (not those taken off).
+    pub photos: Vec<PhotoRefRow>,
+}
+
+/// A photo upload as the server records it (the bytes are in the [`crate::blobs::BlobStore`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobMeta {
+    /// The bytes' SHA-256.
+    pub hash: PhotoHash,
+    /// Bytes.
+    pub size: i64,
+    /// The image format, from the bytes.
+    pub mime: ImageType,
+    /// The facility it was uploaded for.
+    pub facility_id: FacilityId,
+    /// Who uploaded it.
+    pub uploaded_by: UserId,
+    /// When (ms).
+    pub uploaded_at: i64,
+}
+
+/// A photo reference of an inspection, as the rows keep it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhotoRefRow {
+    /// The reference.
+    pub photo_id: String,
+    /// The bytes' hash.
+    pub hash: PhotoHash,
+    /// Its item or problem phase (`PhotoSubject::code`).
+    pub subject: String,
+}
+
+/// How many photos one facility-year holds on one item or problem phase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhotoCount {
+    /// The facility.
+    pub facility_id: FacilityId,
+    /// `PhotoSubject::code`.
+    pub subject: String,
+    /// Photos.
+    pub count: i64,
 }
 
 /// A reviewer's finding as the rows keep it.
@@ -463,6 +505,40 @@ pub trait Store: Send + Sync + 'static {
     /// Every problem within `scope` found in `year`, by facility then deadline.
     async fn fetch_problems(&self, scope: &Scope, year: i64)
     -> Result<Vec<CountyProblem>, DbError>;
+
+    /// Records an upload; `false` if that hash was uploaded before (the first record stays).
+    async fn insert_blob(&self, meta: &BlobMeta) -> Result<bool, DbError>;
+    /// The record of an upload.
+    async fn fetch_blob(&self, hash: &PhotoHash) -> Result<Option<BlobMeta>, DbError>;
+    /// Forgets an upload whose bytes could not be kept.
+    async fn delete_blob(&self, hash: &PhotoHash) -> Result<(), DbError>;
+    /// The facilities whose inspections reference `hash`: who may read it follows from theirs.
+    async fn fetch_blob_facilities(&self, hash: &PhotoHash) -> Result<Vec<FacilityId>, DbError>;
+    /// Uploads older than `before` (ms) that no document references, at most `limit`.
+    async fn fetch_unreferenced_blobs(
+        &self,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<PhotoHash>, DbError>;
+    /// Forgets the upload of `hash` if it is older than `before` and still unreferenced, in one statement
+    /// (a document referencing it meanwhile keeps it); `true` if it was forgotten.
+    async fn forget_unreferenced_blob(
+        &self,
+        hash: &PhotoHash,
+        before: i64,
+    ) -> Result<bool, DbError>;
+    /// Keeps bytes in the database (the store PostgreSQL deployments share).
+    async fn put_blob_data(&self, hash: &PhotoHash, bytes: &[u8]) -> Result<(), DbError>;
+    /// Bytes kept in the database.
+    async fn fetch_blob_data(&self, hash: &PhotoHash) -> Result<Option<Vec<u8>>, DbError>;
+    /// Drops bytes kept in the database.
+    async fn delete_blob_data(&self, hash: &PhotoHash) -> Result<(), DbError>;
+    /// Photo counts per facility and item or problem phase within `scope` in `year`.
+    async fn fetch_photo_counts(
+        &self,
+        scope: &Scope,
+        year: i64,
+    ) -> Result<Vec<PhotoCount>, DbError>;
 }
 
 /// Opens the store at `url` (`sqlite:…` or a path for SQLite, `postgres://…` for PostgreSQL) and applies

@@ -2,9 +2,9 @@
 //! and instantiated for each database by `sql_store!`.
 
 use super::{
-    City, Community, County, CountyProblem, DbError, DerivedRows, DocTarget, DocWrite, Facility,
-    ItemFacility, LoginReservation, PlaceName, ProblemRow, Province, PublishedTemplate, ReviewRows,
-    RollupRow, Session, Store, StoredDoc, SummaryRow, User,
+    BlobMeta, City, Community, County, CountyProblem, DbError, DerivedRows, DocTarget, DocWrite,
+    Facility, ItemFacility, LoginReservation, PhotoCount, PlaceName, ProblemRow, Province,
+    PublishedTemplate, ReviewRows, RollupRow, Session, Store, StoredDoc, SummaryRow, User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
@@ -15,6 +15,7 @@ use zhigai_shared::api::{
     AreaRate, CommonItem, CountyKind, FigureSpread, TemplateInfo, WaveCoverage,
 };
 use zhigai_shared::doc::ReviewState;
+use zhigai_shared::photo::PhotoHash;
 use zhigai_shared::summary::AreaCounts;
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::template::TemplateRef;
@@ -1215,6 +1216,24 @@ macro_rules! sql_store {
                             .execute(&mut *tx)
                             .await?;
                         }
+                        sqlx::query("DELETE FROM photo_refs WHERE facility_id = $1 AND year = $2")
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .execute(&mut *tx)
+                            .await?;
+                        for r in &rows.photos {
+                            sqlx::query(
+                                "INSERT INTO photo_refs (facility_id, year, photo_id, hash, subject) \
+                                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(&r.photo_id)
+                            .bind(r.hash.as_str())
+                            .bind(&r.subject)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         sqlx::query("DELETE FROM weak_items WHERE facility_id = $1 AND year = $2")
                             .bind(w.facility_id.as_str())
                             .bind(w.year)
@@ -1669,6 +1688,122 @@ macro_rules! sql_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(Self::county_problem).collect()
+            }
+
+            async fn insert_blob(&self, m: &BlobMeta) -> Result<bool, DbError> {
+                let done = sqlx::query(
+                    "INSERT INTO blobs (hash, size, mime, facility_id, uploaded_by, uploaded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING",
+                )
+                .bind(m.hash.as_str())
+                .bind(m.size)
+                .bind(m.mime.mime())
+                .bind(m.facility_id.as_str())
+                .bind(m.uploaded_by.as_str())
+                .bind(m.uploaded_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn fetch_blob(&self, hash: &PhotoHash) -> Result<Option<BlobMeta>, DbError> {
+                let row = sqlx::query("SELECT hash, size, mime, facility_id, uploaded_by, uploaded_at FROM blobs WHERE hash = $1")
+                    .bind(hash.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    Ok(BlobMeta {
+                        hash: parse(&r.try_get::<String, _>("hash")?)?,
+                        size: r.try_get("size")?,
+                        mime: r.try_get::<String, _>("mime")?.parse().map_err(DbError::Corrupt)?,
+                        facility_id: FacilityId::new(r.try_get::<String, _>("facility_id")?),
+                        uploaded_by: UserId::new(r.try_get::<String, _>("uploaded_by")?),
+                        uploaded_at: r.try_get("uploaded_at")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn delete_blob(&self, hash: &PhotoHash) -> Result<(), DbError> {
+                sqlx::query("DELETE FROM blobs WHERE hash = $1").bind(hash.as_str()).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn fetch_blob_facilities(&self, hash: &PhotoHash) -> Result<Vec<FacilityId>, DbError> {
+                let rows = sqlx::query("SELECT DISTINCT facility_id FROM photo_refs WHERE hash = $1 ORDER BY facility_id")
+                    .bind(hash.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok(FacilityId::new(r.try_get::<String, _>("facility_id")?))).collect()
+            }
+
+            async fn fetch_unreferenced_blobs(&self, before: i64, limit: i64) -> Result<Vec<PhotoHash>, DbError> {
+                let rows = sqlx::query(
+                    "SELECT b.hash FROM blobs b WHERE b.uploaded_at < $1 \
+                     AND NOT EXISTS (SELECT 1 FROM photo_refs r WHERE r.hash = b.hash) \
+                     ORDER BY b.uploaded_at LIMIT $2",
+                )
+                .bind(before)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| parse(&r.try_get::<String, _>("hash")?)).collect()
+            }
+
+            async fn forget_unreferenced_blob(&self, hash: &PhotoHash, before: i64) -> Result<bool, DbError> {
+                let done = sqlx::query(
+                    "DELETE FROM blobs WHERE hash = $1 AND uploaded_at < $2 \
+                     AND NOT EXISTS (SELECT 1 FROM photo_refs r WHERE r.hash = $1)",
+                )
+                .bind(hash.as_str())
+                .bind(before)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn put_blob_data(&self, hash: &PhotoHash, bytes: &[u8]) -> Result<(), DbError> {
+                sqlx::query("INSERT INTO blob_data (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
+                    .bind(hash.as_str())
+                    .bind(bytes)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn fetch_blob_data(&self, hash: &PhotoHash) -> Result<Option<Vec<u8>>, DbError> {
+                let row = sqlx::query("SELECT data FROM blob_data WHERE hash = $1")
+                    .bind(hash.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.try_get("data")).transpose()?)
+            }
+
+            async fn delete_blob_data(&self, hash: &PhotoHash) -> Result<(), DbError> {
+                sqlx::query("DELETE FROM blob_data WHERE hash = $1").bind(hash.as_str()).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn fetch_photo_counts(&self, scope: &Scope, year: i64) -> Result<Vec<PhotoCount>, DbError> {
+                let rows = sqlx::query(scoped!(
+                    scope,
+                    ["SELECT r.facility_id, r.subject, COUNT(*) AS n FROM photo_refs r \
+                      JOIN facilities f ON f.id = r.facility_id WHERE r.year = $2 AND "],
+                    [" GROUP BY r.facility_id, r.subject ORDER BY r.facility_id, r.subject"]
+                ))
+                .bind(scope.id())
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PhotoCount {
+                            facility_id: FacilityId::new(r.try_get::<String, _>("facility_id")?),
+                            subject: r.try_get("subject")?,
+                            count: r.try_get("n")?,
+                        })
+                    })
+                    .collect()
             }
 
         }

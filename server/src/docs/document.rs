@@ -1,7 +1,9 @@
 //! What a document's changes mean for the rows the dashboard reads: the server's one addition to the
 //! shared [`Document`] trait, so the hub, the demo data and the tools handle either kind generically.
 
-use crate::db::{DerivedRows, Facility, FindingRow, InspectionRows, ProblemRow, ReviewRows};
+use crate::db::{
+    DerivedRows, Facility, FindingRow, InspectionRows, PhotoRefRow, ProblemRow, ReviewRows,
+};
 use zhigai_shared::summary::summarize;
 use zhigai_shared::template::TemplateRef;
 use zhigai_shared::{DocError, Document, FacilityId, Inspection, Review, Template, Year};
@@ -68,6 +70,15 @@ impl Stored for Inspection {
             template: self
                 .template()
                 .map(|(id, version)| TemplateRef { id, version }),
+            photos: self
+                .photos()
+                .into_iter()
+                .map(|p| PhotoRefRow {
+                    photo_id: p.id.to_string(),
+                    hash: p.hash,
+                    subject: p.subject.code(),
+                })
+                .collect(),
         })
     }
 }

@@ -207,7 +207,9 @@ async fn export_xlsx(
         let data = county::county_summary(store, &place, q.year).await?;
         let problems = county::year_problems(store, &place, data.year).await?;
         let annual = county::annual_report_of(store, &place, &data).await?;
-        let bytes = export::workbook(&data, &problems, &annual).map_err(ApiError::internal)?;
+        let photos = export::PhotoTally::new(&store.fetch_photo_counts(&place, data.year).await?);
+        let bytes =
+            export::workbook(&data, &problems, &photos, &annual).map_err(ApiError::internal)?;
         (bytes, data.county_name, data.year)
     } else {
         let data = county::rollup_summary(store, &place, q.year).await?;
@@ -242,13 +244,19 @@ async fn export_csv(
         let table = match table {
             "facilities" => export::facilities_table(&data),
             "areas" => export::areas_table(&data),
-            "problems" => {
+            "problems" | "photos" => {
                 let problems = county::year_problems(store, &place, data.year).await?;
-                export::problems_table(&problems, today_cst())
+                let photos =
+                    export::PhotoTally::new(&store.fetch_photo_counts(&place, data.year).await?);
+                if table == "problems" {
+                    export::problems_table(&problems, &photos, today_cst())
+                } else {
+                    export::photos_table(&data, &problems, &photos)
+                }
             }
             other => {
                 return Err(ApiError::BadRequest(format!(
-                    "unknown table {other:?}: use facilities, areas or problems"
+                    "unknown table {other:?}: use facilities, areas, problems or photos"
                 )));
             }
         };

@@ -30,6 +30,21 @@ pub enum ApiError {
     /// The request itself is wrong.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A photo over the size limit (bytes).
+    #[error("photo too large")]
+    PhotoTooLarge(usize),
+    /// Bytes that are not a JPEG, PNG or WebP image, whatever the file was called.
+    #[error("not an image")]
+    NotAnImage,
+    /// Bytes that do not hash to the address they were sent to.
+    #[error("hash mismatch")]
+    HashMismatch,
+    /// A photo for a facility the user may not write.
+    #[error("photo for another facility")]
+    PhotoForbidden,
+    /// A photo a document references whose bytes its device has not uploaded yet.
+    #[error("photo not uploaded yet")]
+    PhotoNotUploaded,
     /// Something failed inside the server.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -110,6 +125,42 @@ impl IntoResponse for ApiError {
                 "bad_request",
                 format!("请求有误：{why}"),
                 format!("Bad request: {why}"),
+            ),
+            ApiError::PhotoTooLarge(max) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "photo_too_large",
+                format!(
+                    "照片超过 {:.1} MB，未上传。请重新拍摄或选择较小的照片。",
+                    *max as f64 / 1_048_576.0
+                ),
+                format!(
+                    "The photo is larger than {:.1} MB and was not uploaded; take it again or pick a smaller one.",
+                    *max as f64 / 1_048_576.0
+                ),
+            ),
+            ApiError::NotAnImage => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not_an_image",
+                "该文件不是照片（只接受 JPEG、PNG、WebP 图片），未上传。".to_owned(),
+                "The file is not a photo (JPEG, PNG or WebP only) and was not uploaded.".to_owned(),
+            ),
+            ApiError::HashMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "hash_mismatch",
+                "照片数据与校验值不符（可能在传输中损坏），未保存；应用会重新上传。".to_owned(),
+                "The photo's bytes do not match its hash (damaged in transit?) and were not kept; the app uploads it again.".to_owned(),
+            ),
+            ApiError::PhotoForbidden => (
+                StatusCode::FORBIDDEN,
+                "photo_forbidden",
+                "您不能为该机构上传照片：只有本机构的人员可以上传本机构的照片。".to_owned(),
+                "You may not upload photos for that facility: only its own staff can.".to_owned(),
+            ),
+            ApiError::PhotoNotUploaded => (
+                StatusCode::NOT_FOUND,
+                "photo_not_uploaded",
+                "该照片尚未从拍摄的设备上传，请等该设备联网后再看。".to_owned(),
+                "This photo has not been uploaded from the device that took it yet; look again once that device is online.".to_owned(),
             ),
             ApiError::Internal(source) => {
                 tracing::error!(error = chain(source.as_ref()), "internal error");

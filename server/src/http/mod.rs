@@ -1,5 +1,6 @@
 //! The HTTP API: one router merged from a module per resource, sharing one [`AppState`].
 
+mod blobs;
 pub mod county;
 mod directory;
 pub mod error;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// This server's automerge-repo peer id.
     pub peer_id: String,
+    /// Photo bytes.
+    pub blobs: Arc<dyn crate::blobs::BlobStore>,
 }
 
 impl AppState {
@@ -113,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(directory::router())
         .merge(county::router())
         .merge(sync_ws::router())
+        .merge(blobs::router())
         .with_state(state)
 }
 

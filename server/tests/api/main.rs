@@ -8,6 +8,7 @@ mod county;
 mod crash;
 mod levels;
 mod permissions;
+mod photos;
 mod rest;
 mod static_files;
 mod stock_client;

@@ -512,6 +512,7 @@ async fn exports_neutralise_formulas_and_fit_excel_9(backend: Backend) {
             problems,
             responses: Vec::new(),
             template: None,
+            photos: Vec::new(),
         }),
         now: 1,
     };
