@@ -2,7 +2,7 @@
 //! the providers in `hooks`; nothing here does I/O, and nothing but `main` imports this module.
 
 use crate::components::header::Header;
-use crate::hooks::{SessionProvider, WorkspaceProvider, use_session, use_workspace};
+use crate::hooks::{PhotoProvider, SessionProvider, WorkspaceProvider, use_session, use_workspace};
 use crate::i18n::Msg;
 use crate::pages::{
     annual::{AnnualPage, CountyAnnualPage},
@@ -185,8 +185,10 @@ pub fn FacilityShell(props: &ShellProps) -> Html {
     let year = session.year();
     html! {
         <WorkspaceProvider fid={props.fid.clone()} {year}>
-            <Header />
-            <FacilityPage page={props.page.clone()} />
+            <PhotoProvider>
+                <Header />
+                <FacilityPage page={props.page.clone()} />
+            </PhotoProvider>
         </WorkspaceProvider>
     }
 }

@@ -166,6 +166,22 @@ messages! {
     TargetMissed => "未达目标", "Target missed";
     TargetMet => "已达目标", "Target met";
     Target => "目标", "Target";
+    Photos => "照片", "Photos";
+    PhotosBefore => "整改前照片", "Photos before rectification";
+    PhotosAfter => "整改后照片", "Photos after rectification";
+    TakePhoto => "拍照", "Take a photo";
+    PickPhotos => "从相册选择", "Choose from the gallery";
+    KeepLocation => "保留拍摄位置", "Keep where it was taken";
+    Shrinking => "正在处理照片", "Preparing photos";
+    PhotosWaiting => "张照片待上传", "photos to upload";
+    PhotosRefused => "张照片未被服务器接受", "photos refused by the server";
+    PhotoCaption => "照片说明", "Caption";
+    RemovePhoto => "删除照片", "Remove photo";
+    RemovePhotoConfirm => "删除这张照片？（删除记录会保留在修改记录中）", "Remove this photo? (The removal stays in the history.)";
+    Close => "关闭", "Close";
+    PhotoStorage => "本机照片", "Photos on this device";
+    DeviceStorage => "本机存储已用", "Device storage used";
+    Dismiss => "知道了", "OK";
 }
 
 impl Lang {

@@ -18,6 +18,7 @@ fn photo(bytes: &[u8], caption: &str) -> NewPhoto {
         size: bytes.len() as u64,
         mime: ImageType::Jpeg,
         caption: caption.to_owned(),
+        location: None,
     }
 }
 
@@ -132,6 +133,31 @@ fn bad_references_are_refused_at_the_source() {
         ),
         Err(DocError::WrongValue { .. })
     ));
+    assert!(matches!(
+        doc.add_photo(
+            item("T5.04"),
+            NewPhoto {
+                location: Some((91.0, 0.0)),
+                ..photo(b"x", "")
+            },
+            &wang()
+        ),
+        Err(DocError::WrongValue { .. })
+    ));
+    // A place kept by choice reads back (to five decimals, about a metre).
+    let kept = doc
+        .add_photo(
+            item("T5.05"),
+            NewPhoto {
+                location: Some((39.907_312_3, 116.391_421_9)),
+                ..photo(b"x", "")
+            },
+            &wang(),
+        )
+        .unwrap();
+    let view = doc.photos().into_iter().find(|p| p.id == kept).unwrap();
+    assert_eq!(view.location, Some((39.90731, 116.39142)));
+    doc.remove_photo(&kept, &wang()).unwrap();
     for n in 0..MAX_PHOTOS_PER_SUBJECT {
         doc.add_photo(
             item("T5.04"),

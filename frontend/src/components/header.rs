@@ -102,6 +102,7 @@ pub fn Header() -> Html {
                         <span class="unsynced">{ format!(" · {unsynced} {}", lang.t(Msg::Unsynced)) }</span>
                     }
                 </span>
+                <crate::components::photos::PhotoQueueBadge />
                 <LangButton />
                 <LogoutButton {unsynced} />
             </div>

@@ -6,4 +6,5 @@ pub mod dialog;
 pub mod header;
 pub mod history;
 pub mod note;
+pub mod photos;
 pub mod review;

@@ -2,6 +2,7 @@
 //! where views' wishes meet services.
 
 pub mod use_county;
+pub mod use_photos;
 pub mod use_session;
 pub mod use_workspace;
 
@@ -9,5 +10,6 @@ pub use crate::services::api::ApiError;
 pub use use_county::{
     Loaded, use_annual, use_common_item, use_county, use_rollup, use_template, use_templates,
 };
+pub use use_photos::PhotoProvider;
 pub use use_session::{SessionProvider, use_session};
 pub use use_workspace::{WorkspaceHandle, WorkspaceProvider, use_workspace};

@@ -25,10 +25,12 @@ use zhigai_shared::doc::{
     CommentView, Conflict, DocError, FieldValue, HistoryEntry, InspectionField, ItemView,
     NewFinding, NewProblem, ProblemChange, ProblemView, ReviewField, StateView, SubmissionView,
 };
+use zhigai_shared::doc::{NewPhoto, PhotoView};
+use zhigai_shared::photo::PhotoSubject;
 use zhigai_shared::summary::{InspectionSummary, summarize};
 use zhigai_shared::sync::encode;
 use zhigai_shared::{
-    FacilityProfile, FractionPart, ItemId, ProblemId, Status, Template, Verdict, Year,
+    FacilityProfile, FractionPart, ItemId, PhotoId, ProblemId, Status, Template, Verdict, Year,
 };
 
 /// The running workspace: the state and the services it drives.
@@ -341,6 +343,22 @@ impl WorkspaceHandle {
         self.read(|s| s.inspection().history(subject))
     }
 
+    /// The photos of an item (this year) or a problem phase (the year it was found in), oldest first.
+    pub fn photos_of(&self, subject: &PhotoSubject) -> Vec<PhotoView> {
+        self.read(|s| s.photos_of(subject))
+    }
+
+    /// Whether the user may attach photos to `subject` now (items: while the content is editable;
+    /// problems: while their rectification may be updated).
+    pub fn can_attach(&self, subject: &PhotoSubject) -> bool {
+        self.read(|s| match subject {
+            PhotoSubject::Item { .. } => s.editable(),
+            PhotoSubject::Problem { problem, .. } => s
+                .listed_problem(problem)
+                .is_some_and(|p| s.can_update_problems(p.origin)),
+        })
+    }
+
     /// The review's state.
     pub fn review_state(&self) -> StateView {
         self.read(|s| s.review().state())
@@ -477,6 +495,24 @@ impl WorkspaceHandle {
     /// The first review step returns the inspection for changes.
     pub fn return_first(&self, reason: String) -> Result<(), UiError> {
         self.edit(Edit::ReturnFirst(reason))
+    }
+
+    /// Attaches photos kept on the device to an item or a problem, in one go; stops at the first refusal.
+    pub fn add_photos(&self, subject: &PhotoSubject, photos: Vec<NewPhoto>) -> Result<(), UiError> {
+        for photo in photos {
+            self.edit(Edit::AddPhoto(subject.clone(), photo))?;
+        }
+        Ok(())
+    }
+
+    /// Changes a photo's caption.
+    pub fn caption_photo(&self, id: &PhotoId, caption: String) -> Result<(), UiError> {
+        self.edit(Edit::CaptionPhoto(id.clone(), caption))
+    }
+
+    /// Takes a photo off.
+    pub fn remove_photo(&self, id: &PhotoId) -> Result<(), UiError> {
+        self.edit(Edit::RemovePhoto(id.clone()))
     }
 
     /// Keeps one value of a conflicting review field.

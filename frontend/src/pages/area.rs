@@ -245,6 +245,7 @@ pub fn ItemCard(props: &ItemProps) -> Html {
                 <NoteBox value={view.note.clone()} disabled={!editable}
                     placeholder={lang.t(Msg::NotePlaceholder)} oninput={on_note} />
             </label>
+            <crate::components::photos::PhotoStrip subject={zhigai_shared::photo::PhotoSubject::Item { item: view.id.clone() }} />
             { for comments.iter().map(|c| html! {
                 <p class="review-comment" role="note">
                     <strong>{ format!("{}：", lang.t(Msg::ReviewerComment)) }</strong>{ c.text.clone() }

@@ -188,6 +188,7 @@ pub fn HomePage() -> Html {
                 </li>
             }) }
             </ol>
+            <crate::components::photos::PhotoStorage />
         </main>
     }
 }

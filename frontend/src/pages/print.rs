@@ -3,11 +3,13 @@
 //! county reviews in two), and a signature line for the head. The print
 //! style sheet hides the app's chrome.
 
+use crate::components::photos::PrintThumbs;
 use crate::components::review::ReviewRecord;
 use crate::hooks::{use_session, use_workspace};
 use crate::i18n::Msg;
 use crate::state::figure::figure_text;
 use yew::prelude::*;
+use zhigai_shared::photo::{PhotoPhase, PhotoSubject};
 use zhigai_shared::template::ResponseKind;
 
 /// The print page.
@@ -61,7 +63,9 @@ pub fn PrintPage() -> Html {
                                                 }
                                             }
                                         </td>
-                                        <td>{ view.map(|v| v.note).unwrap_or_default() }</td>
+                                        <td>{ view.map(|v| v.note).unwrap_or_default() }
+                                            <PrintThumbs subject={PhotoSubject::Item { item: item.id.clone() }} />
+                                        </td>
                                     </tr>
                                 }
                             }) }
@@ -79,7 +83,10 @@ pub fn PrintPage() -> Html {
                     <tr>
                         <td>{ p.item.as_ref().map(ToString::to_string).unwrap_or_default() }</td>
                         <td>{ p.description.clone() }</td>
-                        <td>{ p.measure.clone() }</td>
+                        <td>{ p.measure.clone() }
+                            <PrintThumbs subject={PhotoSubject::Problem { problem: p.id.clone(), phase: PhotoPhase::Before }} />
+                            <PrintThumbs subject={PhotoSubject::Problem { problem: p.id.clone(), phase: PhotoPhase::After }} />
+                        </td>
                         <td>{ p.owner.as_ref().map(|o| o.name.clone()).unwrap_or_default() }</td>
                         <td>{ p.deadline.map(|d| d.to_string()).unwrap_or_default() }</td>
                         <td>{ lang.pick(p.status.label_zh(), p.status.label_en()) }</td>

@@ -9,6 +9,7 @@ use crate::components::badges::DueBadge;
 use crate::components::conflicts::ConflictBanner;
 use crate::components::dialog::confirm;
 use crate::components::history::History;
+use crate::components::photos::PhotoStrip;
 use crate::hooks::{WorkspaceHandle, use_session, use_workspace};
 use crate::i18n::{Lang, Msg};
 use crate::state::problems::{DUE_SOON_DAYS, ProblemFilter, days_left, owners_for, sort_for_list};
@@ -21,6 +22,7 @@ use zhigai_shared::carry::ListedProblem;
 use zhigai_shared::doc::{
     Date, NewFinding, NewProblem, Owner, ProblemChange, ProblemStatus, Verdict,
 };
+use zhigai_shared::photo::{PhotoPhase, PhotoSubject};
 use zhigai_shared::{ItemId, ProblemId};
 
 /// Props of [`ProblemsPage`].
@@ -490,6 +492,10 @@ pub fn ProblemCard(props: &CardProps) -> Html {
                     </button>
                 }
             }) }
+            </div>
+            <div class="problem-photos">
+                <PhotoStrip subject={PhotoSubject::Problem { problem: id.clone(), phase: PhotoPhase::Before }} />
+                <PhotoStrip subject={PhotoSubject::Problem { problem: id.clone(), phase: PhotoPhase::After }} />
             </div>
             if let Some(v) = verification {
                 <p class={classes!("verification", v.verdict.code())}>

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod clock;
 pub mod network;
+pub mod photos;
 pub mod session;
 pub mod socket;
 pub mod store;

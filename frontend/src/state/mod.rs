@@ -3,6 +3,7 @@
 
 pub mod county;
 pub mod figure;
+pub mod photos;
 pub mod problems;
 pub mod session;
 pub mod time;

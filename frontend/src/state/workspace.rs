@@ -8,6 +8,7 @@ use crate::i18n::Msg;
 use crate::state::session::SavedSession;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use zhigai_shared::PhotoId;
 use zhigai_shared::access::Level;
 use zhigai_shared::access::Rights;
 use zhigai_shared::api::User;
@@ -17,6 +18,8 @@ use zhigai_shared::doc::{
     NewProblem, ProblemChange, ProblemView, Review, ReviewField, ReviewState, Stamp, Submission,
     SyncState, Timestamp, Verdict,
 };
+use zhigai_shared::doc::{NewPhoto, PhotoView};
+use zhigai_shared::photo::PhotoSubject;
 use zhigai_shared::sync::{ClientEvent, DocKind, DocumentId, RepoClient, RepoMessage, decode};
 use zhigai_shared::template::TemplateRef;
 use zhigai_shared::{
@@ -94,6 +97,12 @@ pub enum Edit {
     ReturnFirst(String),
     /// Keeps one value of a conflicting review field.
     ResolveReview(ReviewField, FieldValue),
+    /// Attaches a photo (its bytes already on the device) to an item or a problem.
+    AddPhoto(PhotoSubject, NewPhoto),
+    /// Changes a photo's caption.
+    CaptionPhoto(PhotoId, String),
+    /// Takes a photo off.
+    RemovePhoto(PhotoId),
 }
 
 impl Edit {
@@ -737,11 +746,37 @@ impl WorkspaceState {
             .rposition(|y| y.inspection.problem(id).is_some() || y.finding(id).is_some())
     }
 
+    /// Which open year holds photo `id`, and what it shows.
+    fn photo_home(&self, id: &PhotoId) -> Option<(usize, PhotoSubject)> {
+        self.years.iter().enumerate().rev().find_map(|(i, y)| {
+            let photo = y.inspection.photos().into_iter().find(|p| &p.id == id)?;
+            Some((i, photo.subject))
+        })
+    }
+
+    /// The photos of an item (this year) or a problem phase (the year the problem was found in).
+    pub fn photos_of(&self, subject: &PhotoSubject) -> Vec<PhotoView> {
+        let shown = self.years.len() - 1;
+        let index = match subject {
+            PhotoSubject::Problem { problem, .. } => self.origin_of(problem).unwrap_or(shown),
+            PhotoSubject::Item { .. } => shown,
+        };
+        self.years[index].inspection.photos_of(subject)
+    }
+
     fn edit(&mut self, edit: Edit, at: i64) -> Result<Vec<Effect>, UiError> {
         let shown = self.years.len() - 1;
-        // Problem updates and verdicts go to the year the problem was found in.
-        let index = match &edit {
-            Edit::UpdateProblem(id, _) | Edit::Verify(id, _) | Edit::WithdrawFinding(id) => {
+        // Problem updates and verdicts go to the year the problem was found in; so do a problem's photos.
+        let subject = match &edit {
+            Edit::AddPhoto(subject, _) => Some(subject.clone()),
+            Edit::CaptionPhoto(id, _) | Edit::RemovePhoto(id) => {
+                Some(self.photo_home(id).ok_or(UiError::ReadOnly)?.1)
+            }
+            _ => None,
+        };
+        let index = match (&edit, &subject) {
+            (Edit::UpdateProblem(id, _) | Edit::Verify(id, _) | Edit::WithdrawFinding(id), _)
+            | (_, Some(PhotoSubject::Problem { problem: id, .. })) => {
                 self.origin_of(id).unwrap_or(shown)
             }
             _ => shown,
@@ -754,6 +789,10 @@ impl WorkspaceState {
                 .review_right()
                 .is_some_and(|needed| self.review_rights().has(needed)),
             (Edit::UpdateProblem(..), _) => self.can_update_problems(origin),
+            // A problem's photos (the proof after rectification above all) follow its rectification.
+            _ if matches!(subject, Some(PhotoSubject::Problem { .. })) => {
+                self.can_update_problems(origin)
+            }
             (e, DocKind::Inspection) if e.is_submission() => {
                 self.writable() && self.loaded && !self.refused
             }
@@ -773,6 +812,9 @@ impl WorkspaceState {
                 doc.set_fraction_part(&item, part, value, &stamp)
             }
             Edit::AddProblem(problem) => doc.add_problem(problem, &stamp).map(drop),
+            Edit::AddPhoto(subject, photo) => doc.add_photo(subject, photo, &stamp).map(drop),
+            Edit::CaptionPhoto(id, caption) => doc.caption_photo(&id, caption.trim(), &stamp),
+            Edit::RemovePhoto(id) => doc.remove_photo(&id, &stamp),
             // A finding's measure, owner and status are the facility's, kept beside the reviewer's finding.
             Edit::UpdateProblem(id, change) if doc.problem(&id).is_none() => {
                 doc.respond(&id, change, &stamp)

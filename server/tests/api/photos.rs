@@ -77,6 +77,7 @@ async fn reference(app: &TestApp, user: &str, bytes: &[u8]) -> zhigai_shared::Ph
                 size: bytes.len() as u64,
                 mime: ImageType::Jpeg,
                 caption: "药柜已上锁".to_owned(),
+                location: Some((39.90731, 116.39142)),
             },
             &stamp,
         )
@@ -369,6 +370,7 @@ async fn unreferenced_photos_are_swept_and_referenced_ones_kept(backend: Backend
                 size: kept.len() as u64,
                 mime: ImageType::Jpeg,
                 caption: String::new(),
+                location: None,
             },
             &stamp,
         )

@@ -105,8 +105,8 @@ const PROBLEM_KEYS: [&str; 8] = [
 ];
 
 /// The keys of a photo reference.
-const PHOTO_KEYS: [&str; 7] = [
-    "hash", "size", "type", "subject", "caption", DELETED, CREATED_AT,
+const PHOTO_KEYS: [&str; 8] = [
+    "hash", "size", "type", "subject", "caption", "location", DELETED, CREATED_AT,
 ];
 
 /// The root keys holding photo references: `photo:<id>`, each a map of [`PHOTO_KEYS`]. At the root under
@@ -119,7 +119,7 @@ fn photo_key(key: &str) -> Option<&str> {
 }
 
 /// A photo reference: the bytes live apart, by their hash; the document says what, where, who and when.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhotoView {
     /// The reference.
     pub id: PhotoId,
@@ -133,6 +133,9 @@ pub struct PhotoView {
     pub mime: ImageType,
     /// What it shows, in the taker's words.
     pub caption: String,
+    /// Where it was taken (latitude, longitude), only when the taker chose to keep it.
+    #[serde(default)]
+    pub location: Option<(f64, f64)>,
     /// Who attached it.
     pub by: Option<Author>,
     /// When.
@@ -140,7 +143,7 @@ pub struct PhotoView {
 }
 
 /// A photo to attach (its bytes already kept on the device under `hash`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewPhoto {
     /// The bytes' SHA-256.
     pub hash: PhotoHash,
@@ -150,6 +153,9 @@ pub struct NewPhoto {
     pub mime: ImageType,
     /// What it shows.
     pub caption: String,
+    /// Where it was taken, if the taker keeps it (the bytes never carry it).
+    #[serde(default)]
+    pub location: Option<(f64, f64)>,
 }
 
 /// The root keys holding the facility's handling of a reviewer's finding (the finding itself is in the
@@ -1145,6 +1151,10 @@ impl Inspection {
             size: self.core.get_f64(obj, "size").unwrap_or(0.0).max(0.0) as u64,
             mime: self.core.get_str(obj, "type")?.parse().ok()?,
             caption: self.core.get_str(obj, "caption").unwrap_or_default(),
+            location: self
+                .core
+                .get_str(obj, "location")
+                .and_then(|text| parse_location(&text)),
             at: stamp
                 .as_ref()
                 .map(|(_, at)| *at)
@@ -1180,6 +1190,14 @@ impl Inspection {
         stamp: &Stamp,
     ) -> Result<PhotoId, DocError> {
         check_caption(&photo.caption)?;
+        if photo.location.is_some_and(|(lat, lon)| {
+            !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon)
+        }) {
+            return Err(DocError::WrongValue {
+                field: "photo location".to_owned(),
+                value: format!("{:?}", photo.location),
+            });
+        }
         if let PhotoSubject::Item { item } = &subject {
             self.item_obj(item)?;
         }
@@ -1206,6 +1224,9 @@ impl Inspection {
                 tx.put(&obj, "type", photo.mime.mime())?;
                 tx.put(&obj, "subject", subject.code())?;
                 tx.put(&obj, "caption", photo.caption.as_str())?;
+                if let Some((lat, lon)) = photo.location {
+                    tx.put(&obj, "location", format!("{lat:.5},{lon:.5}"))?;
+                }
                 tx.put(&obj, CREATED_AT, stamp.at.0)?;
                 Ok(())
             },
@@ -1460,6 +1481,12 @@ fn decode_problem(field: ProblemField, value: Option<ScalarValue>) -> FieldValue
         ProblemField::Status => text.parse().ok().map(FieldValue::ProblemStatus),
     };
     parsed.unwrap_or(FieldValue::None)
+}
+
+fn parse_location(text: &str) -> Option<(f64, f64)> {
+    let (lat, lon) = text.split_once(',')?;
+    let (lat, lon): (f64, f64) = (lat.trim().parse().ok()?, lon.trim().parse().ok()?);
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
 }
 
 fn check_caption(caption: &str) -> Result<(), DocError> {
