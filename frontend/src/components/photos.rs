@@ -170,7 +170,7 @@ fn PhotoThumb(props: &ThumbProps) -> Html {
         <li class="photo" data-hash={p.hash.to_string()}>
             <button class="thumb" onclick={open} aria-label={if p.caption.is_empty() { lang.t(Msg::Photos).to_owned() } else { p.caption.clone() }}>
             { match &picture {
-                Picture::Ready(url) => html! { <img src={url.clone()} alt={p.caption.clone()} loading="lazy" /> },
+                Picture::Ready(url) => html! { <img src={url.clone()} alt={p.caption.clone()} /> },
                 Picture::Loading => html! { <span class="thumb-wait">{ "…" }</span> },
                 Picture::Missing(zh, en) => html! { <span class="thumb-missing">{ lang.pick(zh, en) }</span> },
             } }
