@@ -173,7 +173,7 @@ messages! {
     PickPhotos => "从相册选择", "Choose from the gallery";
     KeepLocation => "保留拍摄位置", "Keep where it was taken";
     Shrinking => "正在处理照片", "Preparing photos";
-    PhotosWaiting => "张照片待上传", "photos to upload";
+    PhotosWaiting => "张待上传", "to upload";
     PhotosRefused => "张照片未被服务器接受", "photos refused by the server";
     PhotoCaption => "照片说明", "Caption";
     RemovePhoto => "删除照片", "Remove photo";

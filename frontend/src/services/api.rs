@@ -60,6 +60,12 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
             .await
             .map_err(|e| ApiError::Decode(e.to_string()));
     }
+    Err(refusal(response).await)
+}
+
+/// The error an unsuccessful answer carries: the server's bilingual body, or a general one.
+pub async fn refusal(response: Response) -> ApiError {
+    let status = response.status();
     let body = response
         .json::<ApiErrorBody>()
         .await
@@ -69,9 +75,9 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
             message_en: format!("The server answered {status}; please try again later."),
         });
     if status == 401 {
-        Err(ApiError::SessionExpired(body))
+        ApiError::SessionExpired(body)
     } else {
-        Err(ApiError::Refused(status, body))
+        ApiError::Refused(status, body)
     }
 }
 

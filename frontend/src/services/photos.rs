@@ -1,7 +1,7 @@
 //! Photo I/O: shrinking a chosen photo in the browser's canvas (no wasm image codec), keeping photo bytes
 //! in IndexedDB by their SHA-256 with the upload queue beside them, and the two photo calls of the API.
 
-use crate::services::api::ApiError;
+use crate::services::api::{ApiError, refusal};
 use crate::state::photos::{QUALITIES, TARGET_BYTES, fit};
 use gloo_net::http::Request;
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
@@ -9,7 +9,6 @@ use js_sys::{Promise, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
-use zhigai_shared::api::ApiErrorBody;
 use zhigai_shared::photo::{ImageType, PhotoHash};
 
 /// The IndexedDB database of photos (apart from the documents' database: photos are big and optional).
@@ -299,23 +298,6 @@ pub async fn download(token: &str, hash: &str) -> Result<Vec<u8>, ApiError> {
         .binary()
         .await
         .map_err(|e| ApiError::Decode(e.to_string()))
-}
-
-async fn refusal(response: gloo_net::http::Response) -> ApiError {
-    let status = response.status();
-    let body = response
-        .json::<ApiErrorBody>()
-        .await
-        .unwrap_or_else(|_| ApiErrorBody {
-            error: "unknown".to_owned(),
-            message: format!("服务器返回错误 {status}，请稍后重试。"),
-            message_en: format!("The server answered {status}; please try again later."),
-        });
-    if status == 401 {
-        ApiError::SessionExpired(body)
-    } else {
-        ApiError::Refused(status, body)
-    }
 }
 
 /// An object URL showing `bytes` (revoke it with [`revoke`] when no longer shown).

@@ -18,6 +18,15 @@ CREATE TABLE blob_data (
     data BYTEA NOT NULL
 );
 
+-- Which facilities' staff uploaded a hash (each proved they hold the bytes). A document's reference opens a
+-- photo to its readers only if that facility uploaded it too: a hostile device that writes a known hash into
+-- its own facility's document gains nothing.
+CREATE TABLE blob_owners (
+    hash TEXT NOT NULL,
+    facility_id TEXT NOT NULL REFERENCES facilities(id),
+    PRIMARY KEY (hash, facility_id)
+);
+
 CREATE TABLE photo_refs (
     facility_id TEXT NOT NULL REFERENCES facilities(id),
     year BIGINT NOT NULL,

@@ -512,8 +512,12 @@ pub trait Store: Send + Sync + 'static {
     async fn fetch_blob(&self, hash: &PhotoHash) -> Result<Option<BlobMeta>, DbError>;
     /// Forgets an upload whose bytes could not be kept.
     async fn delete_blob(&self, hash: &PhotoHash) -> Result<(), DbError>;
-    /// The facilities whose inspections reference `hash`: who may read it follows from theirs.
-    async fn fetch_blob_facilities(&self, hash: &PhotoHash) -> Result<Vec<FacilityId>, DbError>;
+    /// The facilities whose inspections reference `hash`, each with whether its staff uploaded it: who may
+    /// read it follows from those that did (a reference alone, which any device can write, opens nothing).
+    async fn fetch_blob_facilities(
+        &self,
+        hash: &PhotoHash,
+    ) -> Result<Vec<(FacilityId, bool)>, DbError>;
     /// Uploads older than `before` (ms) that no document references, at most `limit`.
     async fn fetch_unreferenced_blobs(
         &self,

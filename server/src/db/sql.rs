@@ -1691,6 +1691,12 @@ macro_rules! sql_store {
             }
 
             async fn insert_blob(&self, m: &BlobMeta) -> Result<bool, DbError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO blob_owners (hash, facility_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(m.hash.as_str())
+                    .bind(m.facility_id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
                 let done = sqlx::query(
                     "INSERT INTO blobs (hash, size, mime, facility_id, uploaded_by, uploaded_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING",
@@ -1701,8 +1707,9 @@ macro_rules! sql_store {
                 .bind(m.facility_id.as_str())
                 .bind(m.uploaded_by.as_str())
                 .bind(m.uploaded_at)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() > 0)
             }
 
@@ -1725,16 +1732,29 @@ macro_rules! sql_store {
             }
 
             async fn delete_blob(&self, hash: &PhotoHash) -> Result<(), DbError> {
-                sqlx::query("DELETE FROM blobs WHERE hash = $1").bind(hash.as_str()).execute(&self.pool).await?;
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM blob_owners WHERE hash = $1").bind(hash.as_str()).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM blobs WHERE hash = $1").bind(hash.as_str()).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
-            async fn fetch_blob_facilities(&self, hash: &PhotoHash) -> Result<Vec<FacilityId>, DbError> {
-                let rows = sqlx::query("SELECT DISTINCT facility_id FROM photo_refs WHERE hash = $1 ORDER BY facility_id")
-                    .bind(hash.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(|r| Ok(FacilityId::new(r.try_get::<String, _>("facility_id")?))).collect()
+            async fn fetch_blob_facilities(&self, hash: &PhotoHash) -> Result<Vec<(FacilityId, bool)>, DbError> {
+                let rows = sqlx::query(
+                    "SELECT DISTINCT r.facility_id, o.facility_id AS owner FROM photo_refs r LEFT JOIN blob_owners o \
+                     ON o.hash = r.hash AND o.facility_id = r.facility_id WHERE r.hash = $1 ORDER BY r.facility_id",
+                )
+                .bind(hash.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            FacilityId::new(r.try_get::<String, _>("facility_id")?),
+                            r.try_get::<Option<String>, _>("owner")?.is_some(),
+                        ))
+                    })
+                    .collect()
             }
 
             async fn fetch_unreferenced_blobs(&self, before: i64, limit: i64) -> Result<Vec<PhotoHash>, DbError> {
@@ -1751,15 +1771,21 @@ macro_rules! sql_store {
             }
 
             async fn forget_unreferenced_blob(&self, hash: &PhotoHash, before: i64) -> Result<bool, DbError> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(
                     "DELETE FROM blobs WHERE hash = $1 AND uploaded_at < $2 \
                      AND NOT EXISTS (SELECT 1 FROM photo_refs r WHERE r.hash = $1)",
                 )
                 .bind(hash.as_str())
                 .bind(before)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-                Ok(done.rows_affected() > 0)
+                let forgotten = done.rows_affected() > 0;
+                if forgotten {
+                    sqlx::query("DELETE FROM blob_owners WHERE hash = $1").bind(hash.as_str()).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(forgotten)
             }
 
             async fn put_blob_data(&self, hash: &PhotoHash, bytes: &[u8]) -> Result<(), DbError> {

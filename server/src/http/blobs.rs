@@ -139,18 +139,24 @@ async fn download(
     Path(hash): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = hash_of(&hash)?;
+    // Whether a document the user may read references it, and whether that facility uploaded it.
+    let mut referenced = false;
     let mut readable = false;
-    for facility in state.store.fetch_blob_facilities(&hash).await? {
+    for (facility, uploaded) in state.store.fetch_blob_facilities(&hash).await? {
         if let Ok((_, place)) = state.facility_for(&auth.user, &facility).await
             && document_access(&auth.user, DocKind::Inspection, &place).read
         {
-            readable = true;
-            break;
+            referenced = true;
+            readable |= uploaded;
         }
     }
     // Unreferenced, unknown and not-yours all look the same: a hash says nothing about other facilities.
-    if !readable {
+    if !referenced {
         return Err(ApiError::NotFound);
+    }
+    // Referenced, but the facility's device has not sent the bytes (or a device wrote a hash it never had).
+    if !readable {
+        return Err(ApiError::PhotoNotUploaded);
     }
     let meta = state
         .store
@@ -172,10 +178,6 @@ async fn download(
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
     );
     Ok(response)
 }

@@ -339,7 +339,14 @@ async fn coverage_overdue_and_exports_agree_with_the_overview(backend: Backend) 
     let mut book = Xlsx::new(Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["机构", "各领域符合情况", "问题清单", "年度报告", "指标分布"]
+        [
+            "机构",
+            "各领域符合情况",
+            "问题清单",
+            "年度报告",
+            "指标分布",
+            "照片证据"
+        ]
     );
     let sheet = book.worksheet_range("机构").unwrap();
     let mut lines = sheet.rows();

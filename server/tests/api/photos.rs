@@ -66,7 +66,17 @@ fn item_subject() -> PhotoSubject {
 
 /// `user` attaches the photo `bytes` to T5.04 of wangzhuang's 2026 inspection and syncs it.
 async fn reference(app: &TestApp, user: &str, bytes: &[u8]) -> zhigai_shared::PhotoId {
-    let (mut c, id) = app.with_inspection(user, FACILITY, 2026).await;
+    reference_in(app, user, FACILITY, bytes).await
+}
+
+/// `user` attaches the photo `bytes` to T5.04 of `facility`'s 2026 inspection and syncs it.
+async fn reference_in(
+    app: &TestApp,
+    user: &str,
+    facility: &str,
+    bytes: &[u8],
+) -> zhigai_shared::PhotoId {
+    let (mut c, id) = app.with_inspection(user, facility, 2026).await;
     let stamp = c.stamp();
     let photo = c
         .inspection_mut(id)
@@ -140,6 +150,15 @@ async fn uploads_are_checked_and_reads_follow_the_documents(backend: Backend) {
         ("another county's head", &other_head),
     ] {
         assert_eq!(fetch(&app, token, &hash).await.0, 404, "{who}");
+    }
+    // A hostile device of another county that learnt the hash writes it into its own facility's document:
+    // the reference is accepted (it is that facility's to write) but opens nothing, since that facility never
+    // uploaded the bytes.
+    reference_in(&app, "other-head", "other-clinic", &bytes).await;
+    for token in [&stranger, &other_head] {
+        let (status, _, body) = fetch(&app, token, &hash).await;
+        assert_eq!(status, 404);
+        assert_ne!(body, bytes, "not the photo");
     }
     // Without a session, nothing.
     let r = reqwest::get(format!("{}/api/blobs/{hash}", app.base))
