@@ -179,6 +179,7 @@ messages! {
     RemovePhoto => "删除照片", "Remove photo";
     RemovePhotoConfirm => "删除这张照片？（删除记录会保留在修改记录中）", "Remove this photo? (The removal stays in the history.)";
     Close => "关闭", "Close";
+    TakenAt => "拍摄位置", "Taken at";
     PhotoStorage => "本机照片", "Photos on this device";
     DeviceStorage => "本机存储已用", "Device storage used";
     Dismiss => "知道了", "OK";

@@ -93,7 +93,7 @@ pub fn PhotoStrip(props: &StripProps) -> Html {
             </ul>
             if can_attach {
                 <div class="photo-actions">
-                    <label class="button photo-add camera">{ format!("📷 {}", lang.t(Msg::TakePhoto)) }
+                    <label class="button photo-add camera">{ lang.t(Msg::TakePhoto) }
                         <input type="file" accept="image/*" capture="environment" class="visually-hidden" onchange={on_files.clone()} />
                     </label>
                     <label class="button photo-add gallery">{ lang.t(Msg::PickPhotos) }
@@ -177,7 +177,7 @@ fn PhotoThumb(props: &ThumbProps) -> Html {
             </button>
             <span class="photo-meta muted">{ format!("{who} · {}", size_text(p.size)) }</span>
             if let Some((lat, lon)) = p.location {
-                <span class="photo-place muted">{ format!("📍 {lat:.5}, {lon:.5}") }</span>
+                <span class="photo-place muted">{ format!("{}：{lat:.5}, {lon:.5}", lang.t(Msg::TakenAt)) }</span>
             }
             if props.editable {
                 <input class="photo-caption" type="text" maxlength="200" placeholder={lang.t(Msg::PhotoCaption)}
@@ -265,6 +265,7 @@ pub fn PhotoStorage() -> Html {
 /// The thumbnails of one item or problem phase for the printed table (nothing when it has none).
 #[component]
 pub fn PrintThumbs(props: &StripProps) -> Html {
+    let lang = use_session().lang();
     let ws = use_workspace();
     let photos = use_photos();
     let list = ws.photos_of(&props.subject);
@@ -275,7 +276,7 @@ pub fn PrintThumbs(props: &StripProps) -> Html {
         <span class="print-thumbs" data-subject={props.subject.code()}>
         { for list.iter().map(|p| match photos.as_ref().map(|h| h.picture(p.hash.as_str())) {
             Some(Picture::Ready(url)) => html! { <img class="print-thumb" src={url} alt={p.caption.clone()} /> },
-            _ => html! { <span class="print-thumb missing">{ "📷" }</span> },
+            _ => html! { <span class="print-thumb missing">{ lang.t(Msg::Photos) }</span> },
         }) }
         </span>
     }

@@ -325,3 +325,44 @@ pub async fn storage_estimate() -> Option<(f64, f64)> {
     };
     Some((get("usage")?, get("quota")?))
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    async fn photos_and_their_queue_state_survive_reopening_indexeddb() {
+        let store = PhotoStore::open().await.unwrap();
+        let bytes = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4];
+        let hash = PhotoHash::of(&bytes).to_string();
+        let meta = PhotoMeta {
+            hash: hash.clone(),
+            size: bytes.len() as u64,
+            mime: "image/jpeg".into(),
+            upload_for: Some("f1".into()),
+            refused: None,
+        };
+        store.put(&meta, &bytes).await.unwrap();
+        drop(store);
+        let store = PhotoStore::open().await.unwrap();
+        assert_eq!(
+            store.bytes(&hash).await.unwrap().as_deref(),
+            Some(&bytes[..])
+        );
+        assert_eq!(store.bytes("no-such-hash").await.unwrap(), None);
+        let all = store.all_meta().await.unwrap();
+        assert!(all.contains(&meta));
+        // Uploaded: the queue forgets it, the bytes stay for showing.
+        let uploaded = PhotoMeta {
+            upload_for: None,
+            ..meta
+        };
+        store.set_meta(&uploaded).await.unwrap();
+        let all = PhotoStore::open().await.unwrap().all_meta().await.unwrap();
+        assert!(all.contains(&uploaded));
+        assert!(store.bytes(&hash).await.unwrap().is_some());
+    }
+}
