@@ -58,6 +58,12 @@ pub struct Settings {
     /// or the database itself for PostgreSQL, so every instance shares one store.
     #[arg(long, env = "ZHIGAI_PHOTO_DIR")]
     pub photo_dir: Option<PathBuf>,
+    /// Photo uploads received at once; more wait a little, then are told to retry (the app does).
+    #[arg(long, env = "ZHIGAI_MAX_UPLOADS", default_value_t = 8)]
+    pub max_uploads: usize,
+    /// Seconds one photo upload may take to arrive; a slower one is cut off (the app sends it again).
+    #[arg(long, env = "ZHIGAI_UPLOAD_SECONDS", default_value_t = 120)]
+    pub upload_seconds: u64,
     /// Days an uploaded photo no document references is kept before it is removed.
     #[arg(long, env = "ZHIGAI_PHOTO_GRACE_DAYS", default_value_t = 30)]
     pub photo_grace_days: u32,
@@ -82,6 +88,8 @@ impl Settings {
             trusted_proxies: Vec::new(),
             max_photo_bytes: zhigai_shared::photo::DEFAULT_MAX_PHOTO_BYTES,
             photo_dir: None,
+            max_uploads: 8,
+            upload_seconds: 120,
             photo_grace_days: 30,
         }
     }

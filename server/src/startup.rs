@@ -73,6 +73,7 @@ impl Application {
         tracing::info!(store = blobs.describe(), "photos");
         let state = AppState {
             blobs: blobs.clone(),
+            uploads: Arc::new(tokio::sync::Semaphore::new(settings.max_uploads.max(1))),
             store: store.clone(),
             hub: hub.clone(),
             shutdown: shutdown_rx,

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 use zhigai_shared::FacilityId;
 use zhigai_shared::access::{Rights, document_access};
 use zhigai_shared::photo::{ImageType, PhotoHash};
@@ -92,9 +93,20 @@ async fn upload(
     if declared.is_some_and(|n| n > max) {
         return Err(ApiError::PhotoTooLarge(max));
     }
-    let bytes = axum::body::to_bytes(body, max)
-        .await
-        .map_err(|_| ApiError::PhotoTooLarge(max))?;
+    // One permit per upload being received; a flood waits briefly, then is told to come back.
+    let _permit = tokio::time::timeout(
+        Duration::from_secs(5),
+        state.uploads.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| ApiError::UploadBusy)?
+    .map_err(|_| ApiError::UploadBusy)?;
+    let limit = Duration::from_secs(state.settings.upload_seconds);
+    let bytes = match tokio::time::timeout(limit, axum::body::to_bytes(body, max)).await {
+        Err(_) => return Err(ApiError::UploadBusy),
+        Ok(Err(_)) => return Err(ApiError::PhotoTooLarge(max)),
+        Ok(Ok(bytes)) => bytes,
+    };
     let mime = ImageType::sniff(&bytes).ok_or(ApiError::NotAnImage)?;
     if PhotoHash::of(&bytes) != hash {
         return Err(ApiError::HashMismatch);

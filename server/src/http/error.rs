@@ -42,6 +42,9 @@ pub enum ApiError {
     /// A photo for a facility the user may not write.
     #[error("photo for another facility")]
     PhotoForbidden,
+    /// Too many photo uploads at once, or one too slow to arrive.
+    #[error("uploads busy")]
+    UploadBusy,
     /// A photo a document references whose bytes its device has not uploaded yet.
     #[error("photo not uploaded yet")]
     PhotoNotUploaded,
@@ -155,6 +158,12 @@ impl IntoResponse for ApiError {
                 "photo_forbidden",
                 "您不能为该机构上传照片：只有本机构的人员可以上传本机构的照片。".to_owned(),
                 "You may not upload photos for that facility: only its own staff can.".to_owned(),
+            ),
+            ApiError::UploadBusy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upload_busy",
+                "服务器正忙或网络太慢，照片未上传完；应用会稍后自动重传，已拍的照片保存在本机。".to_owned(),
+                "The server is busy or the network too slow; the photo was not uploaded. The app sends it again later; it stays on the device.".to_owned(),
             ),
             ApiError::PhotoNotUploaded => (
                 StatusCode::NOT_FOUND,

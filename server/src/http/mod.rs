@@ -38,6 +38,8 @@ pub struct AppState {
     pub peer_id: String,
     /// Photo bytes.
     pub blobs: Arc<dyn crate::blobs::BlobStore>,
+    /// Photo uploads received at once: a flood of slow or large uploads cannot take the server's memory.
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

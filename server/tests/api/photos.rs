@@ -469,3 +469,43 @@ async fn exports_count_photos(backend: Backend) {
     app.stop().await;
 }
 both!(exports_count_photos);
+
+/// A flood of slow uploads cannot hold the server: past the configured number at once an upload is told to
+/// come back (bilingual 503, which the app's queue retries), one too slow to arrive is cut off, and once they
+/// are gone the next upload goes through.
+async fn slow_uploads_cannot_hold_the_server(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(backend, |s| {
+        s.max_uploads = 1;
+        s.upload_seconds = 8;
+    })
+    .await;
+    let head = token(&app, "wangzhuang-head").await;
+    let photo = jpeg("patient", 4000);
+    let hash = PhotoHash::of(&photo).to_string();
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // A hostile client announces a photo and trickles nothing: it holds the one upload permit.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(
+        format!(
+            "PUT /api/blobs/{hash}?facility={FACILITY} HTTP/1.1\r\nHost: {addr}\r\n\
+             Authorization: Bearer {head}\r\nContent-Length: 4000\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let (status, body) = put(&app, &head, &hash, Some(FACILITY), photo.clone()).await;
+    assert_eq!(status, 503, "{body}");
+    bilingual(&body, "upload_busy");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    // The slow one is cut off after its time; then uploads go through again.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let (status, body) = put(&app, &head, &hash, Some(FACILITY), photo).await;
+    assert_eq!(status, 201, "{body}");
+    drop(slow);
+    app.stop().await;
+}
+both!(slow_uploads_cannot_hold_the_server);
