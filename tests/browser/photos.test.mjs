@@ -230,3 +230,58 @@ test("the upload queue sends each photo whole: a cut connection resends only tha
   assert.deepEqual(statuses.sort(), [200, 200, 404], "the two accepted photos reach a colleague");
   await ctx.close();
 });
+
+/** `jpeg` with an EXIF block naming 39°54'26.4"N 116°23'29.16"E inserted after its start marker. */
+function withGps(jpeg) {
+  const le = (n, bytes) => { const b = Buffer.alloc(bytes); bytes === 2 ? b.writeUInt16LE(n) : b.writeUInt32LE(n); return b; };
+  const entry = (tag, type, count, value) => Buffer.concat([le(tag, 2), le(type, 2), le(count, 4), value]);
+  const data = 26 + 2 + 4 * 12 + 4;
+  const tiff = Buffer.concat([
+    Buffer.from("II"), le(42, 2), le(8, 4),
+    le(1, 2), entry(0x8825, 4, 1, le(26, 4)), le(0, 4),
+    le(4, 2),
+    entry(1, 2, 2, Buffer.from([0x4e, 0, 0, 0])), entry(2, 5, 3, le(data, 4)),
+    entry(3, 2, 2, Buffer.from([0x45, 0, 0, 0])), entry(4, 5, 3, le(data + 24, 4)),
+    le(0, 4),
+    ...[[39, 1], [54, 1], [264, 10], [116, 1], [23, 1], [2916, 100]].flatMap(([n, d]) => [le(n, 4), le(d, 4)]),
+  ]);
+  const body = Buffer.concat([Buffer.from("Exif\0\0"), tiff]);
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(body.length + 2);
+  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xe1]), len, body, jpeg.subarray(2)]);
+}
+
+test("the place a photo was taken never leaves in its bytes, and is kept as data only when the user says so", async () => {
+  const { server, browser } = env;
+  const ctx = await phone(browser);
+  const page = await ctx.newPage();
+  await login(page, server, `${FACILITY}-member`);
+  await openArea(page, server, FACILITY, "T5");
+  const subject = "item:T5.01";
+  const strip = `.photos[data-subject="${subject}"]`;
+  const storedBytes = (hash) => page.evaluate(async (hash) => {
+    const db = await new Promise((ok) => { const r = indexedDB.open("zhigai-photos"); r.onsuccess = () => ok(r.result); });
+    const bytes = await new Promise((ok) => { const r = db.transaction("bytes").objectStore("bytes").get(hash); r.onsuccess = () => ok(r.result); });
+    return Array.from(bytes);
+  }, hash);
+  const hasExif = (bytes) => Buffer.from(bytes).includes(Buffer.from("Exif\0\0"));
+  assert.ok(hasExif(withGps(await cameraJpeg(page, 7))), "the test image carries EXIF with a place");
+
+  // Not kept: the shrunk bytes carry no EXIF, the reference no place.
+  await page.setInputFiles(`${strip} label.gallery input[type=file]`,
+    { name: "gps.jpg", mimeType: "image/jpeg", buffer: withGps(await cameraJpeg(page, 7)) });
+  const [first] = await shownPhotos(page, subject, 1);
+  assert.equal(hasExif(await storedBytes(first.hash)), false);
+  assert.equal(await page.locator(`${strip} li.photo .photo-place`).count(), 0);
+
+  // Kept by choice: shown as data beside the photo; the bytes still carry none.
+  await page.check(`${strip} .keep-location input`);
+  await page.setInputFiles(`${strip} label.gallery input[type=file]`,
+    { name: "gps2.jpg", mimeType: "image/jpeg", buffer: withGps(await cameraJpeg(page, 8)) });
+  const both = await shownPhotos(page, subject, 2);
+  const second = both.find((p) => p.hash !== first.hash);
+  assert.equal(hasExif(await storedBytes(second.hash)), false);
+  assert.match(await page.textContent(`${strip} li.photo[data-hash="${second.hash}"] .photo-place`), /拍摄位置：39\.90733, 116\.39143/);
+  await synced(page);
+  await ctx.close();
+});
