@@ -466,22 +466,21 @@ pub fn PhotoProvider(props: &PhotoProviderProps) -> Html {
             }
         });
     }
-    let Some(rt) = (*runtime).clone() else {
-        return props.children.clone();
-    };
-    let handle = PhotosHandle {
+    // Always the same provider around the pages (with no handle until the store is opening), so the pages
+    // are never unmounted and remounted when it starts.
+    let handle = (*runtime).clone().map(|rt| PhotosHandle {
         revision: rt.revision.get(),
         rt,
-    };
+    });
     html! {
-        <ContextProvider<PhotosHandle> context={handle}>
+        <ContextProvider<Option<PhotosHandle>> context={handle}>
             { props.children.clone() }
-        </ContextProvider<PhotosHandle>>
+        </ContextProvider<Option<PhotosHandle>>>
     }
 }
 
 /// The device's photos, when a [`PhotoProvider`] is open above (`None` before it has started).
 #[hook]
 pub fn use_photos() -> Option<PhotosHandle> {
-    use_context::<PhotosHandle>()
+    use_context::<Option<PhotosHandle>>().flatten()
 }
