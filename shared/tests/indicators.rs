@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::{li, new_inspection, sync_pair, wang};
+use common::{li, new_inspection, sync_pair, wang, writer};
 use zhigai_shared::access::Rights;
 use zhigai_shared::template::{Direction, ResponseKind};
 use zhigai_shared::{
-    Document, FieldValue, FractionPart, InspectionField, ItemId, Refusal, Template, UserId, Writer,
+    Document, FieldValue, FractionPart, InspectionField, ItemId, Refusal, Template,
 };
 
 const RATE: &str = "T5.01"; // 处方合格率: 合格处方数 / 抽查处方数
@@ -140,16 +140,13 @@ fn only_editors_write_the_counts() {
     let before = doc.heads();
     doc.set_fraction_part(&item(RATE), FractionPart::Numerator, Some(3.0), &wang())
         .unwrap();
-    let writer = |rights| Writer {
-        user: UserId::new("u-wang"),
-        rights,
-    };
+    let wangs = |rights| writer("u-wang", rights);
     assert!(
-        doc.check_changes_since(&before, &writer(Rights::EDIT))
+        doc.check_changes_since(&before, &wangs(Rights::EDIT))
             .is_ok()
     );
     assert!(matches!(
-        doc.check_changes_since(&before, &writer(Rights::COMMENT | Rights::VERIFY)),
+        doc.check_changes_since(&before, &wangs(Rights::COMMENT | Rights::VERIFY)),
         Err(Refusal::Field(f)) if f.contains("numerator")
     ));
 }

@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{li, new_inspection, sync_pair, wang};
+use common::{li, new_inspection, sync_pair, wang, writer};
 use zhigai_shared::access::Rights;
 use zhigai_shared::doc::NewPhoto;
 use zhigai_shared::photo::{
     ImageType, MAX_PHOTOS_PER_SUBJECT, PhotoHash, PhotoPhase, PhotoSubject,
 };
-use zhigai_shared::{DocError, Document, ItemId, NewProblem, Refusal, UserId, Writer};
+use zhigai_shared::{DocError, Document, ItemId, NewProblem, Refusal};
 
 fn photo(bytes: &[u8], caption: &str) -> NewPhoto {
     NewPhoto {
@@ -185,27 +185,18 @@ fn only_editors_attach_photos() {
         .unwrap();
     doc.caption_photo(&id, "制度汇编", &wang()).unwrap();
     doc.remove_photo(&id, &wang()).unwrap();
-    let writer = |rights| Writer {
-        user: UserId::new("u-wang"),
-        rights,
-    };
+    let wangs = |rights| writer("u-wang", rights);
     assert!(
-        doc.check_changes_since(&before, &writer(Rights::EDIT))
+        doc.check_changes_since(&before, &wangs(Rights::EDIT))
             .is_ok()
     );
     assert!(matches!(
-        doc.check_changes_since(&before, &writer(Rights::COMMENT | Rights::VERIFY)),
+        doc.check_changes_since(&before, &wangs(Rights::COMMENT | Rights::VERIFY)),
         Err(Refusal::Field(f)) if f.starts_with("photo:")
     ));
     // Someone else's stamp is refused whatever the rights.
     assert!(matches!(
-        doc.check_changes_since(
-            &before,
-            &Writer {
-                user: UserId::new("u-li"),
-                rights: Rights::EDIT
-            }
-        ),
+        doc.check_changes_since(&before, &writer("u-li", Rights::EDIT)),
         Err(Refusal::Author(_))
     ));
 }

@@ -60,12 +60,13 @@ pub fn PhotoStrip(props: &StripProps) -> Html {
                 return;
             };
             let facility = ws.facility_id();
+            let subject_for_attach = subject.clone();
             let (ws, subject) = (ws.clone(), subject.clone());
             let done = Callback::from(move |refs| {
                 // A refusal reaches the banner through the workspace.
                 let _ = ws.add_photos(&subject, refs);
             });
-            photos.attach(files, facility, keep, done);
+            photos.attach(&subject_for_attach, files, facility, keep, done);
         })
     };
     let toggle_location = {
@@ -78,8 +79,8 @@ pub fn PhotoStrip(props: &StripProps) -> Html {
             keep_location.set(checked);
         })
     };
-    let shrinking = photos.as_ref().and_then(|p| p.shrinking());
-    let error = photos.as_ref().and_then(|p| p.error(lang));
+    let shrinking = photos.as_ref().and_then(|p| p.shrinking(&props.subject));
+    let error = photos.as_ref().and_then(|p| p.error(lang, &props.subject));
     html! {
         <div class="photos" data-subject={code}>
             <span class="photos-label">{ label }{ format!("（{}）", list.len()) }</span>

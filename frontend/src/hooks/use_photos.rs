@@ -16,7 +16,7 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use zhigai_shared::doc::NewPhoto;
-use zhigai_shared::photo::ImageType;
+use zhigai_shared::photo::{ImageType, PhotoSubject};
 
 /// One photo's picture as a view shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +38,9 @@ struct PhotoRuntime {
     sending: RefCell<Option<String>>,
     /// Photos being shrunk: done, of.
     shrinking: Cell<Option<(usize, usize)>>,
+    /// The item or problem phase (`PhotoSubject::code`) the latest photos were chosen for: its strip alone
+    /// shows their progress and failure.
+    attaching: RefCell<Option<String>>,
     /// The last failure worth telling (zh, en).
     error: RefCell<Option<(String, String)>>,
     /// This site's storage use and quota, as the browser estimates them.
@@ -215,10 +218,10 @@ impl PhotoRuntime {
                         _ => 0,
                     };
                     match retry_after(status) {
+                        // Said in the badge (with the server's words), not under whichever strip is open.
                         Retry::Never => {
                             let (zh, en) = e.message();
                             meta.refused = Some(format!("{zh} {en}"));
-                            *self.error.borrow_mut() = Some((zh, en));
                             true
                         }
                         Retry::Later => false,
@@ -340,11 +343,13 @@ impl PhotosHandle {
     /// document); progress shows in [`Self::shrinking`], failures in [`Self::error`].
     pub fn attach(
         &self,
+        subject: &PhotoSubject,
         files: Vec<web_sys::File>,
         facility: String,
         keep_location: bool,
         done: Callback<Vec<NewPhoto>>,
     ) {
+        *self.rt.attaching.borrow_mut() = Some(subject.code());
         spawn_local(self.rt.clone().attach(files, facility, keep_location, done));
     }
 
@@ -354,8 +359,11 @@ impl PhotosHandle {
     }
 
     /// Photos being shrunk: done, of.
-    pub fn shrinking(&self) -> Option<(usize, usize)> {
-        self.rt.shrinking.get()
+    pub fn shrinking(&self, subject: &PhotoSubject) -> Option<(usize, usize)> {
+        self.rt
+            .shrinking
+            .get()
+            .filter(|_| self.attaching_to(subject))
     }
 
     /// The upload queue: waiting and refused photos.
@@ -387,13 +395,20 @@ impl PhotosHandle {
         self.rt.estimate.get()
     }
 
-    /// The last failure (in the user's language).
-    pub fn error(&self, lang: Lang) -> Option<String> {
+    /// The last failure, for the strip of `subject` (the one the photos were chosen for; a store that
+    /// cannot open concerns every strip), in the user's language.
+    pub fn error(&self, lang: Lang, subject: &PhotoSubject) -> Option<String> {
+        let mine = self.rt.attaching.borrow().is_none() || self.attaching_to(subject);
         self.rt
             .error
             .borrow()
             .as_ref()
+            .filter(|_| mine)
             .map(|(zh, en)| lang.pick(zh, en).to_owned())
+    }
+
+    fn attaching_to(&self, subject: &PhotoSubject) -> bool {
+        self.rt.attaching.borrow().as_deref() == Some(subject.code().as_str())
     }
 
     /// Forgets the last failure (the user read it).
@@ -427,6 +442,7 @@ pub fn PhotoProvider(props: &PhotoProviderProps) -> Html {
                     pictures: RefCell::new(HashMap::new()),
                     sending: RefCell::new(None),
                     shrinking: Cell::new(None),
+                    attaching: RefCell::new(None),
                     error: RefCell::new(None),
                     estimate: Cell::new(None),
                     token,

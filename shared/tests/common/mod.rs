@@ -17,6 +17,14 @@ pub fn li() -> Stamp {
     stamp("u-li", "李护士", 1_767_225_660_000)
 }
 
+/// The connected user the server's guard checks changes against.
+pub fn writer(user: &str, rights: zhigai_shared::access::Rights) -> zhigai_shared::Writer {
+    zhigai_shared::Writer {
+        user: zhigai_shared::UserId::new(user),
+        rights,
+    }
+}
+
 pub fn new_inspection() -> Inspection {
     Inspection::create(&FacilityId::from("fac-001"), 2026, Template::national()).unwrap()
 }
