@@ -58,6 +58,8 @@ test("a count is a whole number: 2.5 meetings is refused and the box keeps what 
   await box.fill("4");
   await box.press("Tab");
   await page.waitForFunction(() => document.querySelector('article[data-item="T1.06"] input[name=figure]')?.value === "4");
+  // The server's acknowledgement re-renders the page: let it land before typing again.
+  await synced(page);
   await box.fill("2.5");
   await box.press("Tab");
   await page.waitForSelector('article[data-item="T1.06"] .figure-error:has-text("整数")');
