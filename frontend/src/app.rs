@@ -1,5 +1,11 @@
 //! The app shell: the routes and what each one shows. The session and the open facility-year come from
 //! the providers in `hooks`; nothing here does I/O, and nothing but `main` imports this module.
+//!
+//! The crate builds two apps from the same code: the **clinic app** (default features) at `/`, which a
+//! facility's staff download on their first visit, and the **review app** (feature `review`) under
+//! `/review/` for reviewers, viewers and administrators, with the overviews, rollups, annual reports and
+//! review panels a village doctor never opens. Each app hands a user of the other kind over to it with a
+//! page load ([`services::location::open_other_app`]); the session and the documents on the device are shared.
 
 use crate::components::header::Header;
 use crate::hooks::{PhotoProvider, SessionProvider, WorkspaceProvider, use_session, use_workspace};
@@ -16,16 +22,21 @@ use crate::pages::{
     templates::{TemplatePage, TemplatesPage},
 };
 use crate::route::Route;
+use crate::services::location;
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::access::{Level, Scope};
 
+/// Whether this build is the review app (reviewers, viewers, administrators) rather than the clinic app.
+pub const REVIEW_APP: bool = cfg!(feature = "review");
+
 /// The root component.
 #[component]
 pub fn App() -> Html {
+    let basename = REVIEW_APP.then(|| AttrValue::from(location::REVIEW_BASE));
     html! {
         <SessionProvider>
-            <BrowserRouter>
+            <BrowserRouter {basename}>
                 <Switch<Route> render={switch} />
             </BrowserRouter>
         </SessionProvider>
@@ -55,6 +66,9 @@ fn switch(route: Route) -> Html {
         Route::Problems { fid } => html! { <FacilityShell {fid} page={Page::Problems(None)} /> },
         Route::ProblemsForItem { fid, item } => {
             html! { <FacilityShell {fid} page={Page::Problems(Some(item))} /> }
+        }
+        Route::County | Route::Place { .. } | Route::CountyAnnual { .. } if !REVIEW_APP => {
+            html! { <ReviewPathInClinic /> }
         }
         Route::County => html! { <CountyShell /> },
         Route::Place { level, id } => match level.parse::<Level>() {
@@ -98,12 +112,34 @@ fn NotFoundPage() -> Html {
     }
 }
 
+/// Hands the user over to the other app (the review app from the clinic app and back) at the same path.
+#[component]
+fn OtherApp() -> Html {
+    let session = use_session();
+    use_effect_with((), |_| location::open_other_app(REVIEW_APP));
+    html! { <main class="page"><p class="muted">{ session.t(Msg::OpeningOtherApp) }</p></main> }
+}
+
+/// A review path opened in the clinic app: reviewers go to the review app, facility staff to their home.
+#[component]
+fn ReviewPathInClinic() -> Html {
+    let session = use_session();
+    match session.session() {
+        None => html! { <LoginPage /> },
+        Some(saved) if saved.is_county() => html! { <OtherApp /> },
+        Some(_) => html! { <Redirect<Route> to={Route::Root} /> },
+    }
+}
+
 #[component]
 fn RootRedirect() -> Html {
     let session = use_session();
     let Some(saved) = session.session() else {
         return html! { <LoginPage /> };
     };
+    if saved.is_county() != REVIEW_APP {
+        return html! { <OtherApp /> };
+    }
     if saved.is_county() {
         return html! { <Redirect<Route> to={Route::County} /> };
     }
@@ -155,6 +191,9 @@ fn CountyShell(props: &CountyProps) -> Html {
     let Some(saved) = session.session() else {
         return html! { <LoginPage /> };
     };
+    if !saved.is_county() {
+        return html! { <OtherApp /> };
+    }
     let place = props
         .place
         .clone()
@@ -179,8 +218,11 @@ pub struct ShellProps {
 #[component]
 pub fn FacilityShell(props: &ShellProps) -> Html {
     let session = use_session();
-    if session.session().is_none() {
+    let Some(saved) = session.session() else {
         return html! { <LoginPage /> };
+    };
+    if saved.is_county() != REVIEW_APP {
+        return html! { <OtherApp /> };
     }
     let year = session.year();
     html! {

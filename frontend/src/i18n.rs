@@ -44,6 +44,7 @@ messages! {
     Home => "首页", "Home";
     Problems => "问题清单", "Problems";
     Back => "返回", "Back";
+    OpeningOtherApp => "正在打开…", "Opening…";
     Loading => "正在读取本机数据…", "Reading this device's data…";
     NetOffline => "离线", "Offline";
     NetSyncing => "同步中", "Syncing";

@@ -36,11 +36,6 @@ fn show_crash(info: &std::panic::PanicHookInfo<'_>) {
 
 fn main() {
     std::panic::set_hook(Box::new(show_crash));
-    if let Some(boot) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("boot"))
-    {
-        boot.remove();
-    }
+    services::boot::take_over();
     yew::Renderer::<app::App>::new().render();
 }

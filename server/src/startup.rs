@@ -82,23 +82,19 @@ impl Application {
         };
         let mut router = http::router(state);
         if settings.static_dir.join("index.html").is_file() {
-            // The clinic app: files by name, every other path falls back to index.html (client routes).
-            let index = settings.static_dir.join("index.html");
-            let app = Router::new()
-                .fallback_service(
-                    ServeDir::new(&settings.static_dir)
-                        .precompressed_br()
-                        .precompressed_gzip()
-                        .fallback(
-                            ServeFile::new(index)
-                                .precompressed_br()
-                                .precompressed_gzip(),
-                        ),
-                )
-                .layer(axum::middleware::from_fn(cache_policy));
-            router = router.merge(app);
+            // The clinic app at `/` and the review app under `/review/` (when built): files by name, every
+            // other path falls back to that app's index.html (client routes).
+            let mut app = Router::new().fallback_service(single_page_app(&settings.static_dir));
+            let review = settings.static_dir.join(REVIEW_DIR);
+            if review.join("index.html").is_file() {
+                app = app.nest_service("/review", single_page_app(&review));
+            }
+            router = router.merge(app.layer(axum::middleware::from_fn(cache_policy)));
         }
-        let csp = content_security_policy(&settings.static_dir.join("index.html"));
+        let csp = content_security_policy(&[
+            settings.static_dir.join("index.html"),
+            settings.static_dir.join(REVIEW_DIR).join("index.html"),
+        ]);
         let router = router.layer(axum::middleware::from_fn(move |req, next| {
             security_headers(csp.clone(), req, next)
         }));
@@ -229,6 +225,22 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The review app's folder inside the static folder, served under `/review/`.
+const REVIEW_DIR: &str = "review";
+
+/// A single-page app's folder: its files by name (precompressed copies when the client takes them), and its
+/// `index.html` for every other path.
+fn single_page_app(dir: &std::path::Path) -> ServeDir<tower_http::services::ServeFile> {
+    ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+}
+
 /// Hashed build files never change and may be cached for a year; everything else (`index.html`, `sw.js`,
 /// the client routes) is revalidated on every load, so a new version reaches devices.
 async fn cache_policy(req: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
@@ -255,12 +267,19 @@ fn is_hashed_asset(path: &str) -> bool {
 }
 
 /// The Content-Security-Policy of every response: only this origin's scripts (and the inline boot scripts
-/// of `index.html`, by their SHA-256), wasm compilation, no frames around the app, no plugins.
-pub fn content_security_policy(index: &std::path::Path) -> HeaderValue {
+/// of the apps' `index.html` pages, by their SHA-256), wasm compilation, no frames around the app, no plugins.
+pub fn content_security_policy(pages: &[std::path::PathBuf]) -> HeaderValue {
     use base64::Engine;
     use sha2::{Digest, Sha256};
-    let html = std::fs::read_to_string(index).unwrap_or_default();
-    let hashes: String = inline_scripts(&html)
+    let html: Vec<String> = pages
+        .iter()
+        .map(|page| std::fs::read_to_string(page).unwrap_or_default())
+        .collect();
+    let mut scripts: Vec<&str> = html.iter().flat_map(|page| inline_scripts(page)).collect();
+    scripts.sort_unstable();
+    scripts.dedup();
+    let hashes: String = scripts
+        .into_iter()
         .map(|script| {
             let digest = Sha256::digest(script.as_bytes());
             format!(
@@ -330,9 +349,16 @@ mod tests {
             "<script>boot()</script><script type=\"module\" src=\"/a.js\"></script><script type=\"module\">init()</script>",
         )
         .unwrap();
-        let csp = super::content_security_policy(&index);
+        let review = dir.join("review.html");
+        std::fs::write(
+            &review,
+            "<script>boot()</script><script type=\"module\">initReview()</script>",
+        )
+        .unwrap();
+        let csp = super::content_security_policy(&[index, review, dir.join("missing.html")]);
         let csp = csp.to_str().unwrap();
-        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+        // boot() is in both pages and named once; init() and initReview() once each.
+        assert_eq!(csp.matches("'sha256-").count(), 3, "{csp}");
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"));
     }
 

@@ -4,6 +4,7 @@
 
 use crate::i18n::{Lang, Msg};
 use crate::services::api::{self, ApiError};
+use crate::services::boot::{self, EarlyLogin};
 use crate::services::clock::today;
 use crate::services::{session, store};
 use crate::state::session::{PlaceWords, SavedSession};
@@ -35,6 +36,11 @@ impl SessionHandle {
     /// The session kept on the device, if logged in.
     pub fn session(&self) -> Option<&SavedSession> {
         self.session.as_ref()
+    }
+
+    /// What the user typed into the HTML login form of `index.html` before the app started (once).
+    pub fn early_login(&self) -> Option<EarlyLogin> {
+        boot::early_login()
     }
 
     /// Switches between Chinese and English.

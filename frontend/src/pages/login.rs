@@ -16,19 +16,13 @@ pub fn LoginPage() -> Html {
     let password = use_node_ref();
     let busy = use_state(|| false);
     let error = use_state(|| None::<(String, String)>);
-    let onsubmit = {
-        let (username, password) = (username.clone(), password.clone());
+    // What was typed into the HTML form of index.html while the app downloaded.
+    let early = use_state(|| session.early_login());
+    let log_in = {
         let (busy, error) = (busy.clone(), error.clone());
         let session = session.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let value = |r: &NodeRef| {
-                r.cast::<HtmlInputElement>()
-                    .map(|i| i.value())
-                    .unwrap_or_default()
-            };
-            let (u, p) = (value(&username).trim().to_owned(), value(&password));
-            let (busy, error, session) = (busy.clone(), error.clone(), session.clone());
+        Callback::from(move |(u, p): (String, String)| {
+            let (busy, error) = (busy.clone(), error.clone());
             busy.set(true);
             error.set(None);
             session.login(
@@ -43,6 +37,28 @@ pub fn LoginPage() -> Html {
             );
         })
     };
+    {
+        // 登录 pressed before the app arrived: log in now with what was typed.
+        let (early, log_in) = (early.clone(), log_in.clone());
+        use_effect_with((), move |_| {
+            if let Some(e) = (*early).clone().filter(|e| e.submitted) {
+                log_in.emit((e.username.trim().to_owned(), e.password));
+            }
+        });
+    }
+    let onsubmit = {
+        let (username, password) = (username.clone(), password.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            log_in.emit((value(&username).trim().to_owned(), value(&password)));
+        })
+    };
+    let typed = (*early).clone().unwrap_or_default();
     html! {
         <>
         <header class="top">
@@ -54,10 +70,10 @@ pub fn LoginPage() -> Html {
             <p class="muted">{ lang.t(Msg::LoginHint) }</p>
             <form {onsubmit}>
                 <label>{ lang.t(Msg::Username) }
-                    <input ref={username} name="username" autocomplete="username" required=true />
+                    <input ref={username} name="username" autocomplete="username" required=true value={typed.username} />
                 </label>
                 <label>{ lang.t(Msg::Password) }
-                    <input ref={password} name="password" type="password" autocomplete="current-password" required=true />
+                    <input ref={password} name="password" type="password" autocomplete="current-password" required=true value={typed.password} />
                 </label>
                 if let Some((zh, en)) = (*error).clone() {
                     <p class="banner error" role="alert">{ if lang == Lang::Zh { zh } else { en } }</p>

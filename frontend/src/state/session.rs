@@ -158,3 +158,49 @@ impl SavedSession {
         }
     }
 }
+
+/// The path of the same page in the other app: from the clinic app (`in_review_app` false) under `base`
+/// (`/county` → `/review/county`; the root, which is the clinic's home, → the overview), and from the review
+/// app back to the clinic app (`/review/f/x` → `/f/x`).
+pub fn other_app_path(path: &str, in_review_app: bool, base: &str) -> String {
+    if in_review_app {
+        // Only a path under the base, and never one a browser reads as another origin (`//host`).
+        match path.strip_prefix(base) {
+            Some(rest) if rest.starts_with('/') && !rest.starts_with("//") => rest.to_owned(),
+            _ => "/".to_owned(),
+        }
+    } else {
+        match path {
+            "" | "/" => format!("{base}/county"),
+            rest => format!("{base}{rest}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::other_app_path;
+
+    #[test]
+    fn each_app_hands_over_at_the_same_page() {
+        assert_eq!(
+            other_app_path("/county", false, "/review"),
+            "/review/county"
+        );
+        assert_eq!(other_app_path("/", false, "/review"), "/review/county");
+        assert_eq!(
+            other_app_path("/f/abc/area/T3", false, "/review"),
+            "/review/f/abc/area/T3"
+        );
+        assert_eq!(other_app_path("/review/f/abc", true, "/review"), "/f/abc");
+        assert_eq!(other_app_path("/review", true, "/review"), "/");
+        assert_eq!(other_app_path("/review/", true, "/review"), "/");
+        // Never a path outside this origin, whatever the address bar holds.
+        assert_eq!(other_app_path("/reviewx", true, "/review"), "/");
+        assert_eq!(other_app_path("//evil.example", true, "/review"), "/");
+        assert_eq!(
+            other_app_path("/review//evil.example", true, "/review"),
+            "/"
+        );
+    }
+}
