@@ -7,24 +7,23 @@ import { PASSWORD, serverAndBrowser, phone, synced } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
-/** Holds every request for the app's wasm until `release()` is called. */
-async function holdWasm(page) {
+/** A phone on the login page with the app's wasm held back until `release()`: the HTML form is showing. */
+async function beforeTheApp(browser, server) {
+  const ctx = await phone(browser);
+  const page = await ctx.newPage();
   let release;
   const gate = new Promise((r) => (release = r));
   await page.route("**/*_bg.wasm", async (route) => {
     await gate;
     await route.continue();
   });
-  return () => release();
+  await page.goto(server.url);
+  await page.waitForSelector("#boot-login:not([hidden])");
+  return { ctx, page, release: () => release() };
 }
 
 test("the HTML login form works while the app downloads: a press of 登录 logs in when the app arrives", async () => {
-  const { server, browser } = env;
-  const ctx = await phone(browser);
-  const page = await ctx.newPage();
-  const release = await holdWasm(page);
-  await page.goto(server.url);
-  await page.waitForSelector("#boot-login:not([hidden])");
+  const { ctx, page, release } = await beforeTheApp(env.browser, env.server);
   assert.match(await page.textContent("#boot-notice"), /应用正在下载/);
   await page.fill("#boot-username", "wangzhuang-head");
   await page.fill("#boot-password", PASSWORD);
@@ -39,12 +38,7 @@ test("the HTML login form works while the app downloads: a press of 登录 logs 
 });
 
 test("typed but not sent: the app's login form starts with what was typed", async () => {
-  const { server, browser } = env;
-  const ctx = await phone(browser);
-  const page = await ctx.newPage();
-  const release = await holdWasm(page);
-  await page.goto(server.url);
-  await page.waitForSelector("#boot-login:not([hidden])");
+  const { ctx, page, release } = await beforeTheApp(env.browser, env.server);
   await page.fill("#boot-username", "lijia-head");
   await page.fill("#boot-password", "half-typed");
   release();

@@ -2,7 +2,7 @@
 //! wasm arrives. [`take_over`] reads what was typed there (and whether 登录 was pressed) and removes the page;
 //! the login view starts from it, so nothing typed is lost.
 
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
@@ -17,7 +17,8 @@ pub struct EarlyLogin {
     pub submitted: bool,
 }
 
-static EARLY: OnceLock<Option<EarlyLogin>> = OnceLock::new();
+/// Held from [`take_over`] until the login view takes it: the password is not kept any longer than that.
+static EARLY: Mutex<Option<EarlyLogin>> = Mutex::new(None);
 
 /// Reads the HTML login form and removes the boot page; called once by `main` before the first render.
 pub fn take_over() {
@@ -40,18 +41,19 @@ pub fn take_over() {
         password,
         submitted,
     });
-    let _ = EARLY.set(early);
+    *EARLY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = early;
     if let Some(boot) = document.get_element_by_id("boot") {
         boot.remove();
     }
 }
 
-/// What was typed before the app started, once: the first caller gets it, later ones `None` (a login view
-/// shown again after logging out starts empty).
+/// What was typed before the app started, once: the first caller takes it, later ones get `None` (a login
+/// view shown again after logging out starts empty).
 pub fn early_login() -> Option<EarlyLogin> {
-    static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    if TAKEN.swap(true, std::sync::atomic::Ordering::Relaxed) {
-        return None;
-    }
-    EARLY.get().cloned().flatten()
+    EARLY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
 }
