@@ -115,6 +115,16 @@ export async function login(page, server, username) {
   await synced(page);
 }
 
+/** Waits until a reviewer's login has handed over to the review app and it has started (a second wasm: in
+ * the debug builds the tests use, each app is ~12 MB, so this may take longer than one selector's wait). */
+export async function inReviewApp(page) {
+  await page.waitForFunction(
+    () => location.pathname.startsWith("/review") && !document.getElementById("boot") && document.querySelector("main"),
+    null,
+    { timeout: 120_000 },
+  );
+}
+
 /** Waits until the badge says 已同步 with nothing unsynced. */
 export async function synced(page, timeout = 60_000) {
   await page.waitForSelector('.sync[data-net="synced"][data-unsynced="0"]', { timeout });

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { serverAndBrowser, PASSWORD, phone, login, synced, screenshotDir } from "./harness.mjs";
+import { serverAndBrowser, PASSWORD, phone, login, inReviewApp, synced, screenshotDir } from "./harness.mjs";
 
 const env = serverAndBrowser();
 const CLINIC = "wangzhuang";
@@ -19,6 +19,7 @@ async function desktopLogin(browser, server, username) {
   await page.fill("input[name=username]", username);
   await page.fill("input[name=password]", PASSWORD);
   await page.click("button[type=submit]");
+  await inReviewApp(page);
   return { ctx, page };
 }
 

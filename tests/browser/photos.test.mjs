@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PASSWORD, serverAndBrowser, phone, login, openArea, screenshotDir, shellCached, synced } from "./harness.mjs";
+import { PASSWORD, serverAndBrowser, phone, login, inReviewApp, openArea, screenshotDir, shellCached, synced } from "./harness.mjs";
 
 const FACILITY = "wangzhuang";
 const ITEM = "T5.02";
@@ -64,6 +64,7 @@ test("photos taken offline survive a reload, upload on reconnect and reach a col
   await r.fill("input[name=username]", "reviewer");
   await r.fill("input[name=password]", PASSWORD);
   await r.click("button[type=submit]");
+  await inReviewApp(r);
   await r.waitForSelector(".overview-table");
   await shellCached(a);
   const images = [await cameraJpeg(a, 1), await cameraJpeg(a, 2)];

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { serverAndBrowser, PASSWORD, phone, login, screenshotDir, synced } from "./harness.mjs";
+import { serverAndBrowser, PASSWORD, phone, login, inReviewApp, screenshotDir, synced } from "./harness.mjs";
 
 const env = serverAndBrowser();
 const FACILITY = "liuhe";
@@ -30,6 +30,7 @@ test("return with a comment, fix, resubmit, approve: both sides see each step", 
   await reviewer.fill("input[name=username]", "reviewer");
   await reviewer.fill("input[name=password]", PASSWORD);
   await reviewer.click("button[type=submit]");
+  await inReviewApp(reviewer);
   // The overview lists the county's facilities; the submitted one shows as such.
   await reviewer.waitForSelector(`.overview-table tr[data-facility="${FACILITY}"]`);
   await reviewer.waitForSelector(".coverage svg .wave");
@@ -118,6 +119,7 @@ test("two reviewers deciding differently at once both see the conflict and one t
     await page.fill("input[name=username]", username);
     await page.fill("input[name=password]", PASSWORD);
     await page.click("button[type=submit]");
+    await inReviewApp(page);
     await page.waitForSelector(".overview-table tr[data-facility]");
     await page.goto(`${server.url}/f/chengguan`);
     await page.waitForSelector(".review-panel");
