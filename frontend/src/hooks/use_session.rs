@@ -59,15 +59,18 @@ impl SessionHandle {
 
     async fn log_in(&self, username: &str, password: &str) -> Result<(), ApiError> {
         let login = api::login(username, password).await?;
-        let directory = api::facilities(&login.token).await?;
-        let mut staff = Vec::new();
-        // Facility staff need their colleagues as problem owners offline; reviewers do not.
-        if let Some(own) = login.user.facility_id() {
-            staff.push((
-                own.to_string(),
-                api::staff(&login.token, own.as_str()).await?,
-            ));
-        }
+        // Facility staff need their colleagues as problem owners offline; reviewers do not. Both requests go
+        // out together: on a village network each round trip is half a second or more.
+        let own = login.user.facility_id().map(|f| f.to_string());
+        let colleagues = async {
+            match &own {
+                Some(own) => api::staff(&login.token, own).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (directory, colleagues) = futures::join!(api::facilities(&login.token), colleagues);
+        let directory = directory?;
+        let staff: Vec<_> = own.zip(colleagues?).into_iter().collect();
         store::request_persistence();
         self.set_session.emit(Some(SavedSession {
             token: login.token,
