@@ -3,7 +3,7 @@
 // and a reviewer is handed to the review app under /review/ (and facility staff back).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, serverAndBrowser, phone, synced } from "./harness.mjs";
+import { PASSWORD, serverAndBrowser, phone, openLogin, synced } from "./harness.mjs";
 
 const env = serverAndBrowser();
 
@@ -37,7 +37,7 @@ test("the HTML login form works while the app downloads: a press of 登录 logs 
   await ctx.close();
 });
 
-test("typed but not sent: the app's login form starts with what was typed", async () => {
+test("typed but not sent: the app's login form starts with what was typed, and typing goes on where it was", async () => {
   const { ctx, page, release } = await beforeTheApp(env.browser, env.server);
   await page.fill("#boot-username", "lijia-head");
   await page.fill("#boot-password", "half-typed");
@@ -45,6 +45,9 @@ test("typed but not sent: the app's login form starts with what was typed", asyn
   await page.waitForSelector("#boot", { state: "detached", timeout: 60_000 });
   assert.equal(await page.inputValue("main.login input[name=username]"), "lijia-head");
   assert.equal(await page.inputValue("main.login input[name=password]"), "half-typed");
+  // Typing goes on in the field the user was in, after what they typed.
+  await page.keyboard.type("-more");
+  assert.equal(await page.inputValue("main.login input[name=password]"), "half-typed-more");
   await ctx.close();
 });
 
@@ -54,7 +57,7 @@ test("a clinic's first visit downloads no review app; a reviewer is handed to /r
   const page = await ctx.newPage();
   const fetched = [];
   page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
-  await page.goto(server.url);
+  await openLogin(page, server);
   await page.fill("input[name=username]", "reviewer");
   await page.fill("input[name=password]", PASSWORD);
   assert.deepEqual(fetched.filter((p) => p.startsWith("/review")), [], "the login page loads the clinic app only");
@@ -71,7 +74,7 @@ test("a clinic's first visit downloads no review app; a reviewer is handed to /r
   // Facility staff who open a review path are handed back to the clinic app.
   const clinic = await phone(browser);
   const staff = await clinic.newPage();
-  await staff.goto(server.url);
+  await openLogin(staff, server);
   await staff.fill("input[name=username]", "wangzhuang-head");
   await staff.fill("input[name=password]", PASSWORD);
   await staff.click("button[type=submit]");

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { serverAndBrowser, PASSWORD, phone, login, inReviewApp, synced, screenshotDir } from "./harness.mjs";
+import { serverAndBrowser, PASSWORD, phone, login, inReviewApp, openLogin, synced, screenshotDir } from "./harness.mjs";
 
 const env = serverAndBrowser();
 const CLINIC = "wangzhuang";
@@ -15,7 +15,7 @@ async function desktopLogin(browser, server, username) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
   const page = await ctx.newPage();
   page.on("dialog", (d) => d.accept());
-  await page.goto(server.url);
+  await openLogin(page, server);
   await page.fill("input[name=username]", username);
   await page.fill("input[name=password]", PASSWORD);
   await page.click("button[type=submit]");

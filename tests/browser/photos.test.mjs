@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PASSWORD, serverAndBrowser, phone, login, inReviewApp, openArea, screenshotDir, shellCached, synced } from "./harness.mjs";
+import { PASSWORD, serverAndBrowser, phone, login, inReviewApp, openLogin, openArea, screenshotDir, shellCached, synced } from "./harness.mjs";
 
 const FACILITY = "wangzhuang";
 const ITEM = "T5.02";
@@ -60,7 +60,7 @@ test("photos taken offline survive a reload, upload on reconnect and reach a col
   const [a, b, r] = [await ctxA.newPage(), await ctxB.newPage(), await ctxR.newPage()];
   await login(a, server, `${FACILITY}-head`);
   await login(b, server, `${FACILITY}-member`);
-  await r.goto(server.url);
+  await openLogin(r, server);
   await r.fill("input[name=username]", "reviewer");
   await r.fill("input[name=password]", PASSWORD);
   await r.click("button[type=submit]");

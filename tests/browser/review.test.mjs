@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { serverAndBrowser, PASSWORD, phone, login, inReviewApp, screenshotDir, synced } from "./harness.mjs";
+import { serverAndBrowser, PASSWORD, phone, login, inReviewApp, openLogin, screenshotDir, synced } from "./harness.mjs";
 
 const env = serverAndBrowser();
 const FACILITY = "liuhe";
@@ -26,7 +26,7 @@ test("return with a comment, fix, resubmit, approve: both sides see each step", 
   const reviewerCtx = await desktop(browser);
   const reviewer = await reviewerCtx.newPage();
   reviewer.on("dialog", (d) => d.accept());
-  await reviewer.goto(server.url);
+  await openLogin(reviewer, server);
   await reviewer.fill("input[name=username]", "reviewer");
   await reviewer.fill("input[name=password]", PASSWORD);
   await reviewer.click("button[type=submit]");
@@ -115,7 +115,7 @@ test("two reviewers deciding differently at once both see the conflict and one t
     const ctx = await desktop(browser);
     const page = await ctx.newPage();
     page.on("dialog", (d) => d.accept());
-    await page.goto(server.url);
+    await openLogin(page, server);
     await page.fill("input[name=username]", username);
     await page.fill("input[name=password]", PASSWORD);
     await page.click("button[type=submit]");

@@ -38,12 +38,25 @@ pub fn LoginPage() -> Html {
         })
     };
     {
-        // 登录 pressed before the app arrived: log in now with what was typed.
+        // 登录 pressed before the app arrived: log in now with what was typed. Otherwise typing goes on in
+        // the field the user was in, at the end of what they typed.
         let (early, log_in) = (early.clone(), log_in.clone());
-        use_effect_with((), move |_| {
-            if let Some(e) = (*early).clone().filter(|e| e.submitted) {
-                log_in.emit((e.username.trim().to_owned(), e.password));
+        let fields = (username.clone(), password.clone());
+        use_effect_with((), move |_| match (*early).clone() {
+            Some(e) if e.submitted => log_in.emit((e.username.trim().to_owned(), e.password)),
+            Some(e) => {
+                let field = match e.focus {
+                    Some("username") => Some(&fields.0),
+                    Some("password") => Some(&fields.1),
+                    _ => None,
+                };
+                if let Some(input) = field.and_then(NodeRef::cast::<HtmlInputElement>) {
+                    let end = input.value().encode_utf16().count() as u32;
+                    let _ = input.focus();
+                    let _ = input.set_selection_range(end, end);
+                }
             }
+            None => {}
         });
     }
     let onsubmit = {

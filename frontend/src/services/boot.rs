@@ -15,6 +15,8 @@ pub struct EarlyLogin {
     pub password: String,
     /// Whether 登录 was pressed (the app then logs in at once).
     pub submitted: bool,
+    /// The field the user was typing in (`username` or `password`), so typing goes on there.
+    pub focus: Option<&'static str>,
 }
 
 /// Held from [`take_over`] until the login view takes it: the password is not kept any longer than that.
@@ -36,11 +38,20 @@ pub fn take_over() {
     let submitted = document
         .get_element_by_id("boot-login")
         .is_some_and(|f| f.has_attribute("data-submitted"));
-    let early = (!username.is_empty() || !password.is_empty()).then_some(EarlyLogin {
-        username,
-        password,
-        submitted,
-    });
+    let focus = document
+        .active_element()
+        .and_then(|e| match e.id().as_str() {
+            "boot-username" => Some("username"),
+            "boot-password" => Some("password"),
+            _ => None,
+        });
+    let early =
+        (!username.is_empty() || !password.is_empty() || focus.is_some()).then_some(EarlyLogin {
+            username,
+            password,
+            submitted,
+            focus,
+        });
     *EARLY
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = early;
