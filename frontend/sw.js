@@ -28,6 +28,12 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// Keeps a copy of a review-app response under `key` (the review app is cached as it is first fetched).
+function keep(key, response) {
+  const copy = response.clone();
+  caches.open(CACHE).then((cache) => cache.put(key, copy));
+}
+
 // Pages (every client route): the network when it answers within 3 s, else the cached index.html of the
 // app the path belongs to. A review page that answers is kept as that app's shell.
 function page(request, review) {
@@ -35,10 +41,7 @@ function page(request, review) {
   const cached = () => caches.match(shell, { cacheName: CACHE });
   const network = fetch(request).then((response) => {
     if (!response.ok) throw new Error("HTTP " + response.status);
-    if (review) {
-      const copy = response.clone();
-      caches.open(CACHE).then((cache) => cache.put(shell, copy));
-    }
+    if (review) keep(shell, response);
     return response;
   });
   const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), NAVIGATION_TIMEOUT_MS));
@@ -61,10 +64,7 @@ self.addEventListener("fetch", (event) => {
     caches.match(request, { cacheName: CACHE }).then((hit) => {
       if (hit) return hit;
       return fetch(request).then((response) => {
-        if (review && response.ok) {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(request, copy));
-        }
+        if (review && response.ok) keep(request, response);
         return response;
       });
     }),

@@ -23,12 +23,19 @@ use crate::pages::{
 };
 use crate::route::Route;
 use crate::services::location;
+use crate::state::session::SavedSession;
 use yew::prelude::*;
 use yew_router::prelude::*;
 use zhigai_shared::access::{Level, Scope};
 
 /// Whether this build is the review app (reviewers, viewers, administrators) rather than the clinic app.
 pub const REVIEW_APP: bool = cfg!(feature = "review");
+
+/// Whether `saved`'s user works in the other app: reviewers, viewers and administrators in the review app,
+/// facility staff in the clinic app.
+fn belongs_elsewhere(saved: &SavedSession) -> bool {
+    saved.is_county() != REVIEW_APP
+}
 
 /// The root component.
 #[component]
@@ -126,7 +133,7 @@ fn ReviewPathInClinic() -> Html {
     let session = use_session();
     match session.session() {
         None => html! { <LoginPage /> },
-        Some(saved) if saved.is_county() => html! { <OtherApp /> },
+        Some(saved) if belongs_elsewhere(saved) => html! { <OtherApp /> },
         Some(_) => html! { <Redirect<Route> to={Route::Root} /> },
     }
 }
@@ -137,7 +144,7 @@ fn RootRedirect() -> Html {
     let Some(saved) = session.session() else {
         return html! { <LoginPage /> };
     };
-    if saved.is_county() != REVIEW_APP {
+    if belongs_elsewhere(saved) {
         return html! { <OtherApp /> };
     }
     if saved.is_county() {
@@ -191,7 +198,7 @@ fn CountyShell(props: &CountyProps) -> Html {
     let Some(saved) = session.session() else {
         return html! { <LoginPage /> };
     };
-    if !saved.is_county() {
+    if belongs_elsewhere(saved) {
         return html! { <OtherApp /> };
     }
     let place = props
@@ -221,7 +228,7 @@ pub fn FacilityShell(props: &ShellProps) -> Html {
     let Some(saved) = session.session() else {
         return html! { <LoginPage /> };
     };
-    if saved.is_county() != REVIEW_APP {
+    if belongs_elsewhere(saved) {
         return html! { <OtherApp /> };
     }
     let year = session.year();

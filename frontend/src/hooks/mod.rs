@@ -7,6 +7,7 @@ pub mod use_session;
 pub mod use_workspace;
 
 pub use crate::services::api::ApiError;
+pub use crate::services::boot::Field;
 pub use use_county::{
     Loaded, use_annual, use_common_item, use_county, use_rollup, use_template, use_templates,
 };

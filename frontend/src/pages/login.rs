@@ -2,7 +2,7 @@
 //! staff so the app can work offline from then on.
 
 use crate::components::header::LangButton;
-use crate::hooks::{ApiError, use_session};
+use crate::hooks::{ApiError, Field, use_session};
 use crate::i18n::{Lang, Msg};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -45,11 +45,10 @@ pub fn LoginPage() -> Html {
         use_effect_with((), move |_| match (*early).clone() {
             Some(e) if e.submitted => log_in.emit((e.username.trim().to_owned(), e.password)),
             Some(e) => {
-                let field = match e.focus {
-                    Some("username") => Some(&fields.0),
-                    Some("password") => Some(&fields.1),
-                    _ => None,
-                };
+                let field = e.focus.map(|f| match f {
+                    Field::Username => &fields.0,
+                    Field::Password => &fields.1,
+                });
                 if let Some(input) = field.and_then(NodeRef::cast::<HtmlInputElement>) {
                     let end = input.value().encode_utf16().count() as u32;
                     let _ = input.focus();

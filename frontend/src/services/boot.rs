@@ -15,8 +15,17 @@ pub struct EarlyLogin {
     pub password: String,
     /// Whether 登录 was pressed (the app then logs in at once).
     pub submitted: bool,
-    /// The field the user was typing in (`username` or `password`), so typing goes on there.
-    pub focus: Option<&'static str>,
+    /// The field the user was typing in, so typing goes on there.
+    pub focus: Option<Field>,
+}
+
+/// A field of the login form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The user name.
+    Username,
+    /// The password.
+    Password,
 }
 
 /// Held from [`take_over`] until the login view takes it: the password is not kept any longer than that.
@@ -41,8 +50,8 @@ pub fn take_over() {
     let focus = document
         .active_element()
         .and_then(|e| match e.id().as_str() {
-            "boot-username" => Some("username"),
-            "boot-password" => Some("password"),
+            "boot-username" => Some(Field::Username),
+            "boot-password" => Some(Field::Password),
             _ => None,
         });
     let early =
