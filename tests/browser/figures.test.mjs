@@ -106,8 +106,11 @@ test("a rate is entered as its two counts and computed; a numerator above the de
   await page.fill(`${card} input[name=numerator]`, "");
   await page.press(`${card} input[name=numerator]`, "Tab");
   await page.waitForFunction((sel) => !document.querySelector(sel).dataset.rate, `${card} fieldset.rate`);
+  // Each box waits for the server's acknowledgement of the one before: a re-render in between races typing.
+  await synced(page);
   await page.fill(`${card} input[name=denominator]`, "６０");
   await page.press(`${card} input[name=denominator]`, "Tab");
+  await synced(page);
   await page.fill(`${card} input[name=numerator]`, "55");
   await page.press(`${card} input[name=numerator]`, "Tab");
   await page.waitForSelector(`${card} fieldset.rate[data-rate="91.7"]`);
