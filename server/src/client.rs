@@ -404,31 +404,14 @@ impl SyncClient {
         Ok(true)
     }
 
-    /// Pumps until the server has acknowledged every change of `id` (it stores before it answers).
+    /// Pumps until the server has acknowledged every change of `id` (it stores before it answers). Like a
+    /// stock automerge-repo client it never reconnects by itself: the server must answer every change.
     ///
     /// # Errors
     /// As [`Self::pump`].
     pub async fn wait_acked(&mut self, id: DocumentId, timeout: Duration) -> anyhow::Result<bool> {
-        let deadline = Instant::now() + timeout;
         self.push(id).await?;
-        loop {
-            let window =
-                Duration::from_secs(3).min(deadline.saturating_duration_since(Instant::now()));
-            if self
-                .wait_for(window, |c| c.docs.in_sync(&c.repo, id))
-                .await?
-            {
-                return Ok(true);
-            }
-            if Instant::now() >= deadline {
-                return Ok(false);
-            }
-            // No acknowledgement for a while: the exchange stalled (each side believes the other knows its
-            // heads). A new connection starts both sides' sync states afresh.
-            self.disconnect();
-            if self.connect().await.is_err() {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
+        self.wait_for(timeout, |c| c.docs.in_sync(&c.repo, id))
+            .await
     }
 }

@@ -678,6 +678,7 @@ async fn store_document<D: Stored>(
         year: i64::from(year),
         chunk: doc.save(),
         derived: doc.derived(facility),
+        previous: None,
         now: now_ms(),
     };
     store.append_document(&write).await?;

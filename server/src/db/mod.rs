@@ -43,6 +43,9 @@ pub enum DbError {
     /// A stored value this version cannot read.
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// The writer is shutting down: the write was not carried out.
+    #[error("the database writer is shutting down")]
+    Unavailable,
 }
 
 /// One problem of a facility-year, as the dashboard lists it.
@@ -214,6 +217,9 @@ pub struct DocWrite {
     pub chunk: Vec<u8>,
     /// The rows it updates.
     pub derived: DerivedRows,
+    /// The rows the document's previous write stored, when known: only the row sets that differ from them
+    /// are rewritten. `None` rewrites every row set.
+    pub previous: Option<DerivedRows>,
     /// Now (ms).
     pub now: i64,
 }
@@ -416,7 +422,15 @@ pub trait Store: Send + Sync + 'static {
     /// A document's stored bytes with the ids of its chunks, if stored.
     async fn fetch_document_chunks(&self, doc_id: &str) -> Result<Option<StoredDoc>, DbError>;
     /// Durably stores a change and its derived rows in one transaction; returns the chunk's id.
-    async fn append_document(&self, write: &DocWrite) -> Result<i64, DbError>;
+    async fn append_document(&self, write: &DocWrite) -> Result<i64, DbError> {
+        let ids = self.append_documents(&[write]).await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| DbError::Corrupt("no chunk id returned".to_owned()))
+    }
+    /// Durably stores the changes of several documents and their derived rows in one transaction (the
+    /// group commit: all or none); returns each chunk's id, in order.
+    async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<i64>, DbError>;
     /// Replaces a document's snapshot by `snapshot` and deletes the chunks `merged` (those the snapshot
     /// holds); chunks another writer appended meanwhile stay.
     async fn compact_document(

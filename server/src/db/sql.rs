@@ -468,6 +468,260 @@ macro_rules! session_columns {
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         impl $store {
+            /// Appends one document's chunk and updates its derived rows within `tx`: only the row sets that
+            /// differ from `w.previous` (all of them without it).
+            async fn append_in(tx: &mut sqlx::Transaction<'static, $db>, w: &DocWrite) -> Result<i64, DbError> {
+                sqlx::query(
+                    "INSERT INTO documents (doc_id, kind, facility_id, year, snapshot, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (doc_id) DO UPDATE SET updated_at = excluded.updated_at",
+                )
+                .bind(&w.doc_id)
+                .bind(&w.kind)
+                .bind(w.facility_id.as_str())
+                .bind(w.year)
+                .bind(Vec::<u8>::new())
+                .bind(w.now)
+                .execute(&mut **tx)
+                .await?;
+                let chunk_id: i64 = sqlx::query("INSERT INTO doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3) RETURNING id")
+                    .bind(&w.doc_id)
+                    .bind(&w.chunk)
+                    .bind(w.now)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get("id")?;
+                match &w.derived {
+                    DerivedRows::Inspection(rows) => {
+                        let s = &rows.summary;
+                        let prev = match &w.previous {
+                            Some(DerivedRows::Inspection(p)) => Some(p),
+                            _ => None,
+                        };
+                        let areas = serde_json::to_string(&s.areas).unwrap_or_else(|_| "[]".to_owned());
+                        let figures = serde_json::to_string(&s.figures).unwrap_or_else(|_| "[]".to_owned());
+                        sqlx::query(
+                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at, figures) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                             ON CONFLICT (facility_id, year) DO UPDATE SET applicable = excluded.applicable, \
+                             answered = excluded.answered, areas = excluded.areas, open_problems = excluded.open_problems, \
+                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at, \
+                             figures = excluded.figures",
+                        )
+                        .bind(w.facility_id.as_str())
+                        .bind(w.year)
+                        .bind(i64::from(s.applicable))
+                        .bind(i64::from(s.answered))
+                        .bind(areas)
+                        .bind(i64::from(s.open_problems))
+                        .bind(i64::from(s.submitted))
+                        .bind(s.last_edit_at)
+                        .bind(w.now)
+                        .bind(figures)
+                        .execute(&mut **tx)
+                        .await?;
+                        if let Some(t) = &rows.template
+                            && prev.is_none_or(|p| p.template != rows.template)
+                        {
+                            sqlx::query(
+                                "INSERT INTO template_pins (facility_id, county_id, year, template_id, template_version) \
+                                 VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4) \
+                                 ON CONFLICT (facility_id, year) DO NOTHING",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(t.id.as_str())
+                            .bind(i64::from(t.version))
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                        if prev.is_none_or(|p| p.summary.figures != s.figures) {
+                            sqlx::query("DELETE FROM item_figures WHERE facility_id = $1 AND year = $2")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .execute(&mut **tx)
+                                .await?;
+                            for f in &s.figures {
+                                sqlx::query(
+                                    "INSERT INTO item_figures (facility_id, county_id, year, item_id, value) \
+                                     VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4)",
+                                )
+                                    .bind(w.facility_id.as_str())
+                                    .bind(w.year)
+                                    .bind(&f.item)
+                                    .bind(f.value)
+                                    .execute(&mut **tx)
+                                    .await?;
+                            }
+                        }
+                        for (i, a) in s.areas.iter().enumerate() {
+                            if prev.is_some_and(|p| p.summary.areas.get(i) == Some(a)) {
+                                continue;
+                            }
+                            sqlx::query(
+                                "INSERT INTO area_counts (facility_id, county_id, year, area, applicable, answered, compliant, partial, non_compliant, not_applicable) \
+                                 VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9) \
+                                 ON CONFLICT (facility_id, year, area) DO UPDATE SET \
+                                 applicable = excluded.applicable, answered = excluded.answered, compliant = excluded.compliant, \
+                                 partial = excluded.partial, non_compliant = excluded.non_compliant, not_applicable = excluded.not_applicable",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(&a.area)
+                            .bind(i64::from(a.applicable))
+                            .bind(i64::from(a.answered))
+                            .bind(i64::from(a.compliant))
+                            .bind(i64::from(a.partial))
+                            .bind(i64::from(a.non_compliant))
+                            .bind(i64::from(a.not_applicable))
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                        if prev.is_none_or(|p| p.responses != rows.responses) {
+                            sqlx::query("DELETE FROM finding_responses WHERE facility_id = $1 AND year = $2")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .execute(&mut **tx)
+                                .await?;
+                            for (id, owner, status, measure) in &rows.responses {
+                                sqlx::query(
+                                    "INSERT INTO finding_responses (facility_id, year, finding_id, owner_name, status, measure) \
+                                     VALUES ($1, $2, $3, $4, $5, $6)",
+                                )
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .bind(id.as_str())
+                                .bind(owner)
+                                .bind(status.code())
+                                .bind(measure)
+                                .execute(&mut **tx)
+                                .await?;
+                            }
+                        }
+                        if prev.is_none_or(|p| p.photos != rows.photos) {
+                            sqlx::query("DELETE FROM photo_refs WHERE facility_id = $1 AND year = $2")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .execute(&mut **tx)
+                                .await?;
+                            for r in &rows.photos {
+                                sqlx::query(
+                                    "INSERT INTO photo_refs (facility_id, year, photo_id, hash, subject) \
+                                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                                )
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .bind(&r.photo_id)
+                                .bind(r.hash.as_str())
+                                .bind(&r.subject)
+                                .execute(&mut **tx)
+                                .await?;
+                            }
+                        }
+                        if prev.is_none_or(|p| p.summary.weak_items != s.weak_items) {
+                            sqlx::query("DELETE FROM weak_items WHERE facility_id = $1 AND year = $2")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .execute(&mut **tx)
+                                .await?;
+                            for item in &s.weak_items {
+                                sqlx::query("INSERT INTO weak_items (facility_id, year, item_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                                    .bind(w.facility_id.as_str())
+                                    .bind(w.year)
+                                    .bind(item)
+                                    .execute(&mut **tx)
+                                    .await?;
+                            }
+                        }
+                        if prev.is_none_or(|p| p.problems != rows.problems) {
+                            sqlx::query("DELETE FROM problems WHERE facility_id = $1 AND year = $2")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .execute(&mut **tx)
+                                .await?;
+                            for p in &rows.problems {
+                                sqlx::query(
+                                    "INSERT INTO problems (facility_id, year, problem_id, item_id, description, owner_name, deadline, status, measure) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                )
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .bind(p.problem_id.as_str())
+                                .bind(p.item_id.as_ref().map(ItemId::as_str))
+                                .bind(&p.description)
+                                .bind(&p.owner_name)
+                                // ISO dates compare as text, which the overdue queries rely on.
+                                .bind(p.deadline.map(|d| d.to_string()))
+                                .bind(p.status.code())
+                                .bind(&p.measure)
+                                .execute(&mut **tx)
+                                .await?;
+                            }
+                        }
+                    }
+                    DerivedRows::Review(ReviewRows { state, verdicts, findings }) => {
+                        let prev = match &w.previous {
+                            Some(DerivedRows::Review(p)) => Some(p),
+                            _ => None,
+                        };
+                        if prev.is_none_or(|p| &p.findings != findings) {
+                            sqlx::query("DELETE FROM findings WHERE facility_id = $1 AND year = $2")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .execute(&mut **tx)
+                                .await?;
+                            for f in findings {
+                                sqlx::query(
+                                    "INSERT INTO findings (facility_id, year, finding_id, item_id, description, deadline, level) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                )
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .bind(f.id.as_str())
+                                .bind(f.item_id.as_ref().map(ItemId::as_str))
+                                .bind(&f.description)
+                                .bind(f.deadline.map(|d| d.to_string()))
+                                .bind(f.level.code())
+                                .execute(&mut **tx)
+                                .await?;
+                            }
+                        }
+                        if prev.is_none_or(|p| &p.verdicts != verdicts) {
+                            sqlx::query("DELETE FROM verifications WHERE facility_id = $1 AND year = $2")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .execute(&mut **tx)
+                                .await?;
+                            for (problem, verdict) in verdicts {
+                                sqlx::query(
+                                    "INSERT INTO verifications (facility_id, year, problem_id, verdict) VALUES ($1, $2, $3, $4)",
+                                )
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .bind(problem.as_str())
+                                .bind(verdict.code())
+                                .execute(&mut **tx)
+                                .await?;
+                            }
+                        }
+                        if prev.is_none_or(|p| &p.state != state) {
+                            sqlx::query(
+                                "INSERT INTO summaries (facility_id, year, review_state, updated_at) VALUES ($1, $2, $3, $4) \
+                                 ON CONFLICT (facility_id, year) DO UPDATE SET review_state = excluded.review_state, \
+                                 updated_at = excluded.updated_at",
+                            )
+                            .bind(w.facility_id.as_str())
+                            .bind(w.year)
+                            .bind(state.code())
+                            .bind(w.now)
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                    }
+                }
+                Ok(chunk_id)
+            }
+
             fn user(row: &<$db as sqlx::Database>::Row) -> Result<User, DbError> {
                 let role: String = row.try_get("role")?;
                 Ok(User {
@@ -1100,229 +1354,14 @@ macro_rules! sql_store {
                 Ok(Some(stored))
             }
 
-            async fn append_document(&self, w: &DocWrite) -> Result<i64, DbError> {
+            async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<i64>, DbError> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO documents (doc_id, kind, facility_id, year, snapshot, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (doc_id) DO UPDATE SET updated_at = excluded.updated_at",
-                )
-                .bind(&w.doc_id)
-                .bind(&w.kind)
-                .bind(w.facility_id.as_str())
-                .bind(w.year)
-                .bind(Vec::<u8>::new())
-                .bind(w.now)
-                .execute(&mut *tx)
-                .await?;
-                let chunk_id: i64 = sqlx::query("INSERT INTO doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3) RETURNING id")
-                    .bind(&w.doc_id)
-                    .bind(&w.chunk)
-                    .bind(w.now)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("id")?;
-                match &w.derived {
-                    DerivedRows::Inspection(rows) => {
-                        let s = &rows.summary;
-                        let areas = serde_json::to_string(&s.areas).unwrap_or_else(|_| "[]".to_owned());
-                        let figures = serde_json::to_string(&s.figures).unwrap_or_else(|_| "[]".to_owned());
-                        sqlx::query(
-                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at, figures) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                             ON CONFLICT (facility_id, year) DO UPDATE SET applicable = excluded.applicable, \
-                             answered = excluded.answered, areas = excluded.areas, open_problems = excluded.open_problems, \
-                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at, \
-                             figures = excluded.figures",
-                        )
-                        .bind(w.facility_id.as_str())
-                        .bind(w.year)
-                        .bind(i64::from(s.applicable))
-                        .bind(i64::from(s.answered))
-                        .bind(areas)
-                        .bind(i64::from(s.open_problems))
-                        .bind(i64::from(s.submitted))
-                        .bind(s.last_edit_at)
-                        .bind(w.now)
-                        .bind(figures)
-                        .execute(&mut *tx)
-                        .await?;
-                        if let Some(t) = &rows.template {
-                            sqlx::query(
-                                "INSERT INTO template_pins (facility_id, county_id, year, template_id, template_version) \
-                                 VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4) \
-                                 ON CONFLICT (facility_id, year) DO NOTHING",
-                            )
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .bind(t.id.as_str())
-                            .bind(i64::from(t.version))
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        sqlx::query("DELETE FROM item_figures WHERE facility_id = $1 AND year = $2")
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .execute(&mut *tx)
-                            .await?;
-                        for f in &s.figures {
-                            sqlx::query(
-                                "INSERT INTO item_figures (facility_id, county_id, year, item_id, value) \
-                                 VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4)",
-                            )
-                                .bind(w.facility_id.as_str())
-                                .bind(w.year)
-                                .bind(&f.item)
-                                .bind(f.value)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                        for a in &s.areas {
-                            sqlx::query(
-                                "INSERT INTO area_counts (facility_id, county_id, year, area, applicable, answered, compliant, partial, non_compliant, not_applicable) \
-                                 VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4, $5, $6, $7, $8, $9) \
-                                 ON CONFLICT (facility_id, year, area) DO UPDATE SET \
-                                 applicable = excluded.applicable, answered = excluded.answered, compliant = excluded.compliant, \
-                                 partial = excluded.partial, non_compliant = excluded.non_compliant, not_applicable = excluded.not_applicable",
-                            )
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .bind(&a.area)
-                            .bind(i64::from(a.applicable))
-                            .bind(i64::from(a.answered))
-                            .bind(i64::from(a.compliant))
-                            .bind(i64::from(a.partial))
-                            .bind(i64::from(a.non_compliant))
-                            .bind(i64::from(a.not_applicable))
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        sqlx::query("DELETE FROM finding_responses WHERE facility_id = $1 AND year = $2")
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .execute(&mut *tx)
-                            .await?;
-                        for (id, owner, status, measure) in &rows.responses {
-                            sqlx::query(
-                                "INSERT INTO finding_responses (facility_id, year, finding_id, owner_name, status, measure) \
-                                 VALUES ($1, $2, $3, $4, $5, $6)",
-                            )
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .bind(id.as_str())
-                            .bind(owner)
-                            .bind(status.code())
-                            .bind(measure)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        sqlx::query("DELETE FROM photo_refs WHERE facility_id = $1 AND year = $2")
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .execute(&mut *tx)
-                            .await?;
-                        for r in &rows.photos {
-                            sqlx::query(
-                                "INSERT INTO photo_refs (facility_id, year, photo_id, hash, subject) \
-                                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                            )
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .bind(&r.photo_id)
-                            .bind(r.hash.as_str())
-                            .bind(&r.subject)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        sqlx::query("DELETE FROM weak_items WHERE facility_id = $1 AND year = $2")
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .execute(&mut *tx)
-                            .await?;
-                        for item in &s.weak_items {
-                            sqlx::query("INSERT INTO weak_items (facility_id, year, item_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                                .bind(w.facility_id.as_str())
-                                .bind(w.year)
-                                .bind(item)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                        sqlx::query("DELETE FROM problems WHERE facility_id = $1 AND year = $2")
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .execute(&mut *tx)
-                            .await?;
-                        for p in &rows.problems {
-                            sqlx::query(
-                                "INSERT INTO problems (facility_id, year, problem_id, item_id, description, owner_name, deadline, status, measure) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                            )
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .bind(p.problem_id.as_str())
-                            .bind(p.item_id.as_ref().map(ItemId::as_str))
-                            .bind(&p.description)
-                            .bind(&p.owner_name)
-                            // ISO dates compare as text, which the overdue queries rely on.
-                            .bind(p.deadline.map(|d| d.to_string()))
-                            .bind(p.status.code())
-                            .bind(&p.measure)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                    }
-                    DerivedRows::Review(ReviewRows { state, verdicts, findings }) => {
-                        sqlx::query("DELETE FROM findings WHERE facility_id = $1 AND year = $2")
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .execute(&mut *tx)
-                            .await?;
-                        for f in findings {
-                            sqlx::query(
-                                "INSERT INTO findings (facility_id, year, finding_id, item_id, description, deadline, level) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                            )
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .bind(f.id.as_str())
-                            .bind(f.item_id.as_ref().map(ItemId::as_str))
-                            .bind(&f.description)
-                            .bind(f.deadline.map(|d| d.to_string()))
-                            .bind(f.level.code())
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        sqlx::query("DELETE FROM verifications WHERE facility_id = $1 AND year = $2")
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .execute(&mut *tx)
-                            .await?;
-                        for (problem, verdict) in verdicts {
-                            sqlx::query(
-                                "INSERT INTO verifications (facility_id, year, problem_id, verdict) VALUES ($1, $2, $3, $4)",
-                            )
-                            .bind(w.facility_id.as_str())
-                            .bind(w.year)
-                            .bind(problem.as_str())
-                            .bind(verdict.code())
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        sqlx::query(
-                            "INSERT INTO summaries (facility_id, year, review_state, updated_at) VALUES ($1, $2, $3, $4) \
-                             ON CONFLICT (facility_id, year) DO UPDATE SET review_state = excluded.review_state, \
-                             updated_at = excluded.updated_at",
-                        )
-                        .bind(w.facility_id.as_str())
-                        .bind(w.year)
-                        .bind(state.code())
-                        .bind(w.now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                let mut ids = Vec::with_capacity(writes.len());
+                for w in writes {
+                    ids.push(Self::append_in(&mut tx, w).await?);
                 }
                 tx.commit().await?;
-                Ok(chunk_id)
+                Ok(ids)
             }
 
             async fn compact_document(&self, doc_id: &str, snapshot: &[u8], merged: &[i64], now: i64) -> Result<(), DbError> {

@@ -2,6 +2,7 @@
 //! commits the changes to the database, and only then answers the sender and forwards to the other
 //! peers, so an acknowledged change survives a crash. Idle documents leave memory.
 
+mod commit;
 mod document;
 mod task;
 
@@ -130,6 +131,7 @@ pub struct Hub {
 
 struct HubInner {
     store: Arc<dyn Store>,
+    committer: commit::Committer,
     idle: Duration,
     limits: DocLimits,
     docs: Mutex<OpenDocs>,
@@ -159,6 +161,7 @@ impl Hub {
     pub fn new(store: Arc<dyn Store>, idle: Duration, limits: DocLimits) -> Self {
         Self {
             inner: Arc::new(HubInner {
+                committer: commit::Committer::start(store.clone()),
                 store,
                 idle,
                 limits,
@@ -243,10 +246,12 @@ impl Hub {
         docs.retain(|_, (sender, _)| !sender.is_closed());
         let (tx, rx) = mpsc::channel(1024);
         let (store, idle, limits) = (self.inner.store.clone(), self.inner.idle, self.inner.limits);
+        let committer = self.inner.committer.clone();
         let handle = match meta.kind {
             DocKind::Inspection => tokio::spawn(task::run::<zhigai_shared::Inspection>(
                 meta.clone(),
                 store,
+                committer,
                 rx,
                 idle,
                 limits,
@@ -254,6 +259,7 @@ impl Hub {
             DocKind::Review => tokio::spawn(task::run::<zhigai_shared::Review>(
                 meta.clone(),
                 store,
+                committer,
                 rx,
                 idle,
                 limits,
@@ -274,6 +280,127 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::{County, Facility, User};
+    use zhigai_shared::access::{Rights, Role, Scope};
+    use zhigai_shared::{
+        Author, Document, FacilityId, FacilityType, Inspection, ItemId, Stamp, Status, SyncState,
+        Timestamp, UserId, Writer,
+    };
+
+    /// A hub over a fresh SQLite file with one facility and its member.
+    async fn hub_with_facility() -> (Hub, DocMeta, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hub.db").display());
+        let store = crate::db::connect(&url).await.unwrap();
+        store.insert_county(&County::new("c", "县")).await.unwrap();
+        let facility = Facility {
+            id: FacilityId::from("f"),
+            county_id: "c".into(),
+            community_id: None,
+            name: "卫生院".into(),
+            facility_type: FacilityType::Township,
+            open_beds: 10,
+            services: vec![],
+            guided_by: None,
+        };
+        store.insert_facility(&facility, &[2026]).await.unwrap();
+        let user = User {
+            id: UserId::new("u"),
+            username: "u".into(),
+            display_name: "员工".into(),
+            role: Role::Member,
+            scope: Scope::Facility(facility.id.clone()),
+        };
+        store.insert_user(&user, "x", 0).await.unwrap();
+        let meta = DocMeta {
+            id: DocumentId::for_doc(DocKind::Inspection, &facility.id, 2026),
+            kind: DocKind::Inspection,
+            facility,
+            year: 2026,
+        };
+        let hub = Hub::new(store, Duration::from_secs(60), DocLimits::default());
+        (hub, meta, dir)
+    }
+
+    /// Lets the hub's tasks run (this test runtime has one thread: nothing runs until the test yields).
+    async fn let_run() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    /// Applies what the server sent; true if anything came.
+    fn take_replies(
+        rx: &mut mpsc::Receiver<Outbound>,
+        doc: &mut Inspection,
+        state: &mut SyncState,
+    ) -> bool {
+        let mut any = false;
+        while let Ok(out) = rx.try_recv() {
+            if let Outbound::Sync { data, .. } = out {
+                doc.receive_sync_message(state, &data).unwrap();
+                any = true;
+            }
+        }
+        any
+    }
+
+    #[tokio::test]
+    async fn a_change_and_a_heads_only_message_in_one_batch_are_still_acknowledged() {
+        let (hub, meta, _dir) = hub_with_facility().await;
+        let conn = ConnId::next();
+        let role = PeerRole {
+            writer: Some(Writer {
+                user: UserId::new("u"),
+                rights: Rights::EDIT,
+            }),
+        };
+        let (link, mut rx) = PeerLink::new(64);
+        let mut doc = Inspection::empty();
+        let mut state = SyncState::new();
+        // The device fetches the document and the exchange goes quiet.
+        for _ in 0..10 {
+            if let Some(m) = doc.generate_sync_message(&mut state) {
+                hub.sync(&meta, conn, m, role.clone(), link.clone()).await;
+            }
+            let_run().await;
+            take_replies(&mut rx, &mut doc, &mut state);
+        }
+        assert!(doc.peer_has_all(&state), "the first exchange completes");
+        let stamp = Stamp::new(Author::new("u", "员工"), Timestamp(1));
+        let item = ItemId::from("T1.01");
+
+        // First change: sent and stored; the server's reply is on its way but not yet read.
+        doc.set_status(&item, Some(Status::Compliant), &stamp)
+            .unwrap();
+        let first = doc.generate_sync_message(&mut state).unwrap();
+        hub.sync(&meta, conn, first, role.clone(), link.clone())
+            .await;
+        let_run().await;
+        // Second change, sent before that reply is read.
+        doc.set_status(&item, Some(Status::Partial), &stamp)
+            .unwrap();
+        let second = doc.generate_sync_message(&mut state).unwrap();
+        // The reply to the first arrives; the device answers with its heads alone (the second change is
+        // in flight, so it is not sent again).
+        assert!(take_replies(&mut rx, &mut doc, &mut state));
+        let heads_only = doc
+            .generate_sync_message(&mut state)
+            .expect("the device answers the reply");
+        // Both reach the server in one batch: the change, then a message saying the device has the heads
+        // the change makes. Automerge alone would take the device to know those heads and say nothing.
+        hub.sync(&meta, conn, second, role.clone(), link.clone())
+            .await;
+        hub.sync(&meta, conn, heads_only, role.clone(), link.clone())
+            .await;
+        let_run().await;
+        assert!(
+            take_replies(&mut rx, &mut doc, &mut state),
+            "the server answers the batch"
+        );
+        assert!(
+            doc.peer_has_all(&state),
+            "the device sees its second change acknowledged without sending anything more"
+        );
+    }
 
     #[tokio::test]
     async fn a_full_peer_queue_closes_that_connection_without_waiting() {

@@ -4,9 +4,10 @@
 //! every call into automerge runs under `catch_unwind`, so a panic costs the offending peer its connection
 //! and the document a reload from the database, never the server.
 
+use super::commit::Committer;
 use super::{ConnId, DocCmd, DocLimits, DocMeta, Outbound, PeerLink, PeerRole, Stored};
 use crate::clock::now_ms;
-use crate::db::{DocWrite, Store};
+use crate::db::{DerivedRows, DocWrite, Store};
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -234,6 +235,22 @@ struct Peer {
     state: SyncState,
     role: PeerRole,
     link: PeerLink,
+    /// Whether the peer sent a message since the last round of replies.
+    heard: bool,
+    /// The heads of the last message sent to it.
+    told: Vec<String>,
+}
+
+impl Peer {
+    fn new<D: Stored>(role: PeerRole, link: PeerLink) -> Self {
+        Self {
+            state: DocEngine::<D>::state_for(&role),
+            role,
+            link,
+            heard: false,
+            told: Vec::new(),
+        }
+    }
 }
 
 /// An opened document: the engine, the chunk ids merged into it, and the stored bytes.
@@ -242,9 +259,36 @@ struct Opened<D> {
     merged: Vec<i64>,
 }
 
+/// The first wait before storing again after a failed commit; it doubles up to [`RETRY_MAX`].
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Changes applied in memory that the database does not hold yet (a commit failed): kept, retried with
+/// back-off, and acknowledged to no one until stored.
+struct Unstored {
+    /// The chunk bytes not stored.
+    chunk: Vec<u8>,
+    /// When to try again.
+    at: tokio::time::Instant,
+    /// The wait after the next failure.
+    backoff: Duration,
+}
+
+impl Unstored {
+    fn after(previous: Option<&Unstored>) -> (tokio::time::Instant, Duration) {
+        let wait = previous.map_or(RETRY_FIRST, |u| u.backoff);
+        (
+            tokio::time::Instant::now() + wait,
+            (wait * 2).min(RETRY_MAX),
+        )
+    }
+}
+
+#[allow(clippy::too_many_lines)] // one loop: batch, store, answer
 pub(super) async fn run<D: Stored>(
     meta: DocMeta,
     store: Arc<dyn Store>,
+    committer: Committer,
     mut rx: mpsc::Receiver<DocCmd>,
     idle: Duration,
     limits: DocLimits,
@@ -272,16 +316,27 @@ pub(super) async fn run<D: Stored>(
     let mut peers: HashMap<ConnId, Peer> = HashMap::new();
     // Who each actor belongs to, as far as this task has checked.
     let mut actors: HashMap<Vec<u8>, UserId> = HashMap::new();
+    // The rows of the last committed write: the next write rewrites only what differs.
+    let mut committed: Option<DerivedRows> = None;
+    // Stored bytes as of the last commit.
+    let mut stored_base = engine.stored_bytes;
+    // Set while the database fails: nothing is acknowledged until the retry succeeds.
+    let mut unstored: Option<Unstored> = None;
 
     loop {
-        let first = match tokio::time::timeout(idle, rx.recv()).await {
-            Ok(Some(cmd)) => cmd,
+        let wait = unstored.as_ref().map_or(idle, |u| {
+            u.at.saturating_duration_since(tokio::time::Instant::now())
+        });
+        let mut batch = Vec::new();
+        match tokio::time::timeout(wait, rx.recv()).await {
+            Ok(Some(cmd)) => batch.push(cmd),
             Ok(None) => break,
+            // Time to try storing again.
+            Err(_) if unstored.is_some() => {}
             Err(_) if peers.is_empty() => break,
             Err(_) => continue,
-        };
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
+        }
+        while !batch.is_empty() && batch.len() < BATCH {
             match rx.try_recv() {
                 Ok(cmd) => batch.push(cmd),
                 Err(_) => break,
@@ -289,8 +344,9 @@ pub(super) async fn run<D: Stored>(
         }
 
         let heads_before = engine.doc.heads();
-        let stored_before = engine.stored_bytes;
         let mut poisoned = false;
+        // A database failure while binding actors: answer no one until the retry.
+        let mut store_failed = false;
         for cmd in batch {
             let (conn, data, role, link) = match cmd {
                 DocCmd::Detach { conn } => {
@@ -306,18 +362,16 @@ pub(super) async fn run<D: Stored>(
             };
             if poisoned {
                 // The document is being reloaded: this peer resyncs from the reset state.
-                peers.entry(conn).or_insert_with(|| Peer {
-                    state: DocEngine::<D>::state_for(&role),
-                    role,
-                    link,
-                });
+                peers
+                    .entry(conn)
+                    .or_insert_with(|| Peer::new::<D>(role, link))
+                    .heard = true;
                 continue;
             }
-            let peer = peers.entry(conn).or_insert_with(|| Peer {
-                state: DocEngine::<D>::state_for(&role),
-                role: role.clone(),
-                link: link.clone(),
-            });
+            let peer = peers
+                .entry(conn)
+                .or_insert_with(|| Peer::new::<D>(role.clone(), link.clone()));
+            peer.heard = true;
             match engine.receive(&mut peer.state, &peer.role, &data) {
                 Handled::Applied { new, bytes, before } if !new.is_empty() => {
                     let writer = peer.role.writer.clone();
@@ -327,11 +381,20 @@ pub(super) async fn run<D: Stored>(
                         }
                         None => Ok(()),
                     };
-                    if let Err(message) = owned {
-                        tracing::warn!(doc = %doc_id, %message, "changes refused: actor of another user");
-                        engine.undo(&before, bytes);
-                        refuse(&meta, &link, message, true);
-                        peers.remove(&conn);
+                    match owned {
+                        Ok(()) => {}
+                        Err(Unbound::Taken) => {
+                            tracing::warn!(doc = %doc_id, "changes refused: actor of another user");
+                            engine.undo(&before, bytes);
+                            refuse(&meta, &link, ACTOR_TAKEN.to_owned(), true);
+                            peers.remove(&conn);
+                        }
+                        Err(Unbound::StoreFailed) => {
+                            // Undone, and the peer told to send them again once the database is back.
+                            engine.undo(&before, bytes);
+                            peer.state = SyncState::reset();
+                            store_failed = true;
+                        }
                     }
                 }
                 Handled::Applied { .. } => {}
@@ -356,6 +419,9 @@ pub(super) async fn run<D: Stored>(
                 Ok(fresh) => {
                     engine = fresh.engine;
                     merged = fresh.merged;
+                    stored_base = engine.stored_bytes;
+                    committed = None;
+                    unstored = None;
                 }
                 Err(message) => {
                     tracing::error!(doc = %doc_id, error = format!("{message:#}"), "reload failed; the task ends");
@@ -366,43 +432,59 @@ pub(super) async fn run<D: Stored>(
             for peer in peers.values_mut() {
                 peer.state = SyncState::reset();
             }
-        } else if engine.doc.heads() != heads_before {
-            let chunk = engine.doc.save_incremental();
+        } else if engine.doc.heads() != heads_before || unstored.is_some() {
+            let mut chunk = unstored
+                .as_mut()
+                .map(|u| std::mem::take(&mut u.chunk))
+                .unwrap_or_default();
+            chunk.extend(engine.doc.save_incremental());
             let write = DocWrite {
                 doc_id: doc_id.clone(),
                 kind: meta.kind.code().to_owned(),
                 facility_id: meta.facility.id.clone(),
                 year: i64::from(meta.year),
                 derived: engine.doc.derived(&meta.facility),
+                previous: committed.take(),
                 now: now_ms(),
                 chunk,
             };
-            match store.append_document(&write).await {
-                Ok(id) => {
+            let outcome = committer.append(write).await;
+            match (outcome.result, outcome.write) {
+                (Ok(id), write) => {
+                    if unstored.take().is_some() {
+                        tracing::info!(doc = %doc_id, "stored again after a failed commit");
+                    }
                     merged.push(id);
-                    engine.stored_bytes = stored_before + write.chunk.len();
+                    let size = write.as_ref().map_or(0, |w| w.chunk.len());
+                    engine.stored_bytes = stored_base + size;
+                    stored_base = engine.stored_bytes;
+                    committed = write.map(|w| w.derived);
                 }
-                Err(e) => {
-                    tracing::error!(doc = %doc_id, error = %e, "storing a change failed; reloading the document");
-                    // Nothing unstored may be acknowledged: return to what the database holds and let every
-                    // peer resend what the server lost.
-                    match open::<D>(&meta, store.as_ref(), limits).await {
-                        Ok(fresh) => {
-                            engine = fresh.engine;
-                            merged = fresh.merged;
-                        }
-                        Err(message) => {
-                            tracing::error!(doc = %doc_id, error = format!("{message:#}"), "reload failed")
+                (Err(e), Some(write)) => {
+                    let first = unstored.is_none();
+                    let (at, backoff) = Unstored::after(unstored.as_ref());
+                    tracing::error!(doc = %doc_id, error = %e, retry_in_ms = (at - tokio::time::Instant::now()).as_millis(), "storing a change failed; kept in memory, will retry");
+                    committed = write.previous;
+                    unstored = Some(Unstored {
+                        chunk: write.chunk,
+                        at,
+                        backoff,
+                    });
+                    if first {
+                        for peer in peers.values() {
+                            peer.link.offer(Outbound::Error {
+                                doc: meta.id,
+                                message: STORE_FAILED.to_owned(),
+                            });
                         }
                     }
-                    for peer in peers.values_mut() {
-                        peer.state = SyncState::reset();
-                        peer.link.offer(Outbound::Error {
-                            doc: meta.id,
-                            message: STORE_FAILED.to_owned(),
-                        });
-                    }
+                    // Nothing unstored is acknowledged: no replies until the retry succeeds.
                     continue;
+                }
+                (Err(e), None) => {
+                    // The writer is gone (shutdown): what was not stored is not acknowledged either.
+                    tracing::warn!(doc = %doc_id, error = %e, "the writer stopped; the document task ends");
+                    break;
                 }
             }
             if merged.len() > COMPACT_AFTER {
@@ -415,6 +497,7 @@ pub(super) async fn run<D: Stored>(
                     Ok(()) => {
                         merged.clear();
                         engine.stored_bytes = size;
+                        stored_base = size;
                     }
                     Err(e) => {
                         tracing::warn!(doc = %doc_id, error = %e, "compaction failed; will retry later")
@@ -422,11 +505,26 @@ pub(super) async fn run<D: Stored>(
                 }
             }
         }
+        if store_failed {
+            let (at, backoff) = Unstored::after(unstored.as_ref());
+            tracing::error!(doc = %doc_id, "binding an actor failed; the peer resends after the retry");
+            let chunk = unstored.take().map(|u| u.chunk).unwrap_or_default();
+            unstored = Some(Unstored { chunk, at, backoff });
+            continue;
+        }
 
+        let heads = engine.doc.heads();
         let mut gone = Vec::new();
         for (conn, peer) in &mut peers {
+            // A peer that spoke hears the current heads at least once: automerge stays silent when the
+            // peer's heads equal ours, but the peer may not know ours yet (its own change, which it waits
+            // to see acknowledged, arrived in the same batch as a message saying it has those heads).
+            if std::mem::take(&mut peer.heard) && peer.told != heads {
+                peer.state.answer_next();
+            }
             match engine.generate(&mut peer.state) {
                 Ok(Some(data)) => {
+                    peer.told.clone_from(&heads);
                     if !peer.link.offer(Outbound::Sync { doc: meta.id, data }) {
                         gone.push(*conn);
                     }
@@ -457,6 +555,14 @@ fn refuse(meta: &DocMeta, link: &PeerLink, message: String, close: bool) {
     }
 }
 
+/// Why new changes could not be bound to their writer.
+enum Unbound {
+    /// An actor belongs to another user.
+    Taken,
+    /// The database failed.
+    StoreFailed,
+}
+
 /// Binds each new change's actor to its writer: an actor belongs to the first user who wrote with it (as
 /// the document's history and the database say) and to no one else.
 async fn bind_actors<D: Stored>(
@@ -465,11 +571,11 @@ async fn bind_actors<D: Stored>(
     new: &[AcceptedChange],
     user: &UserId,
     known: &mut HashMap<Vec<u8>, UserId>,
-) -> Result<(), String> {
+) -> Result<(), Unbound> {
     for change in new {
         if let Some(owner) = known.get(&change.actor) {
             if owner != user {
-                return Err(ACTOR_TAKEN.to_owned());
+                return Err(Unbound::Taken);
             }
             continue;
         }
@@ -479,17 +585,17 @@ async fn bind_actors<D: Stored>(
             .first_author_of(&change.actor)
             .unwrap_or_else(|| user.clone());
         if &claim != user {
-            return Err(ACTOR_TAKEN.to_owned());
+            return Err(Unbound::Taken);
         }
         let owner = store
             .bind_actor(&hex::encode(&change.actor), user, now_ms())
             .await
             .map_err(|e| {
                 tracing::error!(error = format!("{e:#}"), "binding an actor failed");
-                STORE_FAILED.to_owned()
+                Unbound::StoreFailed
             })?;
         if &owner != user {
-            return Err(ACTOR_TAKEN.to_owned());
+            return Err(Unbound::Taken);
         }
         known.insert(change.actor.clone(), owner);
     }

@@ -228,6 +228,7 @@ async fn an_unreadable_document_gets_a_fixed_message_without_internal_detail(bac
             year: 2027,
             chunk: b"\x85\x6f\x4a\x83 not an automerge chunk".to_vec(),
             derived,
+            previous: None,
             now: 1,
         })
         .await

@@ -7,6 +7,7 @@ mod bad_input;
 mod county;
 mod crash;
 mod levels;
+mod outage;
 mod permissions;
 mod photos;
 mod rest;

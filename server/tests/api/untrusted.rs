@@ -301,6 +301,7 @@ async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_
                 .unwrap()
                 .unwrap(),
         ),
+        previous: None,
         now: 1,
     };
     app.store.append_document(&write).await.unwrap();
@@ -514,6 +515,7 @@ async fn exports_neutralise_formulas_and_fit_excel_9(backend: Backend) {
             template: None,
             photos: Vec::new(),
         }),
+        previous: None,
         now: 1,
     };
     app.store.append_document(&write).await.unwrap();

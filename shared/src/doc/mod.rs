@@ -138,6 +138,12 @@ impl SyncState {
         Self(state)
     }
 
+    /// Makes the next generated message go out even when automerge believes the peer knows our heads (it
+    /// takes a peer that reports our heads as knowing them, though the peer may still wait to hear them).
+    pub fn answer_next(&mut self) {
+        self.0.last_sent_heads.clear();
+    }
+
     /// The part worth keeping across connections (the heads both sides share).
     pub fn encode(&self) -> Vec<u8> {
         self.0.encode()

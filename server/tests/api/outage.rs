@@ -1,0 +1,112 @@
+//! The database failing while clients edit: nothing is acknowledged before it is stored, nothing is lost,
+//! and every change is acknowledged once the database is back — to clients that, like a stock automerge-repo
+//! client, never reconnect by themselves.
+
+use crate::both;
+use crate::helpers::*;
+use sqlx::Connection;
+use std::time::Duration;
+use zhigai_server::client::Notice;
+use zhigai_shared::{Author, ItemId, Stamp, Timestamp};
+
+fn stamp(user: &str, at: i64) -> Stamp {
+    Stamp::new(Author::new(format!("u-{user}"), user), Timestamp(at))
+}
+
+/// Makes every chunk insert fail (`on`) or work again, with a trigger: a real refusal by the database.
+async fn refuse_writes(backend: Backend, url: &str, on: bool) {
+    let sql = match (backend, on) {
+        (Backend::Sqlite, true) => {
+            "CREATE TRIGGER outage BEFORE INSERT ON doc_chunks BEGIN SELECT RAISE(ABORT, 'injected outage'); END"
+        }
+        (Backend::Sqlite, false) => "DROP TRIGGER outage",
+        (Backend::Postgres, true) => {
+            "CREATE FUNCTION outage() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected outage'; END $$ \
+             LANGUAGE plpgsql; \
+             CREATE TRIGGER outage BEFORE INSERT ON doc_chunks FOR EACH ROW EXECUTE FUNCTION outage()"
+        }
+        (Backend::Postgres, false) => "DROP TRIGGER outage ON doc_chunks; DROP FUNCTION outage()",
+    };
+    match backend {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
+async fn every_change_is_acknowledged_once_the_database_is_back(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut a, id) = app.with_inspection("shiqiao-head", "shiqiao", 2027).await;
+    let (mut b, _) = app.with_inspection("shiqiao-member", "shiqiao", 2027).await;
+    let items: Vec<ItemId> = ["T1.01", "T1.02", "T2.01", "T2.02"]
+        .into_iter()
+        .map(ItemId::from)
+        .collect();
+    // Each device's first edit binds its actor while the database works.
+    a.inspection_mut(id)
+        .set_metric(&items[0], Some(1.0), &stamp("shiqiao-head", 1))
+        .unwrap();
+    b.inspection_mut(id)
+        .set_metric(&items[1], Some(1.0), &stamp("shiqiao-member", 1))
+        .unwrap();
+    assert!(a.wait_acked(id, WAIT).await.unwrap());
+    assert!(b.wait_acked(id, WAIT).await.unwrap());
+
+    refuse_writes(backend, &app.database_url(), true).await;
+    for round in 2..6 {
+        let value = f64::from(round);
+        a.inspection_mut(id)
+            .set_metric(&items[2], Some(value), &stamp("shiqiao-head", 2))
+            .unwrap();
+        a.push(id).await.unwrap();
+        b.inspection_mut(id)
+            .set_metric(&items[3], Some(value), &stamp("shiqiao-member", 2))
+            .unwrap();
+        b.push(id).await.unwrap();
+        a.pump(Duration::from_millis(100)).await.unwrap();
+        b.pump(Duration::from_millis(100)).await.unwrap();
+    }
+    // Not stored, so not acknowledged (a device keeps showing them as waiting to sync).
+    assert!(!a.wait_acked(id, Duration::from_secs(2)).await.unwrap());
+    assert!(!b.wait_acked(id, Duration::from_millis(500)).await.unwrap());
+    assert!(
+        errors(&a).iter().any(|e| e.contains("无法保存")),
+        "the devices hear why: {:?}",
+        a.notices
+    );
+
+    refuse_writes(backend, &app.database_url(), false).await;
+    // Both listen; neither reconnects nor sends anything new.
+    let (acked_a, acked_b) = tokio::join!(a.wait_acked(id, WAIT), b.wait_acked(id, WAIT));
+    assert!(
+        acked_a.unwrap(),
+        "A's changes acknowledged after the outage"
+    );
+    assert!(
+        acked_b.unwrap(),
+        "B's changes acknowledged after the outage"
+    );
+    for c in [&a, &b] {
+        assert!(
+            !c.notices.iter().any(|n| matches!(n, Notice::Closed(..))),
+            "no connection was closed: {:?}",
+            c.notices
+        );
+    }
+    // Each device's last value is what the database holds, and each sees the other's.
+    let stored = app.stored_inspection("shiqiao", 2027).await.unwrap();
+    assert_eq!(stored.metric(&items[2]), Some(5.0));
+    assert_eq!(stored.metric(&items[3]), Some(5.0));
+    assert!(
+        b.wait_for(WAIT, |c| c.inspection(id).metric(&items[2]) == Some(5.0))
+            .await
+            .unwrap()
+    );
+    app.stop().await;
+}
+both!(every_change_is_acknowledged_once_the_database_is_back);
