@@ -1,6 +1,9 @@
-//! The load tool: starts a server on a throw-away SQLite database as a child process, connects N simulated
-//! clients over M documents, lets each edit at a set rate for a set time, and prints how many changes per
-//! second were durably stored, the edit-to-peer latency, and the server's memory.
+//! The load tool: connects N simulated clients over M documents and sweeps offered edit rates. Each step lets
+//! every client edit at its share of the rate for a set time, then waits until the server has acknowledged
+//! every edit (it answers only after the database commit), and prints acknowledged edits per second, the
+//! edit-to-peer latency, and — for a server it started itself — the server's CPU per acknowledged change and
+//! its memory. It starts its own server (a child process on a throw-away SQLite file, or on a given
+//! database) or measures any running one (`--url`), so an operator can size a deployment.
 
 use crate::auth::hash_password;
 use crate::client::SyncClient;
@@ -13,7 +16,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{Barrier, Mutex};
-use zhigai_shared::Document;
 use zhigai_shared::access::{Role, Scope};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{
@@ -29,121 +31,230 @@ pub struct BenchArgs {
     /// Documents (facilities) the clients share.
     #[arg(long, default_value_t = 50)]
     pub docs: usize,
-    /// Edits per second per client.
-    #[arg(long, default_value_t = 0.5)]
-    pub rate: f64,
-    /// How long the clients edit, in seconds.
-    #[arg(long, default_value_t = 30)]
+    /// Offered edits per second, all clients together; one step per rate, in order.
+    #[arg(long, value_delimiter = ',', default_value = "100,400,1000")]
+    pub rates: Vec<f64>,
+    /// How long the clients edit in each step, in seconds.
+    #[arg(long, default_value_t = 20)]
     pub seconds: u64,
+    /// Measure this running server (`http://host:port`) instead of starting one. Its database must hold the
+    /// bench accounts: seed them with `--seed-only --database-url` first.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The database of the server the bench starts (or seeds, with `--seed-only`); a throw-away SQLite file
+    /// when absent. PostgreSQL: a database of its own, it is written to.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Only seed the bench accounts into `--database-url`, for a later `--url` run.
+    #[arg(long)]
+    pub seed_only: bool,
+    /// With `--url`: the server's process id on this machine, to report its CPU and memory.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// The log filter of the server the bench starts (`ZHIGAI_LOG`).
+    #[arg(long, default_value = "warn")]
+    pub server_log: String,
+    /// The bench accounts' password.
+    #[arg(long, default_value = "bench-password")]
+    pub password: String,
 }
 
-const PASSWORD: &str = "bench-password";
-
+/// What the clients of one step report.
 #[derive(Default)]
 struct Tally {
     edits: u64,
     acked: u64,
     latencies_ms: Vec<f64>,
+    /// When the last client saw all its edits acknowledged.
+    last_ack: Option<Instant>,
 }
 
-/// Runs the load test and prints its figures.
+/// One step's figures.
+struct Step {
+    offered: f64,
+    edits: u64,
+    acked: u64,
+    acked_per_s: f64,
+    p50: f64,
+    p99: f64,
+    cpu_ms_per_change: Option<f64>,
+    rss: String,
+}
+
+/// Runs the sweep and prints its figures.
 ///
 /// # Errors
 /// If the server cannot be started or clients cannot connect.
+#[allow(clippy::too_many_lines)] // one sequence: seed, start, connect, steps, table
 pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
-    if args.clients == 0 || args.docs == 0 || args.rate <= 0.0 {
-        bail!("clients, docs and rate must be positive");
+    if args.clients == 0 || args.docs == 0 || args.rates.iter().any(|r| *r <= 0.0) {
+        bail!("clients, docs and rates must be positive");
+    }
+    if args.seed_only {
+        let url = args
+            .database_url
+            .as_deref()
+            .context("--seed-only needs --database-url")?;
+        seed(url, args.docs, args.clients, &args.password).await?;
+        writeln!(
+            out,
+            "seeded {} bench facilities and accounts into {url}",
+            args.docs
+        )?;
+        return Ok(());
     }
     let dir =
         std::env::temp_dir().join(format!("zhigai-bench-{}", &crate::auth::new_secret()[..8]));
-    std::fs::create_dir_all(&dir)?;
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
-    seed(&url, args.docs).await?;
-
-    let (mut child, base) = start_server_process(&std::env::current_exe()?, &url).await?;
-    let pid = child.id().context("server pid")?;
+    let (mut child, base, pid) = match &args.url {
+        Some(url) => (None, url.trim_end_matches('/').to_owned(), args.pid),
+        None => {
+            let url = match &args.database_url {
+                Some(url) => url.clone(),
+                None => {
+                    std::fs::create_dir_all(&dir)?;
+                    format!("sqlite://{}", dir.join("bench.db").display())
+                }
+            };
+            seed(&url, args.docs, args.clients, &args.password).await?;
+            let (child, base) = start_server_process_with(
+                &std::env::current_exe()?,
+                &url,
+                &[("ZHIGAI_LOG", args.server_log.as_str())],
+            )
+            .await?;
+            let pid = child.id().context("server pid")?;
+            (Some(child), base, Some(pid))
+        }
+    };
     writeln!(
         out,
-        "server {base} (pid {pid}), {} clients over {} documents, {} edits/s each for {} s",
-        args.clients, args.docs, args.rate, args.seconds
+        "server {base}{}, {} clients over {} documents, steps of {} s at {:?} edits/s",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+        args.clients,
+        args.docs,
+        args.seconds,
+        args.rates
     )?;
 
     let tally = Arc::new(Mutex::new(Tally::default()));
-    let ready = Arc::new(Barrier::new(args.clients + 1));
+    // Everyone (clients and this task) meets at the start and at the end of each step.
+    let gate = Arc::new(Barrier::new(args.clients + 1));
     let items: Vec<ItemId> = Template::current().items().map(|i| i.id.clone()).collect();
+    // The server verifies one password hash per core at a time: a few logins at once keep it busy.
+    let logins = Arc::new(tokio::sync::Semaphore::new(4));
     let mut tasks = Vec::new();
     for c in 0..args.clients {
-        let (base, tally, ready, items, args) = (
+        let (base, tally, gate, items, args, logins) = (
             base.clone(),
             tally.clone(),
-            ready.clone(),
+            gate.clone(),
             items.clone(),
             args.clone(),
+            logins.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            let result = client(c, &base, &items, &args, &ready, &tally).await;
+            let result = client(c, &base, &items, &args, &gate, &tally, &logins).await;
             if let Err(e) = &result {
                 eprintln!("client {c}: {e:#}");
             }
             result
         }));
     }
-    ready.wait().await;
-    let started = Instant::now();
-    writeln!(out, "all clients connected; editing…")?;
+    gate.wait().await;
+    writeln!(out, "all clients connected")?;
+    let mut steps = Vec::new();
+    for &rate in &args.rates {
+        *tally.lock().await = Tally::default();
+        let cpu_before = pid.and_then(cpu_ticks);
+        let started = Instant::now();
+        gate.wait().await; // step starts
+        gate.wait().await; // every client done and acknowledged (or given up)
+        let cpu_after = pid.and_then(cpu_ticks);
+        let mut t = tally.lock().await;
+        t.latencies_ms.sort_by(f64::total_cmp);
+        let pct = |p: f64| crate::bench_county::percentile(&t.latencies_ms, p);
+        let span = t
+            .last_ack
+            .map_or(args.seconds as f64, |at| {
+                at.duration_since(started).as_secs_f64()
+            })
+            .max(args.seconds as f64);
+        let step = Step {
+            offered: rate,
+            edits: t.edits,
+            acked: t.acked,
+            acked_per_s: t.acked as f64 / span,
+            p50: pct(0.5),
+            p99: pct(0.99),
+            cpu_ms_per_change: match (cpu_before, cpu_after) {
+                (Some(a), Some(b)) if t.acked > 0 => {
+                    Some((b - a) as f64 * 1000.0 / ticks_per_second() / t.acked as f64)
+                }
+                _ => None,
+            },
+            rss: pid.map_or_else(|| "n/a".to_owned(), memory),
+        };
+        writeln!(
+            out,
+            "offered {:>6.0}/s: {:>7} edits, {:>7} acknowledged ({:>6.0}/s), edit-to-peer p50 {:>6.1} ms p99 {:>7.1} ms, server CPU {} per change, {}",
+            step.offered,
+            step.edits,
+            step.acked,
+            step.acked_per_s,
+            step.p50,
+            step.p99,
+            step.cpu_ms_per_change
+                .map_or_else(|| "n/a".to_owned(), |ms| format!("{ms:.2} ms")),
+            step.rss
+        )?;
+        steps.push(step);
+    }
     let mut failed = 0;
     for task in tasks {
         if !matches!(task.await, Ok(Ok(()))) {
             failed += 1;
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let rss = memory(pid);
-    let _ = child.start_kill();
-    let _ = child.wait().await;
-    if std::env::var("ZHIGAI_BENCH_DEBUG").is_ok() {
-        let store = db::connect(&url).await?;
-        for d in 0..args.docs {
-            let id = DocumentId::for_doc(
-                DocKind::Inspection,
-                &FacilityId::new(format!("bench-f{d}")),
-                2026,
-            );
-            if let Some(parts) = store.fetch_document(&id.to_string()).await? {
-                let doc = Inspection::load(&parts.concat())?;
-                eprintln!("doc {d} stored heads {:?}", doc.heads());
-            }
-        }
+    if let Some(child) = child.as_mut() {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
     }
     let _ = std::fs::remove_dir_all(&dir);
-
-    let mut tally = tally.lock().await;
-    tally.latencies_ms.sort_by(f64::total_cmp);
-    let pct = |p: f64| crate::bench_county::percentile(&tally.latencies_ms, p);
-    writeln!(out, "edits made:               {}", tally.edits)?;
+    writeln!(out)?;
     writeln!(
         out,
-        "edits durably stored:     {} ({:.1} changes/s over {:.1} s)",
-        tally.acked,
-        tally.acked as f64 / args.seconds as f64,
-        elapsed
+        "| offered edits/s | edits | acknowledged | acknowledged/s | edit-to-peer p50 | p99 | server CPU per change | server RSS |"
     )?;
-    writeln!(
-        out,
-        "edit-to-peer latency:     p50 {:.1} ms, p99 {:.1} ms ({} deliveries)",
-        pct(0.5),
-        pct(0.99),
-        tally.latencies_ms.len()
-    )?;
-    writeln!(out, "server memory:            {rss}")?;
-    writeln!(out, "clients failed:           {failed}")?;
+    writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---|")?;
+    for s in &steps {
+        writeln!(
+            out,
+            "| {:.0} | {} | {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} |",
+            s.offered,
+            s.edits,
+            s.acked,
+            s.acked_per_s,
+            s.p50,
+            s.p99,
+            s.cpu_ms_per_change
+                .map_or_else(|| "n/a".to_owned(), |ms| format!("{ms:.2} ms")),
+            s.rss
+        )?;
+    }
+    writeln!(out, "clients failed: {failed}")?;
     Ok(())
 }
 
-async fn seed(url: &str, docs: usize) -> anyhow::Result<()> {
+/// One bench facility per document and one account per client (client `c` works at facility `c % docs`;
+/// one account per device, as several logins of one account at once are throttled as guesses), unless
+/// seeded already.
+async fn seed(url: &str, docs: usize, clients: usize, password: &str) -> anyhow::Result<()> {
     let store = db::connect(url).await?;
-    store.insert_county(&County::new("bench", "压测县")).await?;
-    let hash = tokio::task::spawn_blocking(|| hash_password(PASSWORD)).await??;
+    if store.fetch_county("bench").await?.is_none() {
+        store.insert_county(&County::new("bench", "压测县")).await?;
+    }
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
     for d in 0..docs {
         let facility = Facility {
             id: FacilityId::new(format!("bench-f{d}")),
@@ -155,15 +266,23 @@ async fn seed(url: &str, docs: usize) -> anyhow::Result<()> {
             services: vec![],
             guided_by: None,
         };
-        store
-            .insert_facility(&facility, &crate::clock::document_years())
-            .await?;
+        if store.fetch_facility(&facility.id).await?.is_none() {
+            store
+                .insert_facility(&facility, &crate::clock::document_years())
+                .await?;
+        }
+    }
+    for c in 0..clients {
+        let username = format!("bench-u{c}");
+        if store.fetch_user_by_username(&username).await?.is_some() {
+            continue;
+        }
         let user = User {
-            id: UserId::new(format!("bench-u{d}")),
-            username: format!("bench-u{d}"),
-            display_name: format!("员工{d}"),
+            id: UserId::new(username.clone()),
+            username,
+            display_name: format!("员工{c}"),
             role: Role::Member,
-            scope: Scope::Facility(facility.id.clone()),
+            scope: Scope::Facility(FacilityId::new(format!("bench-f{}", c % docs))),
         };
         store.insert_user(&user, &hash, now_ms()).await?;
     }
@@ -175,27 +294,35 @@ async fn client(
     base: &str,
     items: &[ItemId],
     args: &BenchArgs,
-    ready: &Barrier,
+    gate: &Barrier,
     tally: &Mutex<Tally>,
+    logins: &tokio::sync::Semaphore,
 ) -> anyhow::Result<()> {
     let d = c % args.docs;
     let facility = FacilityId::new(format!("bench-f{d}"));
-    let id = DocumentId::for_doc(DocKind::Inspection, &facility, 2026);
+    let year = crate::clock::document_years()[0];
+    let id = DocumentId::for_doc(DocKind::Inspection, &facility, year);
     let connect = async {
-        let mut client = SyncClient::login(base, &format!("bench-u{d}"), PASSWORD).await?;
+        let mut client = login(base, &format!("bench-u{c}"), &args.password, logins).await?;
         client.connect().await?;
         client
             .open(
                 id,
-                Inspection::create(&facility, 2026, Template::current())?,
+                Inspection::create(&facility, year, Template::current())?,
             )
             .await?;
         client.wait_acked(id, Duration::from_secs(60)).await?;
         anyhow::Ok(client)
     }
     .await;
-    ready.wait().await;
-    let mut client = connect?;
+    gate.wait().await;
+    let mut client = match connect {
+        Ok(client) => Some(client),
+        Err(e) => {
+            eprintln!("client {c}: {e:#}");
+            None
+        }
+    };
     // Each client of a document writes its own item; it measures latency on the others'.
     let slot = c / args.docs;
     let mine = items[slot % items.len()].clone();
@@ -205,53 +332,89 @@ async fn client(
         .collect();
     let mut seen: Vec<Option<f64>> = vec![None; peers.len()];
     let author = Stamp::new(
-        Author::new(format!("bench-u{d}"), format!("员工{d}")),
+        Author::new(format!("bench-u{c}"), format!("员工{c}")),
         Timestamp(0),
     );
-    let interval = Duration::from_secs_f64(1.0 / args.rate);
-    let end = Instant::now() + Duration::from_secs(args.seconds);
-    // Spread the clients' first edits over one interval.
-    let mut next = Instant::now() + interval.mul_f64((c as f64 * 0.618_034).fract());
-    let (mut edits, mut latencies) = (0u64, Vec::new());
-    while Instant::now() < end {
-        if Instant::now() >= next {
-            let stamp = Stamp {
-                at: Timestamp(now_ms()),
-                ..author.clone()
-            };
-            client
-                .inspection_mut(id)
-                .set_metric(&mine, Some(now_ms() as f64), &stamp)?;
-            client.push(id).await?;
-            edits += 1;
-            next += interval;
-        }
-        client.pump(Duration::from_millis(10)).await?;
-        let doc = client.inspection(id);
-        for (i, item) in peers.iter().enumerate() {
-            let value = doc.metric(item);
-            if value.is_some() && value != seen[i] {
-                if seen[i].is_some() || value.is_some_and(|v| v > 0.0) {
-                    latencies.push(now_ms() as f64 - value.unwrap_or_default());
+    for &rate in &args.rates {
+        gate.wait().await;
+        let Some(client) = client.as_mut() else {
+            gate.wait().await;
+            continue;
+        };
+        let interval = Duration::from_secs_f64(args.clients as f64 / rate);
+        let end = Instant::now() + Duration::from_secs(args.seconds);
+        // Spread the clients' first edits over one interval.
+        let mut next = Instant::now() + interval.mul_f64((c as f64 * 0.618_034).fract());
+        let (mut edits, mut latencies) = (0u64, Vec::new());
+        while Instant::now() < end {
+            if Instant::now() >= next {
+                let stamp = Stamp {
+                    at: Timestamp(now_ms()),
+                    ..author.clone()
+                };
+                client
+                    .inspection_mut(id)
+                    .set_metric(&mine, Some(now_ms() as f64), &stamp)?;
+                client.push(id).await?;
+                edits += 1;
+                next += interval;
+            }
+            let wait = next
+                .saturating_duration_since(Instant::now())
+                .clamp(Duration::from_millis(1), Duration::from_millis(20));
+            client.pump(wait).await?;
+            let doc = client.inspection(id);
+            for (i, item) in peers.iter().enumerate() {
+                let value = doc.metric(item);
+                if value.is_some() && value != seen[i] {
+                    if seen[i].is_some() || value.is_some_and(|v| v > 0.0) {
+                        latencies.push(now_ms() as f64 - value.unwrap_or_default());
+                    }
+                    seen[i] = value;
                 }
-                seen[i] = value;
             }
         }
+        let acked = client.wait_acked(id, Duration::from_secs(60)).await?;
+        if !acked {
+            eprintln!(
+                "client {c} (doc {d}): not acknowledged; notices {:?}",
+                client.notices
+            );
+        }
+        {
+            let mut t = tally.lock().await;
+            t.edits += edits;
+            if acked {
+                t.acked += edits;
+                let now = Instant::now();
+                t.last_ack = Some(t.last_ack.map_or(now, |at| at.max(now)));
+            }
+            t.latencies_ms.extend(latencies);
+        }
+        gate.wait().await;
     }
-    let acked = client.wait_acked(id, Duration::from_secs(60)).await?;
-    if !acked {
-        eprintln!(
-            "client {c} (doc {d}): not acknowledged; notices {:?}",
-            client.notices
-        );
-    }
-    let mut t = tally.lock().await;
-    t.edits += edits;
-    if acked {
-        t.acked += edits;
-    }
-    t.latencies_ms.extend(latencies);
     Ok(())
+}
+
+/// Logs in, a few clients at a time, waiting out the server's throttle if it answers 429.
+async fn login(
+    base: &str,
+    username: &str,
+    password: &str,
+    logins: &tokio::sync::Semaphore,
+) -> anyhow::Result<SyncClient> {
+    let _turn = logins.acquire().await?;
+    let mut tries = 0;
+    loop {
+        match SyncClient::login(base, username, password).await {
+            Ok(client) => return Ok(client),
+            Err(e) if tries < 10 && e.to_string().contains("429") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The server's resident memory now and at its peak, from /proc.
@@ -265,6 +428,22 @@ fn memory(pid: u32) -> String {
             .unwrap_or_else(|| "n/a".to_owned())
     };
     format!("RSS {} (peak {})", field("VmRSS:"), field("VmHWM:"))
+}
+
+/// CPU time (user + system, in clock ticks) the process used so far, from /proc.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses: utime and stime are 14th and 15th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Clock ticks per second of `/proc/<pid>/stat`.
+fn ticks_per_second() -> f64 {
+    // SAFETY: sysconf reads a constant of the system.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 { ticks as f64 } else { 100.0 }
 }
 
 /// Starts `exe serve` on loopback with a free port and `database_url`, and returns the process with the

@@ -112,3 +112,49 @@ impl Settings {
         Duration::from_secs(u64::from(self.session_days) * 86_400)
     }
 }
+
+/// The log filter for `ZHIGAI_LOG` (`info` when unset). Automerge's functions carry `#[instrument]` spans at
+/// info level that record their arguments with `Debug` — on every incoming change, the whole change graph
+/// formatted as text, most of a busy server's CPU — so Automerge and its column store log warnings only,
+/// unless the setting names them itself.
+pub fn log_filter(setting: Option<&str>) -> String {
+    let setting = setting
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("info");
+    let mut filter = setting.to_owned();
+    for quiet in ["automerge", "hexane"] {
+        if !setting.contains(quiet) {
+            filter.push_str(&format!(",{quiet}=warn"));
+        }
+    }
+    filter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+    use tracing::Level;
+    use tracing_subscriber::EnvFilter;
+
+    #[test]
+    fn automerge_spans_stay_off_unless_asked_for() {
+        assert_eq!(log_filter(None), "info,automerge=warn,hexane=warn");
+        assert_eq!(
+            log_filter(Some("debug")),
+            "debug,automerge=warn,hexane=warn"
+        );
+        assert_eq!(
+            log_filter(Some("info,automerge=trace")),
+            "info,automerge=trace,hexane=warn"
+        );
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(EnvFilter::new(log_filter(None)))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(!tracing::enabled!(target: "automerge::storage::load", Level::INFO));
+            assert!(tracing::enabled!(target: "automerge::storage::load", Level::WARN));
+            assert!(tracing::enabled!(target: "zhigai_server::docs", Level::INFO));
+        });
+    }
+}

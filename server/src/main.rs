@@ -8,7 +8,10 @@ async fn main() -> anyhow::Result<()> {
     release_large_allocations();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("ZHIGAI_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_new(zhigai_server::config::log_filter(
+                std::env::var("ZHIGAI_LOG").ok().as_deref(),
+            ))
+            .unwrap_or_else(|_| EnvFilter::new(zhigai_server::config::log_filter(None))),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -38,8 +38,8 @@ pub use doc::{
     AcceptedChange, Author, Conflict, ConflictValue, Date, DocError, Document, FieldValue,
     FractionPart, HistoryEntry, Inspection, InspectionField, InspectionView, ItemView, NewProblem,
     Op, Owner, ProblemChange, ProblemField, ProblemStatus, ProblemView, Refusal, Review,
-    ReviewField, ReviewState, ReviewView, Stamp, Status, Submission, SyncState, Timestamp, Verdict,
-    Writer,
+    ReviewField, ReviewState, ReviewView, Stamp, Status, Submission, SyncState, Timestamp, Touched,
+    Verdict, Writer,
 };
 pub use facility::{FacilityProfile, FacilityType, Service, Wave, wave};
 pub use ids::{

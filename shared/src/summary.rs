@@ -63,12 +63,26 @@ pub struct InspectionSummary {
     pub figures: Vec<ItemFigure>,
 }
 
+/// Every item's status and figure by item id, as [`Inspection::answers`] reads them.
+pub type Answers = std::collections::BTreeMap<String, (Option<Status>, Option<f64>)>;
+
 /// Sums up `doc` for a facility with `profile` on `template`. Reads statuses, problems and the heads only, so
 /// it stays cheap on the server's write path however long the history grows.
 pub fn summarize(
     doc: &Inspection,
     template: &Template,
     profile: &FacilityProfile,
+) -> InspectionSummary {
+    summarize_from(doc, template, profile, &doc.answers())
+}
+
+/// [`summarize`] with every item's status and figure read already ([`Inspection::answers`], kept up to date
+/// by a reader that knows which items changed).
+pub fn summarize_from(
+    doc: &Inspection,
+    template: &Template,
+    profile: &FacilityProfile,
+    answers: &Answers,
 ) -> InspectionSummary {
     let mut summary = InspectionSummary::default();
     for area in &template.areas {
@@ -78,15 +92,16 @@ pub fn summarize(
         };
         for item in area.items.iter().filter(|i| i.applies_to.matches(profile)) {
             counts.applicable += 1;
+            let (status, figure) = answers.get(item.id.as_str()).copied().unwrap_or_default();
             if matches!(item.response, ResponseKind::StatusWithNumber { .. })
-                && let Some(value) = doc.metric(&item.id)
+                && let Some(value) = figure
             {
                 summary.figures.push(ItemFigure {
                     item: item.id.to_string(),
                     value,
                 });
             }
-            let Some(status) = doc.status(&item.id) else {
+            let Some(status) = status else {
                 continue;
             };
             counts.answered += 1;

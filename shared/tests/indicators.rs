@@ -168,3 +168,98 @@ fn a_target_is_missed_in_the_indicators_own_direction() {
     assert_eq!(lower.misses_target(25.0), Some(true));
     assert_eq!(lower.misses_target(12.0), Some(false));
 }
+
+#[test]
+fn all_answers_read_in_one_pass_match_each_items_own_reads() {
+    use zhigai_shared::Status;
+    let mut a = new_inspection();
+    a.set_status(&item("T1.01"), Some(Status::Compliant), &wang())
+        .unwrap();
+    a.set_status(&item(RATE), Some(Status::Partial), &wang())
+        .unwrap();
+    a.set_fraction_part(&item(RATE), FractionPart::Denominator, Some(60.0), &wang())
+        .unwrap();
+    a.set_fraction_part(&item(RATE), FractionPart::Numerator, Some(45.0), &wang())
+        .unwrap();
+    a.set_metric(&item(LOWER), Some(12.5), &wang()).unwrap();
+    // A concurrent pair of statuses: both reads must show the same winner.
+    let mut b = a.fork();
+    a.set_status(&item("T2.01"), Some(Status::NonCompliant), &wang())
+        .unwrap();
+    b.set_status(&item("T2.01"), Some(Status::NotApplicable), &li())
+        .unwrap();
+    sync_pair(&mut a, &mut b);
+    let answers = a.answers();
+    let template = Template::national();
+    assert_eq!(answers.len(), template.items().count());
+    for i in template.items() {
+        assert_eq!(
+            answers[i.id.as_str()],
+            (a.status(&i.id), a.metric(&i.id)),
+            "item {}",
+            i.id
+        );
+    }
+    assert_eq!(answers[RATE].1, Some(75.0));
+    assert_eq!(answers["T1.01"].0, Some(Status::Compliant));
+}
+
+#[test]
+fn answers_kept_up_to_date_from_what_changes_wrote_match_a_full_read() {
+    use zhigai_shared::{NewProblem, Status, Touched};
+    let mut server = new_inspection();
+    let mut memo = server.answers();
+    let mut device = server.fork();
+    device
+        .set_status(&item("T1.01"), Some(Status::Partial), &wang())
+        .unwrap();
+    device
+        .set_fraction_part(&item(RATE), FractionPart::Denominator, Some(80.0), &wang())
+        .unwrap();
+    device
+        .set_fraction_part(&item(RATE), FractionPart::Numerator, Some(20.0), &wang())
+        .unwrap();
+    let before = server.heads();
+    sync_pair(&mut device, &mut server);
+    let accepted = server
+        .check_changes_since(&before, &writer("u-wang", Rights::EDIT))
+        .unwrap();
+    let mut touched = Touched::default();
+    for change in &accepted {
+        touched.add(&change.touched);
+    }
+    assert_eq!(
+        touched.items.iter().map(String::as_str).collect::<Vec<_>>(),
+        vec!["T1.01", RATE]
+    );
+    assert!(!touched.other, "only items were written");
+    server.refresh_answers(&mut memo, &touched);
+    assert_eq!(memo, server.answers());
+    assert_eq!(memo[RATE].1, Some(25.0));
+
+    // A problem is more than an item: the next refresh rereads everything.
+    let before = server.heads();
+    device
+        .add_problem(
+            NewProblem {
+                description: "处方点评记录不全".into(),
+                ..NewProblem::default()
+            },
+            &wang(),
+        )
+        .unwrap();
+    device
+        .set_status(&item("T2.01"), Some(Status::NonCompliant), &wang())
+        .unwrap();
+    sync_pair(&mut device, &mut server);
+    let mut touched = Touched::default();
+    for change in &server
+        .check_changes_since(&before, &writer("u-wang", Rights::EDIT))
+        .unwrap()
+    {
+        touched.add(&change.touched);
+    }
+    assert!(touched.other);
+    server.refresh_answers(&mut memo, &touched);
+    assert_eq!(memo, server.answers());
+}

@@ -4,14 +4,27 @@
 use crate::db::{
     DerivedRows, Facility, FindingRow, InspectionRows, PhotoRefRow, ProblemRow, ReviewRows,
 };
-use zhigai_shared::summary::summarize;
+use zhigai_shared::summary::{Answers, summarize_from};
 use zhigai_shared::template::TemplateRef;
-use zhigai_shared::{DocError, Document, FacilityId, Inspection, Review, Template, Year};
+use zhigai_shared::{DocError, Document, FacilityId, Inspection, Review, Template, Touched, Year};
 
 /// A document kind the server stores, with the rows its state derives.
 pub trait Stored: Document + Send + 'static {
+    /// What the rows need that is costly to read from the document, kept between commits.
+    type Memo: Default + Send;
+
     /// The rows the dashboard reads, for this document's current state.
-    fn derived(&self, facility: &Facility) -> DerivedRows;
+    fn derived(&self, facility: &Facility) -> DerivedRows {
+        self.derived_since(facility, &mut Self::Memo::default(), &Touched::everything())
+    }
+
+    /// [`Self::derived`], rereading only what changes since the last call wrote (`memo` holds the rest).
+    fn derived_since(
+        &self,
+        facility: &Facility,
+        memo: &mut Self::Memo,
+        touched: &Touched,
+    ) -> DerivedRows;
 
     /// Loads stored parts (a snapshot, then chunks).
     ///
@@ -38,6 +51,9 @@ pub trait Stored: Document + Send + 'static {
 }
 
 impl Stored for Inspection {
+    /// Every item's status and figure.
+    type Memo = Answers;
+
     const PINNED: bool = true;
 
     fn skeleton(
@@ -51,11 +67,17 @@ impl Stored for Inspection {
         }
     }
 
-    fn derived(&self, facility: &Facility) -> DerivedRows {
+    fn derived_since(
+        &self,
+        facility: &Facility,
+        memo: &mut Answers,
+        touched: &Touched,
+    ) -> DerivedRows {
+        self.refresh_answers(memo, touched);
         // A checklist this build does not know has no counts here; its problems still list.
         let summary = self
             .checklist()
-            .map(|template| summarize(self, template, &facility.profile()))
+            .map(|template| summarize_from(self, template, &facility.profile(), memo))
             .unwrap_or_default();
         let problems = self.problems().iter().map(ProblemRow::from).collect();
         let responses = self
@@ -84,7 +106,9 @@ impl Stored for Inspection {
 }
 
 impl Stored for Review {
-    fn derived(&self, _facility: &Facility) -> DerivedRows {
+    type Memo = ();
+
+    fn derived_since(&self, _facility: &Facility, (): &mut (), _: &Touched) -> DerivedRows {
         DerivedRows::Review(ReviewRows {
             state: self.state().state,
             verdicts: self

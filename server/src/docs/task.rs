@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use zhigai_shared::sync::guard;
-use zhigai_shared::{AcceptedChange, SyncState, UserId, Writer};
+use zhigai_shared::{AcceptedChange, SyncState, Touched, UserId, Writer};
 
 /// How many commands one batch takes at most.
 const BATCH: usize = 64;
@@ -322,6 +322,9 @@ pub(super) async fn run<D: Stored>(
     let mut stored_base = engine.stored_bytes;
     // Set while the database fails: nothing is acknowledged until the retry succeeds.
     let mut unstored: Option<Unstored> = None;
+    // What the rows need from the document, and what changes wrote since it was last brought up to date.
+    let mut memo = D::Memo::default();
+    let mut touched = Touched::everything();
 
     loop {
         let wait = unstored.as_ref().map_or(idle, |u| {
@@ -381,6 +384,9 @@ pub(super) async fn run<D: Stored>(
                         }
                         None => Ok(()),
                     };
+                    for change in &new {
+                        touched.add(&change.touched);
+                    }
                     match owned {
                         Ok(()) => {}
                         Err(Unbound::Taken) => {
@@ -422,6 +428,7 @@ pub(super) async fn run<D: Stored>(
                     stored_base = engine.stored_bytes;
                     committed = None;
                     unstored = None;
+                    touched = Touched::everything();
                 }
                 Err(message) => {
                     tracing::error!(doc = %doc_id, error = format!("{message:#}"), "reload failed; the task ends");
@@ -443,7 +450,11 @@ pub(super) async fn run<D: Stored>(
                 kind: meta.kind.code().to_owned(),
                 facility_id: meta.facility.id.clone(),
                 year: i64::from(meta.year),
-                derived: engine.doc.derived(&meta.facility),
+                derived: engine.doc.derived_since(
+                    &meta.facility,
+                    &mut memo,
+                    &std::mem::take(&mut touched),
+                ),
                 previous: committed.take(),
                 now: now_ms(),
                 chunk,

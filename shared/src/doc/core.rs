@@ -9,6 +9,26 @@ use automerge::{
     ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
 };
 
+/// What a map key shows, as [`DocCore::entries`] reads it.
+pub(crate) enum Entry {
+    /// A scalar value.
+    Scalar(ScalarValue),
+    /// An object, by kind and id.
+    Object(ObjType, ObjId),
+}
+
+impl Entry {
+    /// The number, if the value is one.
+    pub(crate) fn f64(&self) -> Option<f64> {
+        match self {
+            Entry::Scalar(ScalarValue::F64(n)) => Some(*n),
+            Entry::Scalar(ScalarValue::Int(n)) => Some(*n as f64),
+            Entry::Scalar(ScalarValue::Uint(n)) => Some(*n as f64),
+            _ => None,
+        }
+    }
+}
+
 /// The actor of every genesis change. With a fixed actor, time and content, every replica builds the
 /// genesis change byte for byte alike, so replicas that start offline share one skeleton.
 const GENESIS_ACTOR: [u8; 16] = *b"zhigai-genesis.1";
@@ -223,6 +243,31 @@ impl DocCore {
 
     pub(crate) fn keys(&self, obj: &ObjId) -> Vec<String> {
         self.doc.keys(obj).collect()
+    }
+
+    /// Every key of the map `obj` with the value it shows, read in one pass over the map (a `get` per key
+    /// seeks through the document each time): scalars as themselves, objects as their id.
+    pub(crate) fn entries(&self, obj: &ObjId) -> Vec<(String, Entry)> {
+        self.doc
+            .map_range(obj, ..)
+            .map(|item| {
+                let id = item.id();
+                let entry = match item.value.into_value() {
+                    Value::Scalar(s) => Entry::Scalar(s.into_owned()),
+                    Value::Object(kind) => Entry::Object(kind, id),
+                };
+                (item.key.into_owned(), entry)
+            })
+            .collect()
+    }
+
+    /// A map value's text: a plain string, or a text object's content (as stock Automerge JS writes strings).
+    pub(crate) fn entry_str(&self, entry: &Entry) -> Option<String> {
+        match entry {
+            Entry::Scalar(s) => s.as_str().map(str::to_owned),
+            Entry::Object(ObjType::Text, id) => self.doc.text(id).ok(),
+            Entry::Object(..) => None,
+        }
     }
 
     /// All values standing at `key` when concurrent writes left more than one, with their authors; the

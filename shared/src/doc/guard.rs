@@ -33,6 +33,39 @@ pub struct AcceptedChange {
     pub actor: Vec<u8>,
     /// Its size in bytes.
     pub bytes: usize,
+    /// What it wrote, for readers that keep derived figures up to date without rereading the document.
+    pub touched: Touched,
+}
+
+/// Which parts of a document changes wrote: items by id (any field of `items/<id>` or below), and whether
+/// they wrote anything else.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// The items written.
+    pub items: std::collections::BTreeSet<String>,
+    /// Whether anything outside a single item was written (the item map itself, problems, the root…).
+    pub other: bool,
+}
+
+impl Touched {
+    /// Everything: what a freshly loaded document counts as.
+    pub fn everything() -> Self {
+        Self {
+            items: std::collections::BTreeSet::new(),
+            other: true,
+        }
+    }
+
+    /// Adds what `more` wrote.
+    pub fn add(&mut self, more: &Touched) {
+        self.items.extend(more.items.iter().cloned());
+        self.other |= more.other;
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty() && !self.other
+    }
 }
 
 /// Why a peer's change was refused. Messages are bilingual: they reach the person through the app.
@@ -137,14 +170,22 @@ impl DocCore {
                     }
                 }
             }
+            let mut touched = Touched::default();
             for (obj, path) in &paths {
                 if self.text_over_limit(obj) {
                     return Err(Refusal::TooLong(path.join("/")));
+                }
+                match path.as_slice() {
+                    [items, id, ..] if items == "items" => {
+                        touched.items.insert(id.clone());
+                    }
+                    _ => touched.other = true,
                 }
             }
             accepted.push(AcceptedChange {
                 actor: change.actor_id().to_bytes().to_vec(),
                 bytes: change.raw_bytes().len(),
+                touched,
             });
         }
         Ok(accepted)

@@ -1,7 +1,7 @@
 //! The inspection document: one per facility-year, written by the facility's staff. Per item a status, an
 //! optional figure and a collaborative note; the rectification list (问题清单); the submission state.
 
-use super::core::{DocCore, RawConflict, put_fresh};
+use super::core::{DocCore, Entry, RawConflict, put_fresh};
 use super::stamp::Target;
 use super::{
     Author, Conflict, ConflictValue, Date, DocError, Document, FieldValue, HistoryEntry,
@@ -502,6 +502,54 @@ impl Inspection {
     pub fn status(&self, item: &ItemId) -> Option<Status> {
         let obj = self.item_obj(item).ok()?;
         self.core.get_str(&obj, STATUS).and_then(|s| s.parse().ok())
+    }
+
+    /// Every item's status and figure, read in one pass over the items (what the server's summary rows need
+    /// on every commit; [`Self::status`] and [`Self::metric`] seek each item anew).
+    pub fn answers(&self) -> crate::summary::Answers {
+        let Some(items) = self.items_obj() else {
+            return BTreeMap::new();
+        };
+        self.core
+            .entries(&items)
+            .into_iter()
+            .filter_map(|(key, entry)| {
+                let Entry::Object(ObjType::Map, obj) = entry else {
+                    return None;
+                };
+                let (mut status, mut metric, mut numerator, mut denominator) =
+                    (None, None, None, None);
+                for (field, value) in self.core.entries(&obj) {
+                    match field.as_str() {
+                        STATUS => status = self.core.entry_str(&value).and_then(|s| s.parse().ok()),
+                        METRIC => metric = value.f64(),
+                        NUMERATOR => numerator = value.f64(),
+                        DENOMINATOR => denominator = value.f64(),
+                        _ => {}
+                    }
+                }
+                let figure = match (numerator, denominator) {
+                    (Some(n), Some(d)) => crate::template::Metric::rate(n, d),
+                    _ => metric,
+                };
+                Some((key, (status, figure)))
+            })
+            .collect()
+    }
+
+    /// Brings `answers` up to date after changes that wrote `touched`: rereads only the items written, or
+    /// everything when more than items was written.
+    pub fn refresh_answers(&self, answers: &mut crate::summary::Answers, touched: &super::Touched) {
+        if touched.other || answers.is_empty() {
+            *answers = self.answers();
+            return;
+        }
+        for id in &touched.items {
+            let item = ItemId::from(id.as_str());
+            if self.item_obj(&item).is_ok() {
+                answers.insert(id.clone(), (self.status(&item), self.metric(&item)));
+            }
+        }
     }
 
     /// An item's figure alone: for a rate, computed from its numerator and denominator.

@@ -13,7 +13,7 @@ mod review;
 mod stamp;
 mod values;
 
-pub use guard::{AcceptedChange, MAX_OPS_PER_CHANGE, Refusal, Writer};
+pub use guard::{AcceptedChange, MAX_OPS_PER_CHANGE, Refusal, Touched, Writer};
 pub use inspection::{
     FindingResponse, FractionPart, INSPECTION_KIND, Inspection, InspectionField, InspectionView,
     ItemView, NewPhoto, NewProblem, PhotoView, ProblemChange, ProblemField, ProblemView,
