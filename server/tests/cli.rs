@@ -516,3 +516,37 @@ fn template_derive_publish_diff_and_list() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("malformed"));
 }
+
+/// The load tool end to end on a tiny sweep: it starts its own server, and every edit of every step is
+/// acknowledged (no figure of speed is asserted; those vary with the machine).
+#[test]
+fn bench_sweeps_rates_and_every_edit_is_acknowledged() {
+    let out = stdout(&[
+        "bench",
+        "--clients",
+        "6",
+        "--docs",
+        "2",
+        "--rates",
+        "12,24",
+        "--seconds",
+        "2",
+    ]);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| offered"))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "one row per rate:\n{out}");
+    for (row, rate) in rows.iter().zip(["12", "24"]) {
+        assert_eq!(row[0], rate);
+        let (edits, acked): (u64, u64) = (row[1].parse().unwrap(), row[2].parse().unwrap());
+        assert!(edits > 0, "{out}");
+        assert_eq!(edits, acked, "every edit acknowledged:\n{out}");
+        assert!(
+            row[6].ends_with("ms"),
+            "server CPU per change reported: {out}"
+        );
+    }
+    assert!(out.contains("clients failed: 0"), "{out}");
+}

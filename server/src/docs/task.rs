@@ -239,6 +239,9 @@ struct Peer {
     heard: bool,
     /// The heads of the last message sent to it.
     told: Vec<String>,
+    /// The heads when a message for it was last considered; `None` after its state was reset. With the
+    /// same heads and nothing heard since, there is nothing to consider.
+    checked: Option<Vec<String>>,
 }
 
 impl Peer {
@@ -249,6 +252,7 @@ impl Peer {
             link,
             heard: false,
             told: Vec::new(),
+            checked: None,
         }
     }
 }
@@ -399,6 +403,7 @@ pub(super) async fn run<D: Stored>(
                             // Undone, and the peer told to send them again once the database is back.
                             engine.undo(&before, bytes);
                             peer.state = SyncState::reset();
+                            peer.checked = None;
                             store_failed = true;
                         }
                     }
@@ -438,6 +443,7 @@ pub(super) async fn run<D: Stored>(
             // Every peer syncs again from scratch; the reset makes each resend what the server lost.
             for peer in peers.values_mut() {
                 peer.state = SyncState::reset();
+                peer.checked = None;
             }
         } else if engine.doc.heads() != heads_before || unstored.is_some() {
             let mut chunk = unstored
@@ -527,6 +533,12 @@ pub(super) async fn run<D: Stored>(
         let heads = engine.doc.heads();
         let mut gone = Vec::new();
         for (conn, peer) in &mut peers {
+            // Under load most batches only carry peers' replies: the others have nothing new to hear, and
+            // asking automerge would still build a bloom filter for each.
+            if !peer.heard && peer.checked.as_ref() == Some(&heads) {
+                continue;
+            }
+            peer.checked = Some(heads.clone());
             // A peer that spoke hears the current heads at least once: automerge stays silent when the
             // peer's heads equal ours, but the peer may not know ours yet (its own change, which it waits
             // to see acknowledged, arrived in the same batch as a message saying it has those heads).
