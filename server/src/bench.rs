@@ -51,6 +51,10 @@ pub struct BenchArgs {
     /// With `--url`: the server's process id on this machine, to report its CPU and memory.
     #[arg(long)]
     pub pid: Option<u32>,
+    /// Run the same sweep against the stock Node automerge-repo sync server (in memory, no accounts:
+    /// `tests/stock-client/server.mjs`, needs `npm ci` there) instead of zhigai, for the side-by-side.
+    #[arg(long)]
+    pub stock: bool,
     /// The log filter of the server the bench starts (`ZHIGAI_LOG`).
     #[arg(long, default_value = "warn")]
     pub server_log: String,
@@ -90,7 +94,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     if args.clients == 0 || args.docs == 0 || args.rates.iter().any(|r| *r <= 0.0) {
         bail!("clients, docs and rates must be positive");
     }
-    if args.seed_only {
+    if args.seed_only && !args.stock {
         let url = args
             .database_url
             .as_deref()
@@ -106,6 +110,11 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     let dir =
         std::env::temp_dir().join(format!("zhigai-bench-{}", &crate::auth::new_secret()[..8]));
     let (mut child, base, pid) = match &args.url {
+        _ if args.stock => {
+            let (child, port) = start_stock_server().await?;
+            let pid = child.id().context("stock server pid")?;
+            (Some(child), format!("ws://127.0.0.1:{port}"), Some(pid))
+        }
         Some(url) => (None, url.trim_end_matches('/').to_owned(), args.pid),
         None => {
             let url = match &args.database_url {
@@ -303,8 +312,15 @@ async fn client(
     let year = crate::clock::document_years()[0];
     let id = DocumentId::for_doc(DocKind::Inspection, &facility, year);
     let connect = async {
-        let mut client = login(base, &format!("bench-u{c}"), &args.password, logins).await?;
-        client.connect().await?;
+        let mut client = if args.stock {
+            let mut client = SyncClient::anonymous(&format!("bench-u{c}"));
+            client.connect_url(base).await?;
+            client
+        } else {
+            let mut client = login(base, &format!("bench-u{c}"), &args.password, logins).await?;
+            client.connect().await?;
+            client
+        };
         client
             .open(
                 id,
@@ -394,6 +410,34 @@ async fn client(
         gate.wait().await;
     }
     Ok(())
+}
+
+/// Starts the stock Node automerge-repo sync server (`tests/stock-client/server.mjs`) on a free port.
+async fn start_stock_server() -> anyhow::Result<(tokio::process::Child, u16)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/stock-client");
+    if !dir.join("node_modules/@automerge/automerge-repo").is_dir() {
+        bail!(
+            "the stock server's packages are missing: run `npm ci` in {}",
+            dir.display()
+        );
+    }
+    let mut child = tokio::process::Command::new("node")
+        .arg("server.mjs")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting node (the stock server needs Node.js)")?;
+    let mut lines = BufReader::new(child.stdout.take().context("stock server stdout")?).lines();
+    loop {
+        let line = lines
+            .next_line()
+            .await?
+            .context("the stock server exited before listening")?;
+        if let Some(port) = line.strip_prefix("stock listening on ") {
+            return Ok((child, port.trim().parse()?));
+        }
+    }
 }
 
 /// Logs in, a few clients at a time, waiting out the server's throttle if it answers 429.

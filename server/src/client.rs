@@ -201,6 +201,29 @@ impl SyncClient {
             "{}/api/sync?ticket={ticket}",
             self.base.replacen("http", "ws", 1)
         );
+        self.connect_url(&url).await
+    }
+
+    /// A client without an account, for a plain automerge-repo sync server (the benchmark's side-by-side
+    /// with the stock Node server); connect it with [`Self::connect_url`].
+    pub fn anonymous(name: &str) -> Self {
+        Self {
+            base: String::new(),
+            http: reqwest::Client::new(),
+            token: String::new(),
+            socket: None,
+            repo: RepoClient::new(format!("native-{name}-{}", &crate::auth::new_secret()[..6])),
+            docs: Held::default(),
+            notices: Vec::new(),
+            author: zhigai_shared::Author::new(name.to_owned(), name.to_owned()),
+        }
+    }
+
+    /// Opens a sync WebSocket at `url` and completes the automerge-repo handshake.
+    ///
+    /// # Errors
+    /// If the connection or the handshake fails.
+    pub async fn connect_url(&mut self, url: &str) -> anyhow::Result<()> {
         let (mut socket, _) = tokio_tungstenite::connect_async(url)
             .await
             .context("opening the sync socket")?;
@@ -385,7 +408,7 @@ impl SyncClient {
         Ok(())
     }
 
-    /// Pumps until `done` holds or `timeout` passes; returns whether it held.
+    /// Pumps until `done` holds, `timeout` passes or the connection closes; returns whether it held.
     ///
     /// # Errors
     /// As [`Self::pump`].
@@ -396,7 +419,8 @@ impl SyncClient {
     ) -> anyhow::Result<bool> {
         let deadline = Instant::now() + timeout;
         while !done(self) {
-            if Instant::now() > deadline {
+            // Closed: nothing more will arrive (and pumping a closed socket returns at once).
+            if Instant::now() > deadline || self.socket.is_none() {
                 return Ok(false);
             }
             self.pump(Duration::from_millis(20)).await?;
