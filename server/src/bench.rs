@@ -428,14 +428,20 @@ async fn start_stock_server() -> anyhow::Result<(tokio::process::Child, u16)> {
         .kill_on_drop(true)
         .spawn()
         .context("starting node (the stock server needs Node.js)")?;
-    let mut lines = BufReader::new(child.stdout.take().context("stock server stdout")?).lines();
+    let port = listening_at(&mut child, "stock listening on ").await?;
+    Ok((child, port.parse()?))
+}
+
+/// Reads the child's output until the line starting with `prefix`; returns the rest of that line.
+async fn listening_at(child: &mut tokio::process::Child, prefix: &str) -> anyhow::Result<String> {
+    let mut lines = BufReader::new(child.stdout.take().context("no output to read")?).lines();
     loop {
         let line = lines
             .next_line()
             .await?
-            .context("the stock server exited before listening")?;
-        if let Some(port) = line.strip_prefix("stock listening on ") {
-            return Ok((child, port.trim().parse()?));
+            .context("the server exited before listening")?;
+        if let Some(rest) = line.strip_prefix(prefix) {
+            return Ok(rest.trim().to_owned());
         }
     }
 }
@@ -529,14 +535,6 @@ pub async fn start_server_process_with(
         .kill_on_drop(true)
         .spawn()
         .context("starting the server")?;
-    let mut lines = BufReader::new(child.stdout.take().context("server stdout")?).lines();
-    loop {
-        let line = lines
-            .next_line()
-            .await?
-            .context("the server exited before listening")?;
-        if let Some(addr) = line.strip_prefix("zhigai listening on ") {
-            return Ok((child, addr.trim().to_owned()));
-        }
-    }
+    let addr = listening_at(&mut child, "zhigai listening on ").await?;
+    Ok((child, addr))
 }
