@@ -445,6 +445,14 @@ pub(super) async fn run<D: Stored>(
                 peer.state = SyncState::reset();
                 peer.checked = None;
             }
+        } else if let Some(waiting) = unstored
+            .as_mut()
+            .filter(|u| tokio::time::Instant::now() < u.at)
+        {
+            // Not yet time to try the database again: what this batch added waits with the rest, and
+            // nothing is acknowledged (messages during an outage do not hasten the retries).
+            waiting.chunk.extend(engine.doc.save_incremental());
+            continue;
         } else if engine.doc.heads() != heads_before || unstored.is_some() {
             let mut chunk = unstored
                 .as_mut()
