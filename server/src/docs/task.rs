@@ -279,12 +279,14 @@ struct Unstored {
 }
 
 impl Unstored {
-    fn after(previous: Option<&Unstored>) -> (tokio::time::Instant, Duration) {
+    /// After another failure: `chunk` waits, the next try after the current back-off, which then doubles.
+    fn postpone(previous: Option<Unstored>, chunk: Vec<u8>) -> Self {
         let wait = previous.map_or(RETRY_FIRST, |u| u.backoff);
-        (
-            tokio::time::Instant::now() + wait,
-            (wait * 2).min(RETRY_MAX),
-        )
+        Self {
+            chunk,
+            at: tokio::time::Instant::now() + wait,
+            backoff: (wait * 2).min(RETRY_MAX),
+        }
     }
 }
 
@@ -487,14 +489,10 @@ pub(super) async fn run<D: Stored>(
                 }
                 (Err(e), Some(write)) => {
                     let first = unstored.is_none();
-                    let (at, backoff) = Unstored::after(unstored.as_ref());
-                    tracing::error!(doc = %doc_id, error = %e, retry_in_ms = (at - tokio::time::Instant::now()).as_millis(), "storing a change failed; kept in memory, will retry");
+                    let waiting = Unstored::postpone(unstored.take(), write.chunk);
+                    tracing::error!(doc = %doc_id, error = %e, retry_in_ms = waiting.at.saturating_duration_since(tokio::time::Instant::now()).as_millis(), "storing a change failed; kept in memory, will retry");
                     committed = write.previous;
-                    unstored = Some(Unstored {
-                        chunk: write.chunk,
-                        at,
-                        backoff,
-                    });
+                    unstored = Some(waiting);
                     if first {
                         for peer in peers.values() {
                             peer.link.offer(Outbound::Error {
@@ -531,10 +529,13 @@ pub(super) async fn run<D: Stored>(
             }
         }
         if store_failed {
-            let (at, backoff) = Unstored::after(unstored.as_ref());
             tracing::error!(doc = %doc_id, "binding an actor failed; the peer resends after the retry");
-            let chunk = unstored.take().map(|u| u.chunk).unwrap_or_default();
-            unstored = Some(Unstored { chunk, at, backoff });
+            let mut previous = unstored.take();
+            let chunk = previous
+                .as_mut()
+                .map(|u| std::mem::take(&mut u.chunk))
+                .unwrap_or_default();
+            unstored = Some(Unstored::postpone(previous, chunk));
             continue;
         }
 

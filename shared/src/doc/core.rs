@@ -18,6 +18,13 @@ pub(crate) enum Entry {
 }
 
 impl Entry {
+    fn of(value: Value<'_>, id: ObjId) -> Self {
+        match value {
+            Value::Scalar(s) => Entry::Scalar(s.into_owned()),
+            Value::Object(kind) => Entry::Object(kind, id),
+        }
+    }
+
     /// The number, if the value is one.
     pub(crate) fn f64(&self) -> Option<f64> {
         match self {
@@ -207,23 +214,20 @@ impl DocCore {
         }
     }
 
+    /// What `key` of `parent` shows.
+    fn get_entry(&self, parent: &ObjId, key: &str) -> Option<Entry> {
+        let (value, id) = self.doc.get(parent, key).ok().flatten()?;
+        Some(Entry::of(value, id))
+    }
+
     /// A string at `key`. Stock Automerge JS writes plain strings as text objects, so those read as
     /// their text.
     pub(crate) fn get_str(&self, parent: &ObjId, key: &str) -> Option<String> {
-        match self.doc.get(parent, key).ok().flatten() {
-            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
-            Some((Value::Object(ObjType::Text), id)) => self.doc.text(&id).ok(),
-            _ => None,
-        }
+        self.entry_str(&self.get_entry(parent, key)?)
     }
 
     pub(crate) fn get_f64(&self, parent: &ObjId, key: &str) -> Option<f64> {
-        match self.get_scalar(parent, key) {
-            Some((ScalarValue::F64(n), _)) => Some(n),
-            Some((ScalarValue::Int(n), _)) => Some(n as f64),
-            Some((ScalarValue::Uint(n), _)) => Some(n as f64),
-            _ => None,
-        }
+        self.get_entry(parent, key)?.f64()
     }
 
     pub(crate) fn get_bool(&self, parent: &ObjId, key: &str) -> bool {
@@ -252,11 +256,10 @@ impl DocCore {
             .map_range(obj, ..)
             .map(|item| {
                 let id = item.id();
-                let entry = match item.value.into_value() {
-                    Value::Scalar(s) => Entry::Scalar(s.into_owned()),
-                    Value::Object(kind) => Entry::Object(kind, id),
-                };
-                (item.key.into_owned(), entry)
+                (
+                    item.key.into_owned(),
+                    Entry::of(item.value.into_value(), id),
+                )
             })
             .collect()
     }

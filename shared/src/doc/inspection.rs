@@ -417,6 +417,19 @@ pub struct InspectionView {
     pub submission: SubmissionView,
 }
 
+/// An item's figure from what it holds: a rate from its two counts when both are there, else the figure
+/// entered as it is (read only then).
+fn figure(
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    metric: impl FnOnce() -> Option<f64>,
+) -> Option<f64> {
+    match (numerator, denominator) {
+        (Some(n), Some(d)) => crate::template::Metric::rate(n, d),
+        _ => metric(),
+    }
+}
+
 impl Inspection {
     /// Starts the inspection of `facility` for `year` on `template`. Every replica that calls this with the
     /// same arguments builds the same genesis change, so documents started offline merge into one.
@@ -528,11 +541,7 @@ impl Inspection {
                         _ => {}
                     }
                 }
-                let figure = match (numerator, denominator) {
-                    (Some(n), Some(d)) => crate::template::Metric::rate(n, d),
-                    _ => metric,
-                };
-                Some((key, (status, figure)))
+                Some((key, (status, figure(numerator, denominator, || metric))))
             })
             .collect()
     }
@@ -559,13 +568,11 @@ impl Inspection {
     }
 
     fn figure_at(&self, obj: &ObjId) -> Option<f64> {
-        match (
+        figure(
             self.core.get_f64(obj, NUMERATOR),
             self.core.get_f64(obj, DENOMINATOR),
-        ) {
-            (Some(n), Some(d)) => crate::template::Metric::rate(n, d),
-            _ => self.core.get_f64(obj, METRIC),
-        }
+            || self.core.get_f64(obj, METRIC),
+        )
     }
 
     /// One item, or `None` if the template has no such item.
