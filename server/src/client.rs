@@ -152,6 +152,12 @@ impl SyncClient {
         })
     }
 
+    /// Sends this client's next connections to another server of the same deployment (what a load
+    /// balancer does when an instance is gone); the session stays valid there.
+    pub fn move_to(&mut self, base: &str) {
+        base.clone_into(&mut self.base);
+    }
+
     /// A stamp for a change by the signed-in user, now.
     pub fn stamp(&self) -> zhigai_shared::Stamp {
         zhigai_shared::Stamp::new(

@@ -38,6 +38,9 @@ pub struct Settings {
     /// Bytes one document may take in storage; changes past it are refused.
     #[arg(long, env = "ZHIGAI_MAX_DOC_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_doc_bytes: usize,
+    /// Chunks a document collects after its snapshot before it is compacted into a new snapshot.
+    #[arg(long, env = "ZHIGAI_COMPACT_AFTER", default_value_t = 100)]
+    pub compact_after: usize,
     /// Seconds between WebSocket pings; a connection silent for three intervals is closed.
     #[arg(long, env = "ZHIGAI_PING_SECONDS", default_value_t = 20)]
     pub ping_seconds: u64,
@@ -82,6 +85,7 @@ impl Settings {
             static_dir: PathBuf::from("dist"),
             idle_seconds: 60,
             max_doc_bytes: 16 * 1024 * 1024,
+            compact_after: 100,
             ping_seconds: 20,
             write_timeout_seconds: 10,
             peer_queue: 256,
@@ -98,6 +102,7 @@ impl Settings {
     pub fn doc_limits(&self) -> crate::docs::DocLimits {
         crate::docs::DocLimits {
             max_doc_bytes: self.max_doc_bytes,
+            compact_after: self.compact_after.max(1),
             ..crate::docs::DocLimits::default()
         }
     }

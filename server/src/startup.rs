@@ -37,7 +37,8 @@ impl Application {
         let store = db::connect(&settings.database_url)
             .await
             .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
-        // Two live instances on one database would overwrite each other's compactions: refuse the second.
+        // A SQLite file is served by one instance: refuse a second. Several instances share a PostgreSQL
+        // database (each commit is announced to the others; compaction is compare-and-swap).
         store
             .claim_instance()
             .await
@@ -180,6 +181,12 @@ impl Application {
                 }
             })
         };
+        // Several instances on one PostgreSQL database: another instance's commits reach the peers here.
+        let feed = tokio::spawn(crate::docs::listen_to_other_instances(
+            self.store.change_feed(),
+            self.hub.clone(),
+            shutdown.subscribe(),
+        ));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -193,6 +200,7 @@ impl Application {
             .context("serving")?;
         refresh.abort();
         sweeper.abort();
+        feed.abort();
         self.hub.shutdown().await;
         self.store.release_instance().await;
         tracing::info!("stopped");

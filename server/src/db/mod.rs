@@ -35,9 +35,9 @@ pub enum DbError {
     /// A row with that key exists already.
     #[error("{0} already exists")]
     Duplicate(String),
-    /// Another zhigai server already serves this database.
+    /// Another zhigai server already serves this SQLite database.
     #[error(
-        "another zhigai server already serves this database; several instances on one database are not yet safe — stop the other one first"
+        "another zhigai server already serves this SQLite database; several instances need PostgreSQL — stop the other one first"
     )]
     InstanceRunning,
     /// A stored value this version cannot read.
@@ -256,7 +256,35 @@ pub struct StoredDoc {
     pub parts: Vec<Vec<u8>>,
     /// The ids of the chunks, in order.
     pub chunk_ids: Vec<i64>,
+    /// How many times the snapshot was replaced (see [`Store::compact_document`]).
+    pub generation: i64,
 }
+
+/// What another instance stored of a document since this one last read it.
+#[derive(Clone, Debug, Default)]
+pub struct DocNews {
+    /// The snapshot's generation now.
+    pub generation: i64,
+    /// The snapshot, if it was replaced since the generation asked about.
+    pub snapshot: Option<Vec<u8>>,
+    /// The chunks not among those named as known: id and bytes, in order.
+    pub chunks: Vec<(i64, Vec<u8>)>,
+    /// Every chunk id stored now.
+    pub ids: Vec<i64>,
+}
+
+/// Where another instance's commits are announced: the PostgreSQL database every instance listens on, and
+/// this store's own name in the announcements (so an instance ignores its own).
+#[derive(Clone, Debug)]
+pub struct ChangeFeed {
+    /// The database URL to listen on.
+    pub url: String,
+    /// This instance's name in the announcements.
+    pub instance: String,
+}
+
+/// The PostgreSQL channel on which every commit of a document announces `<instance> <doc id>`.
+pub const CHANGES_CHANNEL: &str = "zhigai_docs";
 
 /// Everything zhigai stores.
 #[async_trait]
@@ -421,25 +449,42 @@ pub trait Store: Send + Sync + 'static {
     }
     /// A document's stored bytes with the ids of its chunks, if stored.
     async fn fetch_document_chunks(&self, doc_id: &str) -> Result<Option<StoredDoc>, DbError>;
-    /// Durably stores a change and its derived rows in one transaction; returns the chunk's id.
-    async fn append_document(&self, write: &DocWrite) -> Result<i64, DbError> {
+    /// Durably stores a change and its derived rows in one transaction; returns the chunk's id (`None` for
+    /// a write of rows alone, with an empty chunk).
+    async fn append_document(&self, write: &DocWrite) -> Result<Option<i64>, DbError> {
         let ids = self.append_documents(&[write]).await?;
         ids.into_iter()
             .next()
             .ok_or_else(|| DbError::Corrupt("no chunk id returned".to_owned()))
     }
     /// Durably stores the changes of several documents and their derived rows in one transaction (the
-    /// group commit: all or none); returns each chunk's id, in order.
-    async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<i64>, DbError>;
+    /// group commit: all or none); returns each chunk's id, in order (`None` where the chunk was empty).
+    /// On PostgreSQL each write is announced on [`CHANGES_CHANNEL`] when the transaction commits.
+    async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<Option<i64>>, DbError>;
     /// Replaces a document's snapshot by `snapshot` and deletes the chunks `merged` (those the snapshot
-    /// holds); chunks another writer appended meanwhile stay.
+    /// holds), if the stored snapshot is still of `generation`: returns the new generation, or `None` (and
+    /// changes nothing) when another instance compacted meanwhile. Chunks another writer appended stay.
     async fn compact_document(
         &self,
         doc_id: &str,
         snapshot: &[u8],
         merged: &[i64],
+        generation: i64,
         now: i64,
-    ) -> Result<(), DbError>;
+    ) -> Result<Option<i64>, DbError>;
+    /// What is stored of a document beyond `known` chunks and the snapshot of `generation`; `None` if the
+    /// document is not stored.
+    async fn fetch_document_news(
+        &self,
+        doc_id: &str,
+        generation: i64,
+        known: &[i64],
+    ) -> Result<Option<DocNews>, DbError>;
+    /// Where other instances announce their commits, for a database several instances share (PostgreSQL);
+    /// `None` for one that only one instance serves.
+    fn change_feed(&self) -> Option<ChangeFeed> {
+        None
+    }
 
     /// Binds an Automerge actor (hex) to `user` unless it is bound already; returns its owner.
     async fn bind_actor(&self, actor: &str, user: &UserId, now: i64) -> Result<UserId, DbError>;

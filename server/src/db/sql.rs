@@ -2,9 +2,10 @@
 //! and instantiated for each database by `sql_store!`.
 
 use super::{
-    BlobMeta, City, Community, County, CountyProblem, DbError, DerivedRows, DocTarget, DocWrite,
-    Facility, ItemFacility, LoginReservation, PhotoCount, PlaceName, ProblemRow, Province,
-    PublishedTemplate, ReviewRows, RollupRow, Session, Store, StoredDoc, SummaryRow, User,
+    BlobMeta, City, Community, County, CountyProblem, DbError, DerivedRows, DocNews, DocTarget,
+    DocWrite, Facility, ItemFacility, LoginReservation, PhotoCount, PlaceName, ProblemRow,
+    Province, PublishedTemplate, ReviewRows, RollupRow, Session, Store, StoredDoc, SummaryRow,
+    User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
@@ -30,12 +31,13 @@ pub struct SqliteStore {
     instance: std::sync::Mutex<Option<std::fs::File>>,
 }
 
-/// PostgreSQL: for a province, several server instances on one database.
+/// PostgreSQL: for a province, several server instances on one database. Each commit is announced on
+/// [`super::CHANGES_CHANNEL`] so the other instances bring their open copies up to date.
 pub struct PgStore {
     pool: sqlx::PgPool,
-    /// The connection holding the instance's advisory lock while this store serves.
-    instance: tokio::sync::Mutex<Option<sqlx::PgConnection>>,
     url: String,
+    /// This store's name in the announcements (random per process start).
+    name: String,
 }
 
 /// The problems of the facilities `f` meeting `$cond` whose `year` meets `$year`: the facility's own and the
@@ -164,9 +166,6 @@ fn for_level(queries: &[&'static str; 5], level: Level) -> &'static str {
     }]
 }
 
-/// The advisory-lock key of a serving zhigai instance ("zhigai" in ASCII).
-const INSTANCE_LOCK: i64 = 0x7a68_6967_6169;
-
 impl SqliteStore {
     /// Opens (creating if missing) the SQLite file and migrates it.
     ///
@@ -221,8 +220,8 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self {
             pool,
-            instance: tokio::sync::Mutex::new(None),
             url: url.to_owned(),
+            name: crate::auth::new_secret()[..12].to_owned(),
         })
     }
 }
@@ -263,47 +262,38 @@ impl SqliteStore {
 }
 
 impl PgStore {
-    /// How long a starting server waits for the lock of one that has just died: PostgreSQL frees a
-    /// session's advisory locks only once it notices the dropped connection.
-    const CLAIM_GRACE: Duration = Duration::from_secs(3);
-
+    /// Several instances may serve one PostgreSQL database: nothing to claim.
+    #[allow(clippy::unused_async)] // one shape with SqliteStore::claim for the shared impl macro
     async fn claim(&self) -> Result<(), DbError> {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&self.url).await?;
-        let deadline = tokio::time::Instant::now() + Self::CLAIM_GRACE;
-        loop {
-            let held: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS held")
-                .bind(INSTANCE_LOCK)
-                .fetch_one(&mut conn)
-                .await?
-                .try_get("held")?;
-            if held {
-                break;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(DbError::InstanceRunning);
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        *self.instance.lock().await = Some(conn);
         Ok(())
     }
 
-    async fn release(&self) {
-        use sqlx::Connection;
-        let Some(mut conn) = self.instance.lock().await.take() else {
-            return;
-        };
-        // Unlock explicitly (answered before we go on), then say goodbye; dropping the socket alone
-        // frees the lock only whenever the backend notices.
-        if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(INSTANCE_LOCK)
-            .execute(&mut conn)
-            .await
-        {
-            tracing::warn!("releasing the instance lock: {e}");
-        }
-        let _ = conn.close().await;
+    #[allow(clippy::unused_async)]
+    async fn release(&self) {}
+
+    /// The announcement of a commit of `doc_id`.
+    fn announcement(&self, doc_id: &str) -> Option<String> {
+        Some(format!("{} {doc_id}", self.name))
+    }
+
+    fn feed(&self) -> Option<super::ChangeFeed> {
+        Some(super::ChangeFeed {
+            url: self.url.clone(),
+            instance: self.name.clone(),
+        })
+    }
+}
+
+impl SqliteStore {
+    /// One instance serves a SQLite file: nobody to tell.
+    #[allow(clippy::unused_self)]
+    fn announcement(&self, _doc_id: &str) -> Option<String> {
+        None
+    }
+
+    #[allow(clippy::unused_self)]
+    fn feed(&self) -> Option<super::ChangeFeed> {
+        None
     }
 }
 
@@ -470,7 +460,7 @@ macro_rules! sql_store {
         impl $store {
             /// Appends one document's chunk and updates its derived rows within `tx`: only the row sets that
             /// differ from `w.previous` (all of them without it).
-            async fn append_in(tx: &mut sqlx::Transaction<'static, $db>, w: &DocWrite) -> Result<i64, DbError> {
+            async fn append_in(&self, tx: &mut sqlx::Transaction<'static, $db>, w: &DocWrite) -> Result<Option<i64>, DbError> {
                 sqlx::query(
                     "INSERT INTO documents (doc_id, kind, facility_id, year, snapshot, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) \
@@ -484,13 +474,28 @@ macro_rules! sql_store {
                 .bind(w.now)
                 .execute(&mut **tx)
                 .await?;
-                let chunk_id: i64 = sqlx::query("INSERT INTO doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3) RETURNING id")
-                    .bind(&w.doc_id)
-                    .bind(&w.chunk)
-                    .bind(w.now)
-                    .fetch_one(&mut **tx)
-                    .await?
-                    .try_get("id")?;
+                // An empty chunk: rows alone, rewritten after merging what another instance stored.
+                let chunk_id: Option<i64> = if w.chunk.is_empty() {
+                    None
+                } else {
+                    Some(
+                        sqlx::query("INSERT INTO doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3) RETURNING id")
+                            .bind(&w.doc_id)
+                            .bind(&w.chunk)
+                            .bind(w.now)
+                            .fetch_one(&mut **tx)
+                            .await?
+                            .try_get("id")?,
+                    )
+                };
+                if let (Some(_), Some(payload)) = (chunk_id, self.announcement(&w.doc_id)) {
+                    // Delivered to the listening instances when (and only if) the transaction commits.
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(super::CHANGES_CHANNEL)
+                        .bind(payload)
+                        .execute(&mut **tx)
+                        .await?;
+                }
                 match &w.derived {
                     DerivedRows::Inspection(rows) => {
                         let s = &rows.summary;
@@ -1334,14 +1339,18 @@ macro_rules! sql_store {
 
             async fn fetch_document_chunks(&self, doc_id: &str) -> Result<Option<StoredDoc>, DbError> {
                 let mut tx = self.pool.begin().await?;
-                let Some(row) = sqlx::query("SELECT snapshot FROM documents WHERE doc_id = $1")
+                let Some(row) = sqlx::query("SELECT snapshot, generation FROM documents WHERE doc_id = $1")
                     .bind(doc_id)
                     .fetch_optional(&mut *tx)
                     .await?
                 else {
                     return Ok(None);
                 };
-                let mut stored = StoredDoc { parts: vec![row.try_get("snapshot")?], chunk_ids: Vec::new() };
+                let mut stored = StoredDoc {
+                    parts: vec![row.try_get("snapshot")?],
+                    chunk_ids: Vec::new(),
+                    generation: row.try_get("generation")?,
+                };
                 let chunks = sqlx::query("SELECT id, data FROM doc_chunks WHERE doc_id = $1 ORDER BY id")
                     .bind(doc_id)
                     .fetch_all(&mut *tx)
@@ -1354,24 +1363,33 @@ macro_rules! sql_store {
                 Ok(Some(stored))
             }
 
-            async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<i64>, DbError> {
+            async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<Option<i64>>, DbError> {
                 let mut tx = self.pool.begin().await?;
                 let mut ids = Vec::with_capacity(writes.len());
                 for w in writes {
-                    ids.push(Self::append_in(&mut tx, w).await?);
+                    ids.push(self.append_in(&mut tx, w).await?);
                 }
                 tx.commit().await?;
                 Ok(ids)
             }
 
-            async fn compact_document(&self, doc_id: &str, snapshot: &[u8], merged: &[i64], now: i64) -> Result<(), DbError> {
+            async fn compact_document(&self, doc_id: &str, snapshot: &[u8], merged: &[i64], generation: i64, now: i64) -> Result<Option<i64>, DbError> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE documents SET snapshot = $1, updated_at = $2 WHERE doc_id = $3")
+                // Compare and swap: the snapshot is replaced only if it is still the one this instance
+                // merged; a concurrent compaction holds the row until it commits, then this finds its
+                // generation moved on.
+                let replaced = sqlx::query("UPDATE documents SET snapshot = $1, updated_at = $2, generation = generation + 1 WHERE doc_id = $3 AND generation = $4")
                     .bind(snapshot)
                     .bind(now)
                     .bind(doc_id)
+                    .bind(generation)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                if replaced == 0 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
                 // Only the chunks this snapshot holds: another writer's newer chunks stay.
                 for id in merged {
                     sqlx::query("DELETE FROM doc_chunks WHERE doc_id = $1 AND id = $2")
@@ -1380,8 +1398,62 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                if let Some(payload) = self.announcement(doc_id) {
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(super::CHANGES_CHANNEL)
+                        .bind(payload)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
-                Ok(())
+                Ok(Some(generation + 1))
+            }
+
+            async fn fetch_document_news(&self, doc_id: &str, generation: i64, known: &[i64]) -> Result<Option<DocNews>, DbError> {
+                let mut tx = self.pool.begin().await?;
+                let Some(row) = sqlx::query("SELECT generation FROM documents WHERE doc_id = $1")
+                    .bind(doc_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let now: i64 = row.try_get("generation")?;
+                let snapshot = if now == generation {
+                    None
+                } else {
+                    Some(
+                        sqlx::query("SELECT snapshot FROM documents WHERE doc_id = $1")
+                            .bind(doc_id)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .try_get("snapshot")?,
+                    )
+                };
+                let ids: Vec<i64> = sqlx::query("SELECT id FROM doc_chunks WHERE doc_id = $1 ORDER BY id")
+                    .bind(doc_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<Result<_, _>>()?;
+                let mut chunks = Vec::new();
+                for id in ids.iter().filter(|id| !known.contains(id)) {
+                    // A chunk compacted away between the two reads is in the new snapshot, read next time.
+                    if let Some(r) = sqlx::query("SELECT data FROM doc_chunks WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                    {
+                        chunks.push((*id, r.try_get("data")?));
+                    }
+                }
+                tx.commit().await?;
+                Ok(Some(DocNews { generation: now, snapshot, chunks, ids }))
+            }
+
+            fn change_feed(&self) -> Option<super::ChangeFeed> {
+                self.feed()
             }
 
             async fn bind_actor(&self, actor: &str, user: &UserId, now: i64) -> Result<UserId, DbError> {

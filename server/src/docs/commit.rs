@@ -18,8 +18,8 @@ const MAX_BYTES: usize = 4 * 1024 * 1024;
 pub struct Outcome {
     /// The write handed in.
     pub write: Option<DocWrite>,
-    /// The chunk's id, or why it is not stored.
-    pub result: Result<i64, DbError>,
+    /// The chunk's id (`None` for rows alone), or why it is not stored.
+    pub result: Result<Option<i64>, DbError>,
 }
 
 struct Job {

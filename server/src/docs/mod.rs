@@ -4,9 +4,11 @@
 
 mod commit;
 mod document;
+mod feed;
 mod task;
 
 pub use document::Stored;
+pub use feed::listen as listen_to_other_instances;
 pub use task::{DocEngine, Handled};
 
 use crate::db::{Facility, Store};
@@ -118,6 +120,8 @@ pub(crate) enum DocCmd {
     Detach {
         conn: ConnId,
     },
+    /// Another instance stored something of this document: read it and tell the peers.
+    Refresh,
 }
 
 /// Open documents: each one's command queue and task.
@@ -145,6 +149,8 @@ pub struct DocLimits {
     pub max_doc_bytes: usize,
     /// Bounds on one sync message, checked before automerge sees it.
     pub message: zhigai_shared::sync::guard::Limits,
+    /// Chunks stored after a snapshot before the document is compacted into a new one.
+    pub compact_after: usize,
 }
 
 impl Default for DocLimits {
@@ -152,6 +158,7 @@ impl Default for DocLimits {
         Self {
             max_doc_bytes: 16 * 1024 * 1024,
             message: zhigai_shared::sync::guard::Limits::default(),
+            compact_after: 100,
         }
     }
 }
@@ -207,6 +214,31 @@ impl Hub {
         let sender = self.lock().get(&doc).map(|(s, _)| s.clone());
         if let Some(sender) = sender {
             let _ = sender.send(DocCmd::Detach { conn }).await;
+        }
+    }
+
+    /// Tells the task of `doc`, if the document is open here, that another instance stored something of it.
+    pub fn refresh(&self, doc: DocumentId) {
+        let sender = self.lock().get(&doc).map(|(s, _)| s.clone());
+        if let Some(sender) = sender {
+            match sender.try_send(DocCmd::Refresh) {
+                Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+                // A busy document still hears it, after the commands queued before.
+                Err(mpsc::error::TrySendError::Full(cmd)) => {
+                    tokio::spawn(async move {
+                        let _ = sender.send(cmd).await;
+                    });
+                }
+            }
+        }
+    }
+
+    /// [`Self::refresh`] for every open document: announcements may have been missed (the listening
+    /// connection was lost).
+    pub fn refresh_all(&self) {
+        let open: Vec<DocumentId> = self.lock().keys().copied().collect();
+        for doc in open {
+            self.refresh(doc);
         }
     }
 

@@ -18,8 +18,6 @@ use zhigai_shared::{AcceptedChange, SyncState, Touched, UserId, Writer};
 
 /// How many commands one batch takes at most.
 const BATCH: usize = 64;
-/// Chunks stored after a snapshot before the document is compacted.
-const COMPACT_AFTER: usize = 100;
 
 const READ_ONLY: &str = "你对此文档只有查看权限，修改未被接受。You may only read this document; the changes were refused.";
 const MISSING_DEPS: &str = "修改缺少其依赖的修改，未被接受；请重新同步。Changes arrived without the changes they depend on; refused, sync again.";
@@ -257,10 +255,67 @@ impl Peer {
     }
 }
 
-/// An opened document: the engine, the chunk ids merged into it, and the stored bytes.
+/// An opened document: the engine, and what of the database it holds.
 struct Opened<D> {
     engine: DocEngine<D>,
+    held: Held,
+}
+
+/// What of the stored document an open copy holds: the chunks merged into it and the generation of the
+/// snapshot it read. It compacts only what it holds, and only over the snapshot it read.
+#[derive(Default)]
+struct Held {
     merged: Vec<i64>,
+    generation: i64,
+    /// Another instance replaced the snapshot and this copy has not read it yet: no compaction until then.
+    stale: bool,
+}
+
+impl Held {
+    /// Merges what another instance stored since this copy last read the database: a replaced snapshot,
+    /// new chunks. Returns the bytes merged, `None` if nothing was new. The merged changes are not this
+    /// task's to store again.
+    async fn catch_up<D: Stored>(
+        &mut self,
+        store: &dyn Store,
+        doc_id: &str,
+        engine: &mut DocEngine<D>,
+    ) -> anyhow::Result<Option<usize>> {
+        use anyhow::Context;
+        let Some(news) = store
+            .fetch_document_news(doc_id, self.generation, &self.merged)
+            .await
+            .context("reading what other instances stored")?
+        else {
+            return Ok(None);
+        };
+        let mut bytes = 0;
+        if let Some(snapshot) = &news.snapshot {
+            engine
+                .doc
+                .load_incremental(snapshot)
+                .context("merging another instance's snapshot")?;
+            bytes += snapshot.len();
+        }
+        for (id, data) in &news.chunks {
+            engine
+                .doc
+                .load_incremental(data)
+                .context("merging another instance's chunk")?;
+            bytes += data.len();
+            self.merged.push(*id);
+        }
+        let replaced = news.snapshot.is_some();
+        if replaced {
+            // The chunks the new snapshot took in are gone; every chunk stored now is merged here.
+            self.merged = news.ids;
+            self.stale = false;
+        }
+        self.generation = news.generation;
+        // Already stored: the next incremental save starts after them.
+        let _ = engine.doc.save_incremental();
+        Ok((replaced || !news.chunks.is_empty()).then_some(bytes))
+    }
 }
 
 /// The first wait before storing again after a failed commit; it doubles up to [`RETRY_MAX`].
@@ -302,7 +357,7 @@ pub(super) async fn run<D: Stored>(
     let doc_id = meta.id.to_string();
     let Opened {
         mut engine,
-        mut merged,
+        mut held,
     } = match open::<D>(&meta, store.as_ref(), limits).await {
         Ok(opened) => opened,
         Err(error) => {
@@ -354,12 +409,18 @@ pub(super) async fn run<D: Stored>(
 
         let heads_before = engine.doc.heads();
         let mut poisoned = false;
+        // Another instance stored something of this document.
+        let mut news = false;
         // A database failure while binding actors: answer no one until the retry.
         let mut store_failed = false;
         for cmd in batch {
             let (conn, data, role, link) = match cmd {
                 DocCmd::Detach { conn } => {
                     peers.remove(&conn);
+                    continue;
+                }
+                DocCmd::Refresh => {
+                    news = true;
                     continue;
                 }
                 DocCmd::Sync {
@@ -431,7 +492,7 @@ pub(super) async fn run<D: Stored>(
             match open::<D>(&meta, store.as_ref(), limits).await {
                 Ok(fresh) => {
                     engine = fresh.engine;
-                    merged = fresh.merged;
+                    held = fresh.held;
                     stored_base = engine.stored_bytes;
                     committed = None;
                     unstored = None;
@@ -447,20 +508,46 @@ pub(super) async fn run<D: Stored>(
                 peer.state = SyncState::reset();
                 peer.checked = None;
             }
+        }
+        // This batch's own changes, kept apart from what other instances stored (merged next, never stored
+        // again by this one).
+        let mut own = if !poisoned && engine.doc.heads() != heads_before {
+            engine.doc.save_incremental()
+        } else {
+            Vec::new()
+        };
+        if news && !poisoned {
+            match held.catch_up(store.as_ref(), &doc_id, &mut engine).await {
+                Ok(Some(bytes)) => {
+                    stored_base += bytes;
+                    engine.stored_bytes += bytes;
+                    // Another instance wrote the rows from its copy: this one rewrites them all from the
+                    // merged state, so whichever instance writes last leaves rows of every change.
+                    committed = None;
+                    touched = Touched::everything();
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(doc = %doc_id, error = format!("{e:#}"), "merging another instance's changes failed; the next announcement retries");
+                }
+            }
+        }
+        if poisoned {
+            // Reloaded above: nothing of this batch is kept.
         } else if let Some(waiting) = unstored
             .as_mut()
             .filter(|u| tokio::time::Instant::now() < u.at)
         {
             // Not yet time to try the database again: what this batch added waits with the rest, and
             // nothing is acknowledged (messages during an outage do not hasten the retries).
-            waiting.chunk.extend(engine.doc.save_incremental());
+            waiting.chunk.append(&mut own);
             continue;
         } else if engine.doc.heads() != heads_before || unstored.is_some() {
             let mut chunk = unstored
                 .as_mut()
                 .map(|u| std::mem::take(&mut u.chunk))
                 .unwrap_or_default();
-            chunk.extend(engine.doc.save_incremental());
+            chunk.append(&mut own);
             let write = DocWrite {
                 doc_id: doc_id.clone(),
                 kind: meta.kind.code().to_owned(),
@@ -481,7 +568,7 @@ pub(super) async fn run<D: Stored>(
                     if unstored.take().is_some() {
                         tracing::info!(doc = %doc_id, "stored again after a failed commit");
                     }
-                    merged.push(id);
+                    held.merged.extend(id);
                     let size = write.as_ref().map_or(0, |w| w.chunk.len());
                     engine.stored_bytes = stored_base + size;
                     stored_base = engine.stored_bytes;
@@ -510,17 +597,24 @@ pub(super) async fn run<D: Stored>(
                     break;
                 }
             }
-            if merged.len() > COMPACT_AFTER {
+            if held.merged.len() > limits.compact_after && !held.stale {
                 let snapshot = engine.doc.save();
                 let size = snapshot.len();
                 match store
-                    .compact_document(&doc_id, &snapshot, &merged, now_ms())
+                    .compact_document(&doc_id, &snapshot, &held.merged, held.generation, now_ms())
                     .await
                 {
-                    Ok(()) => {
-                        merged.clear();
+                    Ok(Some(generation)) => {
+                        held.merged.clear();
+                        held.generation = generation;
                         engine.stored_bytes = size;
                         stored_base = size;
+                    }
+                    Ok(None) => {
+                        // Another instance compacted first; its announcement brings its snapshot here,
+                        // and this copy compacts over that one later.
+                        tracing::debug!(doc = %doc_id, "another instance compacted first");
+                        held.stale = true;
                     }
                     Err(e) => {
                         tracing::warn!(doc = %doc_id, error = %e, "compaction failed; will retry later")
@@ -651,7 +745,11 @@ async fn open<D: Stored>(
             let doc = D::load_parts(&stored.parts).context("loading the stored document")?;
             Opened {
                 engine: DocEngine::new(doc, limits, bytes),
-                merged: stored.chunk_ids,
+                held: Held {
+                    merged: stored.chunk_ids,
+                    generation: stored.generation,
+                    stale: false,
+                },
             }
         }
         // Never stored: the first chunk will carry the genesis change along with the first edits. An
@@ -674,7 +772,7 @@ async fn open<D: Stored>(
                     limits,
                     0,
                 ),
-                merged: Vec::new(),
+                held: Held::default(),
             }
         }
     })

@@ -125,6 +125,25 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     serve(app, db)
 }
 
+/// Another instance on the database `first` serves (several instances share one PostgreSQL database);
+/// stopping it leaves the database to `first`.
+pub async fn spawn_instance(first: &TestApp, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let url = first.database_url();
+    let mut settings = Settings::for_tests(&url);
+    tweak(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("another instance builds");
+    serve(
+        app,
+        TestDb {
+            url,
+            _dir: None,
+            postgres_name: None,
+        },
+    )
+}
+
 /// A server on a database another test server used (a restart).
 pub async fn spawn_existing(db: TestDb) -> TestApp {
     let app = Application::build(Settings::for_tests(&db.url))

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod county;
 mod crash;
+mod instances;
 mod levels;
 mod outage;
 mod permissions;

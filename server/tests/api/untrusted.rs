@@ -278,7 +278,8 @@ async fn members_cannot_submit_or_forge_a_stamp_5(backend: Backend) {
 }
 both!(members_cannot_submit_or_forge_a_stamp_5);
 
-// 6 — two writers on one database: compaction keeps the other's chunks; a second server refuses to start.
+// 6 — two writers on one database: compaction keeps the other's chunks and never replaces a snapshot it has
+// not read; a second server refuses a SQLite file and shares a PostgreSQL database.
 async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_6(
     backend: Backend,
 ) {
@@ -306,10 +307,25 @@ async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_
     };
     app.store.append_document(&write).await.unwrap();
     let mut mine = Inspection::load(&before.parts.concat()).unwrap();
-    app.store
-        .compact_document(&id, &mine.save(), &before.chunk_ids, 2)
-        .await
-        .unwrap();
+    let snapshot = mine.save();
+    assert_eq!(
+        app.store
+            .compact_document(&id, &snapshot, &before.chunk_ids, before.generation, 2)
+            .await
+            .unwrap(),
+        Some(before.generation + 1),
+        "compacted over the snapshot it read"
+    );
+    // A third writer that read the document before that compaction (and never read the chunk it kept)
+    // must not replace the new snapshot with its older copy.
+    assert_eq!(
+        app.store
+            .compact_document(&id, &snapshot, &before.chunk_ids, before.generation, 3)
+            .await
+            .unwrap(),
+        None,
+        "a stale copy replaced the snapshot"
+    );
     let after = Inspection::load(
         &app.store
             .fetch_document(&id)
@@ -327,8 +343,15 @@ async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_
 
     let url = app.database_url();
     let second = zhigai_server::startup::Application::build(Settings::for_tests(&url)).await;
-    let message = format!("{:#}", second.err().expect("a second instance started"));
-    assert!(message.contains("another zhigai server"), "{message}");
+    match backend {
+        Backend::Sqlite => {
+            let message = format!("{:#}", second.err().expect("a second instance started"));
+            assert!(message.contains("another zhigai server"), "{message}");
+        }
+        Backend::Postgres => {
+            second.expect("a second instance shares the PostgreSQL database");
+        }
+    }
     app.stop().await;
 }
 both!(compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_6);
