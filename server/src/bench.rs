@@ -58,6 +58,10 @@ pub struct BenchArgs {
     /// The log filter of the server the bench starts (`ZHIGAI_LOG`).
     #[arg(long, default_value = "warn")]
     pub server_log: String,
+    /// Server instances the bench starts on `--database-url` (PostgreSQL: several instances share one
+    /// database); the clients of each document are spread over them, so every edit crosses instances.
+    #[arg(long, default_value_t = 1)]
+    pub instances: usize,
     /// The bench accounts' password.
     #[arg(long, default_value = "bench-password")]
     pub password: String,
@@ -109,13 +113,21 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     }
     let dir =
         std::env::temp_dir().join(format!("zhigai-bench-{}", &crate::auth::new_secret()[..8]));
-    let (mut child, base, pid) = match &args.url {
+    let (mut children, bases, pids) = match &args.url {
         _ if args.stock => {
             let (child, port) = start_stock_server().await?;
             let pid = child.id().context("stock server pid")?;
-            (Some(child), format!("ws://127.0.0.1:{port}"), Some(pid))
+            (
+                vec![child],
+                vec![format!("ws://127.0.0.1:{port}")],
+                vec![pid],
+            )
         }
-        Some(url) => (None, url.trim_end_matches('/').to_owned(), args.pid),
+        Some(url) => (
+            Vec::new(),
+            vec![url.trim_end_matches('/').to_owned()],
+            args.pid.into_iter().collect(),
+        ),
         None => {
             let url = match &args.database_url {
                 Some(url) => url.clone(),
@@ -125,20 +137,30 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
                 }
             };
             seed(&url, args.docs, args.clients, &args.password).await?;
-            let (child, base) = start_server_process_with(
-                &std::env::current_exe()?,
-                &url,
-                &[("ZHIGAI_LOG", args.server_log.as_str())],
-            )
-            .await?;
-            let pid = child.id().context("server pid")?;
-            (Some(child), base, Some(pid))
+            let (mut children, mut bases, mut pids) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..args.instances.max(1) {
+                let (child, base) = start_server_process_with(
+                    &std::env::current_exe()?,
+                    &url,
+                    &[("ZHIGAI_LOG", args.server_log.as_str())],
+                )
+                .await?;
+                pids.push(child.id().context("server pid")?);
+                children.push(child);
+                bases.push(base);
+            }
+            (children, bases, pids)
         }
     };
+    let base = bases.join(" ");
     writeln!(
         out,
         "server {base}{}, {} clients over {} documents, steps of {} s at {:?} edits/s",
-        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+        if pids.is_empty() {
+            String::new()
+        } else {
+            format!(" (pid {pids:?})")
+        },
         args.clients,
         args.docs,
         args.seconds,
@@ -153,8 +175,9 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     let logins = Arc::new(tokio::sync::Semaphore::new(4));
     let mut tasks = Vec::new();
     for c in 0..args.clients {
+        // The clients of one document (c, c + docs, …) go to different instances.
         let (base, tally, gate, items, args, logins) = (
-            base.clone(),
+            bases[(c / args.docs.max(1)) % bases.len()].clone(),
             tally.clone(),
             gate.clone(),
             items.clone(),
@@ -174,11 +197,11 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     let mut steps = Vec::new();
     for &rate in &args.rates {
         *tally.lock().await = Tally::default();
-        let cpu_before = pid.and_then(cpu_ticks);
+        let cpu_before = cpu_of(&pids);
         let started = Instant::now();
         gate.wait().await; // step starts
         gate.wait().await; // every client done and acknowledged (or given up)
-        let cpu_after = pid.and_then(cpu_ticks);
+        let cpu_after = cpu_of(&pids);
         let mut t = tally.lock().await;
         t.latencies_ms.sort_by(f64::total_cmp);
         let pct = |p: f64| crate::bench_county::percentile(&t.latencies_ms, p);
@@ -201,7 +224,14 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
                 }
                 _ => None,
             },
-            rss: pid.map_or_else(|| "n/a".to_owned(), memory),
+            rss: if pids.is_empty() {
+                "n/a".to_owned()
+            } else {
+                pids.iter()
+                    .map(|p| memory(*p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
         };
         writeln!(
             out,
@@ -224,7 +254,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
             failed += 1;
         }
     }
-    if let Some(child) = child.as_mut() {
+    for child in &mut children {
         let _ = child.start_kill();
         let _ = child.wait().await;
     }
@@ -478,6 +508,14 @@ fn memory(pid: u32) -> String {
             .unwrap_or_else(|| "n/a".to_owned())
     };
     format!("RSS {} (peak {})", field("VmRSS:"), field("VmHWM:"))
+}
+
+/// CPU time (clock ticks) the processes used so far together; `None` without processes to read.
+fn cpu_of(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|p| cpu_ticks(*p)).sum()
 }
 
 /// CPU time (user + system, in clock ticks) the process used so far, from /proc.

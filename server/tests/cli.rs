@@ -550,3 +550,62 @@ fn bench_sweeps_rates_and_every_edit_is_acknowledged() {
     }
     assert!(out.contains("clients failed: 0"), "{out}");
 }
+
+#[test]
+fn bench_over_two_instances_on_postgres_acknowledges_every_edit() {
+    use sqlx::Connection;
+    let admin = std::env::var("ZHIGAI_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let name = format!("zhigai_bench_{}", &zhigai_server::auth::new_secret()[..12]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sql = |statement: String| {
+        runtime.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL must run on 127.0.0.1:5432 (or set ZHIGAI_TEST_POSTGRES)");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        });
+    };
+    sql(format!("CREATE DATABASE {name}"));
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let out = stdout(&[
+        "bench",
+        "--clients",
+        "6",
+        "--docs",
+        "2",
+        "--rates",
+        "12",
+        "--seconds",
+        "2",
+        "--instances",
+        "2",
+        "--database-url",
+        &url,
+    ]);
+    sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    let server = out.lines().next().unwrap_or_default();
+    assert_eq!(
+        server.matches("http://").count(),
+        2,
+        "two instances started: {server}"
+    );
+    let row: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("| 12 "))
+        .unwrap_or_else(|| panic!("no row for the rate:\n{out}"))
+        .trim_matches('|')
+        .split('|')
+        .map(str::trim)
+        .collect();
+    let (edits, acked): (u64, u64) = (row[1].parse().unwrap(), row[2].parse().unwrap());
+    assert!(edits > 0, "{out}");
+    assert_eq!(
+        edits, acked,
+        "every edit acknowledged across instances:\n{out}"
+    );
+    assert!(out.contains("clients failed: 0"), "{out}");
+}

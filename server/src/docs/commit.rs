@@ -71,6 +71,9 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        // One order of documents in every transaction, so two instances' transactions wait for each other
+        // on the rows they share rather than deadlock.
+        jobs.sort_by(|a, b| a.write.doc_id.cmp(&b.write.doc_id));
         if jobs.len() == 1 {
             answer_each(store.as_ref(), jobs).await;
             continue;

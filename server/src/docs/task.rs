@@ -318,6 +318,10 @@ impl Held {
     }
 }
 
+/// How long the rows wait after merging another instance's changes when no change of this instance's comes
+/// to carry them: the peers hear the merged changes at once, the rows follow.
+const ROWS_DELAY: Duration = Duration::from_millis(200);
+
 /// The first wait before storing again after a failed commit; it doubles up to [`RETRY_MAX`].
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(5);
@@ -386,17 +390,23 @@ pub(super) async fn run<D: Stored>(
     // What the rows need from the document, and what changes wrote since it was last brought up to date.
     let mut memo = D::Memo::default();
     let mut touched = Touched::everything();
+    // Another instance's changes were merged and the rows not yet rewritten from the merged state.
+    let mut rows_due = false;
 
     loop {
-        let wait = unstored.as_ref().map_or(idle, |u| {
+        let mut wait = unstored.as_ref().map_or(idle, |u| {
             u.at.saturating_duration_since(tokio::time::Instant::now())
         });
+        if rows_due {
+            wait = wait.min(ROWS_DELAY);
+        }
         let mut batch = Vec::new();
+        let mut timed_out = false;
         match tokio::time::timeout(wait, rx.recv()).await {
             Ok(Some(cmd)) => batch.push(cmd),
             Ok(None) => break,
-            // Time to try storing again.
-            Err(_) if unstored.is_some() => {}
+            // Time to try storing again, or to write the rows.
+            Err(_) if unstored.is_some() || rows_due => timed_out = true,
             Err(_) if peers.is_empty() => break,
             Err(_) => continue,
         }
@@ -522,9 +532,11 @@ pub(super) async fn run<D: Stored>(
                     stored_base += bytes;
                     engine.stored_bytes += bytes;
                     // Another instance wrote the rows from its copy: this one rewrites them all from the
-                    // merged state, so whichever instance writes last leaves rows of every change.
+                    // merged state (with its next change, or shortly), so whichever instance writes last
+                    // leaves rows of every change.
                     committed = None;
                     touched = Touched::everything();
+                    rows_due = true;
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -542,7 +554,7 @@ pub(super) async fn run<D: Stored>(
             // nothing is acknowledged (messages during an outage do not hasten the retries).
             waiting.chunk.append(&mut own);
             continue;
-        } else if engine.doc.heads() != heads_before || unstored.is_some() {
+        } else if !own.is_empty() || unstored.is_some() || (rows_due && timed_out) {
             let mut chunk = unstored
                 .as_mut()
                 .map(|u| std::mem::take(&mut u.chunk))
@@ -569,6 +581,7 @@ pub(super) async fn run<D: Stored>(
                         tracing::info!(doc = %doc_id, "stored again after a failed commit");
                     }
                     held.merged.extend(id);
+                    rows_due = false;
                     let size = write.as_ref().map_or(0, |w| w.chunk.len());
                     engine.stored_bytes = stored_base + size;
                     stored_base = engine.stored_bytes;
