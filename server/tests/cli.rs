@@ -517,26 +517,37 @@ fn template_derive_publish_diff_and_list() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("malformed"));
 }
 
-/// The load tool end to end on a tiny sweep: it starts its own server, and every edit of every step is
-/// acknowledged (no figure of speed is asserted; those vary with the machine).
-#[test]
-fn bench_sweeps_rates_and_every_edit_is_acknowledged() {
-    let out = stdout(&[
+/// A small bench run (6 clients over 2 documents, 2 s steps at `rates`, plus `more` flags): its output.
+fn small_bench(rates: &str, more: &[&str]) -> String {
+    let mut args = vec![
         "bench",
         "--clients",
         "6",
         "--docs",
         "2",
         "--rates",
-        "12,24",
+        rates,
         "--seconds",
         "2",
-    ]);
-    let rows: Vec<Vec<&str>> = out
-        .lines()
+    ];
+    args.extend_from_slice(more);
+    stdout(&args)
+}
+
+/// The cells of each rate's row of the bench's Markdown table.
+fn bench_rows(out: &str) -> Vec<Vec<&str>> {
+    out.lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| offered"))
         .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
-        .collect();
+        .collect()
+}
+
+/// The load tool end to end on a tiny sweep: it starts its own server, and every edit of every step is
+/// acknowledged (no figure of speed is asserted; those vary with the machine).
+#[test]
+fn bench_sweeps_rates_and_every_edit_is_acknowledged() {
+    let out = small_bench("12,24", &[]);
+    let rows = bench_rows(&out);
     assert_eq!(rows.len(), 2, "one row per rate:\n{out}");
     for (row, rate) in rows.iter().zip(["12", "24"]) {
         assert_eq!(row[0], rate);
@@ -571,21 +582,7 @@ fn bench_over_two_instances_on_postgres_acknowledges_every_edit() {
     };
     sql(format!("CREATE DATABASE {name}"));
     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-    let out = stdout(&[
-        "bench",
-        "--clients",
-        "6",
-        "--docs",
-        "2",
-        "--rates",
-        "12",
-        "--seconds",
-        "2",
-        "--instances",
-        "2",
-        "--database-url",
-        &url,
-    ]);
+    let out = small_bench("12", &["--instances", "2", "--database-url", &url]);
     sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     let server = out.lines().next().unwrap_or_default();
     assert_eq!(
@@ -593,14 +590,11 @@ fn bench_over_two_instances_on_postgres_acknowledges_every_edit() {
         2,
         "two instances started: {server}"
     );
-    let row: Vec<&str> = out
-        .lines()
-        .find(|l| l.starts_with("| 12 "))
-        .unwrap_or_else(|| panic!("no row for the rate:\n{out}"))
-        .trim_matches('|')
-        .split('|')
-        .map(str::trim)
-        .collect();
+    let rows = bench_rows(&out);
+    let row = rows
+        .iter()
+        .find(|r| r[0] == "12")
+        .unwrap_or_else(|| panic!("no row for the rate:\n{out}"));
     let (edits, acked): (u64, u64) = (row[1].parse().unwrap(), row[2].parse().unwrap());
     assert!(edits > 0, "{out}");
     assert_eq!(

@@ -460,6 +460,19 @@ macro_rules! sql_store {
         impl $store {
             /// Appends one document's chunk and updates its derived rows within `tx`: only the row sets that
             /// differ from `w.previous` (all of them without it).
+            /// Announces a commit of `doc_id` to the other instances (PostgreSQL): delivered when, and only
+            /// if, `tx` commits.
+            async fn announce(&self, tx: &mut sqlx::Transaction<'static, $db>, doc_id: &str) -> Result<(), DbError> {
+                if let Some(payload) = self.announcement(doc_id) {
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(super::CHANGES_CHANNEL)
+                        .bind(payload)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
             async fn append_in(&self, tx: &mut sqlx::Transaction<'static, $db>, w: &DocWrite) -> Result<Option<i64>, DbError> {
                 sqlx::query(
                     "INSERT INTO documents (doc_id, kind, facility_id, year, snapshot, updated_at) \
@@ -488,13 +501,8 @@ macro_rules! sql_store {
                             .try_get("id")?,
                     )
                 };
-                if let (Some(_), Some(payload)) = (chunk_id, self.announcement(&w.doc_id)) {
-                    // Delivered to the listening instances when (and only if) the transaction commits.
-                    sqlx::query("SELECT pg_notify($1, $2)")
-                        .bind(super::CHANGES_CHANNEL)
-                        .bind(payload)
-                        .execute(&mut **tx)
-                        .await?;
+                if chunk_id.is_some() {
+                    self.announce(tx, &w.doc_id).await?;
                 }
                 match &w.derived {
                     DerivedRows::Inspection(rows) => {
@@ -1398,37 +1406,24 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                if let Some(payload) = self.announcement(doc_id) {
-                    sqlx::query("SELECT pg_notify($1, $2)")
-                        .bind(super::CHANGES_CHANNEL)
-                        .bind(payload)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                self.announce(&mut tx, doc_id).await?;
                 tx.commit().await?;
                 Ok(Some(generation + 1))
             }
 
             async fn fetch_document_news(&self, doc_id: &str, generation: i64, known: &[i64]) -> Result<Option<DocNews>, DbError> {
                 let mut tx = self.pool.begin().await?;
-                let Some(row) = sqlx::query("SELECT generation FROM documents WHERE doc_id = $1")
-                    .bind(doc_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
+                // The snapshot only if it was replaced since `generation`.
+                let Some(row) = sqlx::query(
+                    "SELECT generation, CASE WHEN generation <> $2 THEN snapshot ELSE NULL END AS snapshot \
+                     FROM documents WHERE doc_id = $1",
+                )
+                .bind(doc_id)
+                .bind(generation)
+                .fetch_optional(&mut *tx)
+                .await?
                 else {
                     return Ok(None);
-                };
-                let now: i64 = row.try_get("generation")?;
-                let snapshot = if now == generation {
-                    None
-                } else {
-                    Some(
-                        sqlx::query("SELECT snapshot FROM documents WHERE doc_id = $1")
-                            .bind(doc_id)
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .try_get("snapshot")?,
-                    )
                 };
                 let ids: Vec<i64> = sqlx::query("SELECT id FROM doc_chunks WHERE doc_id = $1 ORDER BY id")
                     .bind(doc_id)
@@ -1437,19 +1432,30 @@ macro_rules! sql_store {
                     .iter()
                     .map(|r| r.try_get("id"))
                     .collect::<Result<_, _>>()?;
+                let unknown: Vec<i64> = ids.iter().copied().filter(|id| !known.contains(id)).collect();
                 let mut chunks = Vec::new();
-                for id in ids.iter().filter(|id| !known.contains(id)) {
-                    // A chunk compacted away between the two reads is in the new snapshot, read next time.
-                    if let Some(r) = sqlx::query("SELECT data FROM doc_chunks WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
+                if let Some(first) = unknown.first() {
+                    // One read from the oldest unknown chunk on (the unknown ones are the newest, as a rule);
+                    // a chunk compacted away meanwhile is in the new snapshot, read next time.
+                    for r in sqlx::query("SELECT id, data FROM doc_chunks WHERE doc_id = $1 AND id >= $2 ORDER BY id")
+                        .bind(doc_id)
+                        .bind(first)
+                        .fetch_all(&mut *tx)
                         .await?
                     {
-                        chunks.push((*id, r.try_get("data")?));
+                        let id: i64 = r.try_get("id")?;
+                        if unknown.contains(&id) {
+                            chunks.push((id, r.try_get("data")?));
+                        }
                     }
                 }
                 tx.commit().await?;
-                Ok(Some(DocNews { generation: now, snapshot, chunks, ids }))
+                Ok(Some(DocNews {
+                    generation: row.try_get("generation")?,
+                    snapshot: row.try_get("snapshot")?,
+                    chunks,
+                    ids,
+                }))
             }
 
             fn change_feed(&self) -> Option<super::ChangeFeed> {

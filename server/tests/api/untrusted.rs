@@ -356,6 +356,74 @@ async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_
 }
 both!(compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_6);
 
+// 6 — what another writer stored reaches a copy that asks: its new chunks, and a replaced snapshot.
+async fn news_are_what_another_writer_stored_6(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = inspection_id("liuhe", 2026).to_string();
+    let before = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    let nothing = app
+        .store
+        .fetch_document_news(&id, before.generation, &before.chunk_ids)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(nothing.snapshot.is_none() && nothing.chunks.is_empty());
+    let (first, _) = two_chained_changes(&app, "liuhe", "u-liuhe-head").await;
+    let stored = app.stored_inspection("liuhe", 2026).await.unwrap();
+    let facility = app
+        .store
+        .fetch_facility(&"liuhe".into())
+        .await
+        .unwrap()
+        .unwrap();
+    let write = DocWrite {
+        doc_id: id.clone(),
+        kind: "inspection".into(),
+        facility_id: "liuhe".into(),
+        year: 2026,
+        chunk: first.clone(),
+        derived: stored.derived(&facility),
+        previous: None,
+        now: 1,
+    };
+    let added = app.store.append_document(&write).await.unwrap().unwrap();
+    let news = app
+        .store
+        .fetch_document_news(&id, before.generation, &before.chunk_ids)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(news.snapshot.is_none(), "the snapshot was not replaced");
+    assert_eq!(news.chunks, vec![(added, first)]);
+    // Another writer compacts: a copy of the old generation gets the new snapshot.
+    let mut theirs = Inspection::load(
+        &app.store
+            .fetch_document(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .concat(),
+    )
+    .unwrap();
+    let snapshot = theirs.save();
+    app.store
+        .compact_document(&id, &snapshot, &news.ids, before.generation, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    let news = app
+        .store
+        .fetch_document_news(&id, before.generation, &before.chunk_ids)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(news.generation, before.generation + 1);
+    assert_eq!(news.snapshot.as_deref(), Some(snapshot.as_slice()));
+    assert!(news.ids.is_empty() && news.chunks.is_empty());
+    app.stop().await;
+}
+both!(news_are_what_another_writer_stored_6);
+
 // 7 — a connection that stops reading (or a half-open phone) cannot hold the document.
 async fn a_silent_connection_is_closed_and_holds_nobody_up_7(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
