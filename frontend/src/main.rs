@@ -17,25 +17,19 @@ mod route;
 mod services;
 mod state;
 
-/// Replaces the page with a message if the app ever panics: no white screen, and the user learns that
-/// their edits are safe on the device.
-fn show_crash(info: &std::panic::PanicHookInfo<'_>) {
-    web_sys::console::error_1(&info.to_string().into());
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
-        body.set_inner_html(
-            "<main class=\"page\"><div class=\"banner error\" role=\"alert\">\
-             <p>质改出错了。您的修改已保存在本机，请刷新页面后继续。</p>\
-             <p>zhigai hit an error. Your edits are saved on this device; reload the page to continue.</p>\
-             <button class=\"button primary\" onclick=\"location.reload()\">刷新 Reload</button></div></main>",
-        );
-    }
+/// Debug builds only (the browser tests' build): makes the app panic for real, so tests/browser/crash.test.mjs
+/// sees what a user would see after a bug.
+#[cfg(debug_assertions)]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn zhigai_test_panic() {
+    panic!("a panic asked for by a test");
 }
 
 fn main() {
-    std::panic::set_hook(Box::new(show_crash));
+    // A panic: yew's default hook logs it with a stack to the console, the wasm then stops on a trap, and
+    // `crash.js` (inlined into the index pages) replaces the page with a notice to reload — no white screen,
+    // and the user learns that their edits are safe on the device. Release builds abort at once
+    // (`-Cpanic=immediate-abort`, see scripts/build-frontend), without a message, and meet the same notice.
     services::boot::take_over();
     yew::Renderer::<app::App>::new().render();
 }

@@ -46,6 +46,14 @@ ensure_wasm_opt() {
   fi
 }
 
+# The standard library's source: release bundles rebuild std for size (scripts/build-frontend --release).
+ensure_rust_src() {
+  if [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
+    say "adding the rust-src component (the release bundle rebuilds std for size)"
+    rustup component add rust-src
+  fi
+}
+
 ensure_frontend_tools() {
   ensure_wasm_target
   ensure_trunk

@@ -13,6 +13,9 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const PASSWORD = "zhigai2026";
 const SERVER = process.env.ZHIGAI_SERVER_BIN ?? join(ROOT, "target/debug/zhigai-server");
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+// The built apps the server serves: the debug build of scripts/test, or a release build (e.g. target/dist-release
+// of scripts/bundle-size) to try the tests on what users get.
+const DIST = process.env.ZHIGAI_TEST_DIST ?? join(ROOT, "dist");
 
 async function freePort() {
   return new Promise((ok, fail) => {
@@ -47,7 +50,7 @@ export class Server {
     this.proc = spawn(
       SERVER,
       ["serve", "--demo", "--host", "127.0.0.1", "--port", String(this.port), "--database-url", this.db,
-        "--static-dir", join(ROOT, "dist")],
+        "--static-dir", DIST],
       {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, RUST_LOG: "warn", ...(this.today ? { ZHIGAI_TODAY: this.today } : {}) },
