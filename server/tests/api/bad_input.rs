@@ -212,12 +212,7 @@ both!(messages_before_join_or_with_an_unknown_version_are_refused);
 async fn an_unreadable_document_gets_a_fixed_message_without_internal_detail(backend: Backend) {
     let app = spawn_app(backend).await;
     let id = inspection_id("liuhe", 2027);
-    let facility = app
-        .store
-        .fetch_facility(&"liuhe".into())
-        .await
-        .unwrap()
-        .unwrap();
+    let facility = app.facility("liuhe").await;
     let derived =
         zhigai_server::docs::Stored::derived(&genesis_inspection("liuhe", 2027), &facility);
     app.store

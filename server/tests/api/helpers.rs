@@ -270,6 +270,15 @@ impl TestApp {
         self._db.remove().await;
     }
 
+    /// A facility as the server stored it.
+    pub async fn facility(&self, id: &str) -> zhigai_shared::api::Facility {
+        self.store
+            .fetch_facility(&id.into())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// The inspection as the server stored it.
     pub async fn stored_inspection(&self, facility: &str, year: u16) -> Option<Inspection> {
         let id = inspection_id(facility, year);

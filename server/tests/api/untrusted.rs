@@ -278,6 +278,23 @@ async fn members_cannot_submit_or_forge_a_stamp_5(backend: Backend) {
 }
 both!(members_cannot_submit_or_forge_a_stamp_5);
 
+/// Another writer (a second instance) stores `chunk` into liuhe's 2026 inspection, as its group commit
+/// would: the chunk's id.
+async fn another_writer_appends(app: &TestApp, chunk: &[u8]) -> i64 {
+    let stored = app.stored_inspection("liuhe", 2026).await.unwrap();
+    let write = DocWrite {
+        doc_id: inspection_id("liuhe", 2026).to_string(),
+        kind: "inspection".into(),
+        facility_id: "liuhe".into(),
+        year: 2026,
+        chunk: chunk.to_vec(),
+        derived: stored.derived(&app.facility("liuhe").await),
+        previous: None,
+        now: 1,
+    };
+    app.store.append_document(&write).await.unwrap().unwrap()
+}
+
 // 6 — two writers on one database: compaction keeps the other's chunks and never replaces a snapshot it has
 // not read; a second server refuses a SQLite file and shares a PostgreSQL database.
 async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_6(
@@ -288,24 +305,7 @@ async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_
     let before = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
     // Another writer appends a chunk after this one loaded the document.
     let (first, _) = two_chained_changes(&app, "liuhe", "u-liuhe-head").await;
-    let stored = app.stored_inspection("liuhe", 2026).await.unwrap();
-    let write = DocWrite {
-        doc_id: id.clone(),
-        kind: "inspection".into(),
-        facility_id: "liuhe".into(),
-        year: 2026,
-        chunk: first,
-        derived: stored.derived(
-            &app.store
-                .fetch_facility(&"liuhe".into())
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        previous: None,
-        now: 1,
-    };
-    app.store.append_document(&write).await.unwrap();
+    another_writer_appends(&app, &first).await;
     let mut mine = Inspection::load(&before.parts.concat()).unwrap();
     let snapshot = mine.save();
     assert_eq!(
@@ -326,15 +326,7 @@ async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_
         None,
         "a stale copy replaced the snapshot"
     );
-    let after = Inspection::load(
-        &app.store
-            .fetch_document(&id)
-            .await
-            .unwrap()
-            .unwrap()
-            .concat(),
-    )
-    .unwrap();
+    let after = app.stored_inspection("liuhe", 2026).await.unwrap();
     assert_eq!(
         after.status(&ItemId::from("T2.01")),
         Some(Status::Partial),
@@ -369,24 +361,7 @@ async fn news_are_what_another_writer_stored_6(backend: Backend) {
         .unwrap();
     assert!(nothing.snapshot.is_none() && nothing.chunks.is_empty());
     let (first, _) = two_chained_changes(&app, "liuhe", "u-liuhe-head").await;
-    let stored = app.stored_inspection("liuhe", 2026).await.unwrap();
-    let facility = app
-        .store
-        .fetch_facility(&"liuhe".into())
-        .await
-        .unwrap()
-        .unwrap();
-    let write = DocWrite {
-        doc_id: id.clone(),
-        kind: "inspection".into(),
-        facility_id: "liuhe".into(),
-        year: 2026,
-        chunk: first.clone(),
-        derived: stored.derived(&facility),
-        previous: None,
-        now: 1,
-    };
-    let added = app.store.append_document(&write).await.unwrap().unwrap();
+    let added = another_writer_appends(&app, &first).await;
     let news = app
         .store
         .fetch_document_news(&id, before.generation, &before.chunk_ids)
@@ -396,15 +371,7 @@ async fn news_are_what_another_writer_stored_6(backend: Backend) {
     assert!(news.snapshot.is_none(), "the snapshot was not replaced");
     assert_eq!(news.chunks, vec![(added, first)]);
     // Another writer compacts: a copy of the old generation gets the new snapshot.
-    let mut theirs = Inspection::load(
-        &app.store
-            .fetch_document(&id)
-            .await
-            .unwrap()
-            .unwrap()
-            .concat(),
-    )
-    .unwrap();
+    let mut theirs = app.stored_inspection("liuhe", 2026).await.unwrap();
     let snapshot = theirs.save();
     app.store
         .compact_document(&id, &snapshot, &news.ids, before.generation, 2)
@@ -564,12 +531,7 @@ both!(login_attempts_are_reserved_before_they_are_checked_8);
 // 9 — exports: formula injection and a text past Excel's cell limit.
 async fn exports_neutralise_formulas_and_fit_excel_9(backend: Backend) {
     let app = spawn_app(backend).await;
-    let facility = app
-        .store
-        .fetch_facility(&"liuhe".into())
-        .await
-        .unwrap()
-        .unwrap();
+    let facility = app.facility("liuhe").await;
     let stored = app.stored_inspection("liuhe", 2026).await.unwrap();
     let DerivedRows::Inspection(rows) = stored.derived(&facility) else {
         unreachable!()
