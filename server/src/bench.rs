@@ -405,10 +405,12 @@ async fn client(
                 edits += 1;
                 next += interval;
             }
-            let wait = next
-                .saturating_duration_since(Instant::now())
-                .clamp(Duration::from_millis(1), Duration::from_millis(20));
-            client.pump(wait).await?;
+            // One frame at a time, so a peer's edit is timed when it arrives, not when the wait ends.
+            client
+                .pump_one(tokio::time::Instant::from_std(
+                    next.max(Instant::now() + Duration::from_millis(1)),
+                ))
+                .await?;
             let doc = client.inspection(id);
             for (i, item) in peers.iter().enumerate() {
                 let value = doc.metric(item);

@@ -369,30 +369,38 @@ impl SyncClient {
     /// Only for failures of this client itself; a closed connection is a [`Notice::Closed`].
     pub async fn pump(&mut self, duration: Duration) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + duration;
-        loop {
-            let Some(socket) = self.socket.as_mut() else {
-                return Ok(());
-            };
-            let next = match tokio::time::timeout_at(deadline, socket.next()).await {
-                Err(_) => return Ok(()),
-                Ok(next) => next,
-            };
-            match next {
-                None | Some(Err(_)) => {
-                    self.notices.push(Notice::Closed(None, String::new()));
-                    self.disconnect();
-                }
-                Some(Ok(Message::Close(frame))) => {
-                    let (code, reason) = frame.map_or((None, String::new()), |f| {
-                        (Some(u16::from(f.code)), f.reason.to_string())
-                    });
-                    self.notices.push(Notice::Closed(code, reason));
-                    self.disconnect();
-                }
-                Some(Ok(Message::Binary(frame))) => self.on_frame(&frame).await?,
-                Some(Ok(_)) => {}
+        while self.pump_one(deadline).await? {}
+        Ok(())
+    }
+
+    /// Handles the next frame to arrive before `deadline`; false if none came (or the connection is
+    /// closed), so a caller can look at the documents after every frame.
+    ///
+    /// # Errors
+    /// As [`Self::pump`].
+    pub async fn pump_one(&mut self, deadline: tokio::time::Instant) -> anyhow::Result<bool> {
+        let Some(socket) = self.socket.as_mut() else {
+            return Ok(false);
+        };
+        let Ok(next) = tokio::time::timeout_at(deadline, socket.next()).await else {
+            return Ok(false);
+        };
+        match next {
+            None | Some(Err(_)) => {
+                self.notices.push(Notice::Closed(None, String::new()));
+                self.disconnect();
             }
+            Some(Ok(Message::Close(frame))) => {
+                let (code, reason) = frame.map_or((None, String::new()), |f| {
+                    (Some(u16::from(f.code)), f.reason.to_string())
+                });
+                self.notices.push(Notice::Closed(code, reason));
+                self.disconnect();
+            }
+            Some(Ok(Message::Binary(frame))) => self.on_frame(&frame).await?,
+            Some(Ok(_)) => {}
         }
+        Ok(true)
     }
 
     async fn on_frame(&mut self, frame: &[u8]) -> anyhow::Result<()> {

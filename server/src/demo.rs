@@ -680,6 +680,7 @@ async fn store_document<D: Stored>(
         derived: doc.derived(facility),
         previous: None,
         now: now_ms(),
+        compact: None,
     };
     store.append_document(&write).await?;
     Ok(())

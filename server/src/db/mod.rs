@@ -222,6 +222,31 @@ pub struct DocWrite {
     pub previous: Option<DerivedRows>,
     /// Now (ms).
     pub now: i64,
+    /// A compaction to make in the same transaction, if any.
+    pub compact: Option<Compaction>,
+}
+
+/// A compaction riding on a write: the document's whole state replaces the stored snapshot and the chunks it
+/// holds (`merged`), if the stored snapshot is still of `generation` — another instance may have compacted
+/// first. Chunks another writer appended stay, and so does the write's own chunk (the snapshot holds it too).
+#[derive(Clone, Debug)]
+pub struct Compaction {
+    /// The document saved whole.
+    pub snapshot: Vec<u8>,
+    /// The chunks it replaces.
+    pub merged: Vec<i64>,
+    /// The generation of the snapshot those chunks follow.
+    pub generation: i64,
+}
+
+/// What one write stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// The chunk's id (`None` for a write of rows alone).
+    pub chunk: Option<i64>,
+    /// The snapshot's new generation when the write's compaction was made; `None` without one, or when
+    /// another instance had compacted first (nothing of the compaction is stored then).
+    pub generation: Option<i64>,
 }
 
 /// A document id as the directory knows it: which document of which facility-year, and where the facility
@@ -452,15 +477,17 @@ pub trait Store: Send + Sync + 'static {
     /// Durably stores a change and its derived rows in one transaction; returns the chunk's id (`None` for
     /// a write of rows alone, with an empty chunk).
     async fn append_document(&self, write: &DocWrite) -> Result<Option<i64>, DbError> {
-        let ids = self.append_documents(&[write]).await?;
-        ids.into_iter()
+        let stored = self.append_documents(&[write]).await?;
+        stored
+            .into_iter()
             .next()
+            .map(|a| a.chunk)
             .ok_or_else(|| DbError::Corrupt("no chunk id returned".to_owned()))
     }
     /// Durably stores the changes of several documents and their derived rows in one transaction (the
-    /// group commit: all or none); returns each chunk's id, in order (`None` where the chunk was empty).
-    /// On PostgreSQL each write is announced on [`CHANGES_CHANNEL`] when the transaction commits.
-    async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<Option<i64>>, DbError>;
+    /// group commit: all or none), each with its compaction if it carries one; returns what each stored,
+    /// in order. On PostgreSQL each write is announced on [`CHANGES_CHANNEL`] when the transaction commits.
+    async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<Appended>, DbError>;
     /// Replaces a document's snapshot by `snapshot` and deletes the chunks `merged` (those the snapshot
     /// holds), if the stored snapshot is still of `generation`: returns the new generation, or `None` (and
     /// changes nothing) when another instance compacted meanwhile. Chunks another writer appended stay.

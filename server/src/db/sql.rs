@@ -2,10 +2,10 @@
 //! and instantiated for each database by `sql_store!`.
 
 use super::{
-    BlobMeta, City, Community, County, CountyProblem, DbError, DerivedRows, DocNews, DocTarget,
-    DocWrite, Facility, ItemFacility, LoginReservation, PhotoCount, PlaceName, ProblemRow,
-    Province, PublishedTemplate, ReviewRows, RollupRow, Session, Store, StoredDoc, SummaryRow,
-    User,
+    Appended, BlobMeta, City, Community, Compaction, County, CountyProblem, DbError, DerivedRows,
+    DocNews, DocTarget, DocWrite, Facility, InspectionRows, ItemFacility, LoginReservation,
+    PhotoCount, PlaceName, ProblemRow, Province, PublishedTemplate, ReviewRows, RollupRow, Session,
+    Store, StoredDoc, SummaryRow, User,
 };
 use async_trait::async_trait;
 use sqlx::Row;
@@ -17,7 +17,7 @@ use zhigai_shared::api::{
 };
 use zhigai_shared::doc::ReviewState;
 use zhigai_shared::photo::PhotoHash;
-use zhigai_shared::summary::AreaCounts;
+use zhigai_shared::summary::{AreaCounts, ItemFigure};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::template::TemplateRef;
 use zhigai_shared::{FacilityId, FacilityType, ItemId, ProblemId, Service, TemplateId, UserId};
@@ -473,37 +473,125 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn append_in(&self, tx: &mut sqlx::Transaction<'static, $db>, w: &DocWrite) -> Result<Option<i64>, DbError> {
-                sqlx::query(
-                    "INSERT INTO documents (doc_id, kind, facility_id, year, snapshot, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (doc_id) DO UPDATE SET updated_at = excluded.updated_at",
-                )
-                .bind(&w.doc_id)
-                .bind(&w.kind)
-                .bind(w.facility_id.as_str())
-                .bind(w.year)
-                .bind(Vec::<u8>::new())
-                .bind(w.now)
-                .execute(&mut **tx)
-                .await?;
+            /// Stores `writes` (of distinct documents) within `tx`: one statement each for their document rows,
+            /// chunks and summary rows together (under load one transaction carries many documents, and each
+            /// statement is a round trip to the database), then each write's other row sets where they differ
+            /// from its previous write, and its compaction. Returns what each write stored, in order.
+            async fn append_in(&self, tx: &mut sqlx::Transaction<'static, $db>, writes: &[&DocWrite]) -> Result<Vec<Appended>, DbError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO documents (doc_id, kind, facility_id, year, snapshot, updated_at) ");
+                q.push_values(writes, |mut row, w| {
+                    row.push_bind(w.doc_id.as_str())
+                        .push_bind(w.kind.as_str())
+                        .push_bind(w.facility_id.as_str())
+                        .push_bind(w.year)
+                        .push_bind(Vec::<u8>::new())
+                        .push_bind(w.now);
+                });
+                q.push(" ON CONFLICT (doc_id) DO UPDATE SET updated_at = excluded.updated_at");
+                q.build().execute(&mut **tx).await?;
+
                 // An empty chunk: rows alone, rewritten after merging what another instance stored.
-                let chunk_id: Option<i64> = if w.chunk.is_empty() {
-                    None
-                } else {
-                    Some(
-                        sqlx::query("INSERT INTO doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3) RETURNING id")
-                            .bind(&w.doc_id)
-                            .bind(&w.chunk)
-                            .bind(w.now)
-                            .fetch_one(&mut **tx)
-                            .await?
-                            .try_get("id")?,
-                    )
-                };
-                if chunk_id.is_some() {
-                    self.announce(tx, &w.doc_id).await?;
+                let chunks: Vec<&DocWrite> = writes.iter().copied().filter(|w| !w.chunk.is_empty()).collect();
+                let mut chunk_ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+                if !chunks.is_empty() {
+                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO doc_chunks (doc_id, data, created_at) ");
+                    q.push_values(&chunks, |mut row, w| {
+                        row.push_bind(w.doc_id.as_str()).push_bind(w.chunk.as_slice()).push_bind(w.now);
+                    });
+                    q.push(" RETURNING doc_id, id");
+                    for r in q.build().fetch_all(&mut **tx).await? {
+                        chunk_ids.insert(r.try_get("doc_id")?, r.try_get("id")?);
+                    }
                 }
+
+                let inspections: Vec<(&DocWrite, &InspectionRows)> = writes
+                    .iter()
+                    .filter_map(|w| match &w.derived {
+                        DerivedRows::Inspection(rows) => Some((*w, rows)),
+                        DerivedRows::Review(_) => None,
+                    })
+                    .collect();
+                if !inspections.is_empty() {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at, figures) ",
+                    );
+                    q.push_values(&inspections, |mut row, (w, rows)| {
+                        let s = &rows.summary;
+                        row.push_bind(w.facility_id.as_str())
+                            .push_bind(w.year)
+                            .push_bind(i64::from(s.applicable))
+                            .push_bind(i64::from(s.answered))
+                            .push_bind(serde_json::to_string(&s.areas).unwrap_or_else(|_| "[]".to_owned()))
+                            .push_bind(i64::from(s.open_problems))
+                            .push_bind(i64::from(s.submitted))
+                            .push_bind(s.last_edit_at)
+                            .push_bind(w.now)
+                            .push_bind(serde_json::to_string(&s.figures).unwrap_or_else(|_| "[]".to_owned()));
+                    });
+                    q.push(
+                        " ON CONFLICT (facility_id, year) DO UPDATE SET applicable = excluded.applicable, \
+                         answered = excluded.answered, areas = excluded.areas, open_problems = excluded.open_problems, \
+                         submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at, \
+                         figures = excluded.figures",
+                    );
+                    q.build().execute(&mut **tx).await?;
+                }
+
+                let mut stored = Vec::with_capacity(writes.len());
+                for w in writes {
+                    self.rows_in(tx, w).await?;
+                    let chunk = if w.chunk.is_empty() {
+                        None
+                    } else {
+                        Some(*chunk_ids.get(&w.doc_id).ok_or_else(|| DbError::Corrupt(format!("no chunk id returned for {}", w.doc_id)))?)
+                    };
+                    let generation = match &w.compact {
+                        Some(c) => self.compact_in(tx, &w.doc_id, c, w.now).await?,
+                        None => None,
+                    };
+                    if chunk.is_some() || generation.is_some() {
+                        self.announce(tx, &w.doc_id).await?;
+                    }
+                    stored.push(Appended { chunk, generation });
+                }
+                Ok(stored)
+            }
+
+            /// Makes compaction `c` of `doc_id` within `tx`; the new generation, or `None` (nothing changed)
+            /// if the stored snapshot is no longer of `c.generation`.
+            async fn compact_in(&self, tx: &mut sqlx::Transaction<'static, $db>, doc_id: &str, c: &Compaction, now: i64) -> Result<Option<i64>, DbError> {
+                // Compare and swap: the snapshot is replaced only if it is still the one this instance
+                // merged; a concurrent compaction holds the row until it commits, then this finds its
+                // generation moved on.
+                let replaced = sqlx::query("UPDATE documents SET snapshot = $1, updated_at = $2, generation = generation + 1 WHERE doc_id = $3 AND generation = $4")
+                    .bind(c.snapshot.as_slice())
+                    .bind(now)
+                    .bind(doc_id)
+                    .bind(c.generation)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                if replaced == 0 {
+                    return Ok(None);
+                }
+                // Only the chunks this snapshot holds: another writer's newer chunks stay. A few hundred ids
+                // a statement.
+                for ids in c.merged.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new("DELETE FROM doc_chunks WHERE doc_id = ");
+                    q.push_bind(doc_id).push(" AND id IN (");
+                    let mut list = q.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    q.build().execute(&mut **tx).await?;
+                }
+                Ok(Some(c.generation + 1))
+            }
+
+            /// A write's row sets other than its document, chunk and summary rows: only those that differ
+            /// from `w.previous` (all of them without it).
+            async fn rows_in(&self, tx: &mut sqlx::Transaction<'static, $db>, w: &DocWrite) -> Result<(), DbError> {
                 match &w.derived {
                     DerivedRows::Inspection(rows) => {
                         let s = &rows.summary;
@@ -511,28 +599,6 @@ macro_rules! sql_store {
                             Some(DerivedRows::Inspection(p)) => Some(p),
                             _ => None,
                         };
-                        let areas = serde_json::to_string(&s.areas).unwrap_or_else(|_| "[]".to_owned());
-                        let figures = serde_json::to_string(&s.figures).unwrap_or_else(|_| "[]".to_owned());
-                        sqlx::query(
-                            "INSERT INTO summaries (facility_id, year, applicable, answered, areas, open_problems, submitted, last_edit_at, updated_at, figures) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                             ON CONFLICT (facility_id, year) DO UPDATE SET applicable = excluded.applicable, \
-                             answered = excluded.answered, areas = excluded.areas, open_problems = excluded.open_problems, \
-                             submitted = excluded.submitted, last_edit_at = excluded.last_edit_at, updated_at = excluded.updated_at, \
-                             figures = excluded.figures",
-                        )
-                        .bind(w.facility_id.as_str())
-                        .bind(w.year)
-                        .bind(i64::from(s.applicable))
-                        .bind(i64::from(s.answered))
-                        .bind(areas)
-                        .bind(i64::from(s.open_problems))
-                        .bind(i64::from(s.submitted))
-                        .bind(s.last_edit_at)
-                        .bind(w.now)
-                        .bind(figures)
-                        .execute(&mut **tx)
-                        .await?;
                         if let Some(t) = &rows.template
                             && prev.is_none_or(|p| p.template != rows.template)
                         {
@@ -548,24 +614,47 @@ macro_rules! sql_store {
                             .execute(&mut **tx)
                             .await?;
                         }
-                        if prev.is_none_or(|p| p.summary.figures != s.figures) {
-                            sqlx::query("DELETE FROM item_figures WHERE facility_id = $1 AND year = $2")
-                                .bind(w.facility_id.as_str())
-                                .bind(w.year)
-                                .execute(&mut **tx)
-                                .await?;
-                            for f in &s.figures {
-                                sqlx::query(
-                                    "INSERT INTO item_figures (facility_id, county_id, year, item_id, value) \
-                                     VALUES ($1, (SELECT county_id FROM facilities WHERE id = $1), $2, $3, $4)",
-                                )
+                        // Figures by item: after a previous write only the ones set, changed or cleared since.
+                        let (set, cleared): (Vec<&ItemFigure>, Vec<&str>) = match prev {
+                            None => {
+                                sqlx::query("DELETE FROM item_figures WHERE facility_id = $1 AND year = $2")
                                     .bind(w.facility_id.as_str())
                                     .bind(w.year)
-                                    .bind(&f.item)
-                                    .bind(f.value)
                                     .execute(&mut **tx)
                                     .await?;
+                                (s.figures.iter().collect(), Vec::new())
                             }
+                            Some(p) => (
+                                s.figures.iter().filter(|f| !p.summary.figures.contains(f)).collect(),
+                                p.summary
+                                    .figures
+                                    .iter()
+                                    .filter(|old| !s.figures.iter().any(|f| f.item == old.item))
+                                    .map(|old| old.item.as_str())
+                                    .collect(),
+                            ),
+                        };
+                        for item in cleared {
+                            sqlx::query("DELETE FROM item_figures WHERE facility_id = $1 AND year = $2 AND item_id = $3")
+                                .bind(w.facility_id.as_str())
+                                .bind(w.year)
+                                .bind(item)
+                                .execute(&mut **tx)
+                                .await?;
+                        }
+                        if !set.is_empty() {
+                            let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO item_figures (facility_id, county_id, year, item_id, value) ");
+                            q.push_values(&set, |mut row, f| {
+                                row.push_bind(w.facility_id.as_str())
+                                    .push("(SELECT county_id FROM facilities WHERE id = ")
+                                    .push_bind_unseparated(w.facility_id.as_str())
+                                    .push_unseparated(")")
+                                    .push_bind(w.year)
+                                    .push_bind(f.item.as_str())
+                                    .push_bind(f.value);
+                            });
+                            q.push(" ON CONFLICT (facility_id, year, item_id) DO UPDATE SET value = excluded.value");
+                            q.build().execute(&mut **tx).await?;
                         }
                         for (i, a) in s.areas.iter().enumerate() {
                             if prev.is_some_and(|p| p.summary.areas.get(i) == Some(a)) {
@@ -732,7 +821,7 @@ macro_rules! sql_store {
                         }
                     }
                 }
-                Ok(chunk_id)
+                Ok(())
             }
 
             fn user(row: &<$db as sqlx::Database>::Row) -> Result<User, DbError> {
@@ -1371,44 +1460,36 @@ macro_rules! sql_store {
                 Ok(Some(stored))
             }
 
-            async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<Option<i64>>, DbError> {
+            async fn append_documents(&self, writes: &[&DocWrite]) -> Result<Vec<Appended>, DbError> {
                 let mut tx = self.pool.begin().await?;
-                let mut ids = Vec::with_capacity(writes.len());
-                for w in writes {
-                    ids.push(self.append_in(&mut tx, w).await?);
-                }
+                // A multi-row upsert may touch a row once: a document (or facility-year) twice in one
+                // transaction, which the group commit never sends, goes one write at a time.
+                let docs: std::collections::HashSet<&str> = writes.iter().map(|w| w.doc_id.as_str()).collect();
+                let kinds: std::collections::HashSet<(&str, &str, i64)> =
+                    writes.iter().map(|w| (w.kind.as_str(), w.facility_id.as_str(), w.year)).collect();
+                let ids = if docs.len() == writes.len() && kinds.len() == writes.len() {
+                    self.append_in(&mut tx, writes).await?
+                } else {
+                    let mut ids = Vec::with_capacity(writes.len());
+                    for w in writes {
+                        ids.extend(self.append_in(&mut tx, &[*w]).await?);
+                    }
+                    ids
+                };
                 tx.commit().await?;
                 Ok(ids)
             }
 
             async fn compact_document(&self, doc_id: &str, snapshot: &[u8], merged: &[i64], generation: i64, now: i64) -> Result<Option<i64>, DbError> {
                 let mut tx = self.pool.begin().await?;
-                // Compare and swap: the snapshot is replaced only if it is still the one this instance
-                // merged; a concurrent compaction holds the row until it commits, then this finds its
-                // generation moved on.
-                let replaced = sqlx::query("UPDATE documents SET snapshot = $1, updated_at = $2, generation = generation + 1 WHERE doc_id = $3 AND generation = $4")
-                    .bind(snapshot)
-                    .bind(now)
-                    .bind(doc_id)
-                    .bind(generation)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if replaced == 0 {
+                let c = Compaction { snapshot: snapshot.to_vec(), merged: merged.to_vec(), generation };
+                let Some(generation) = self.compact_in(&mut tx, doc_id, &c, now).await? else {
                     tx.rollback().await?;
                     return Ok(None);
-                }
-                // Only the chunks this snapshot holds: another writer's newer chunks stay.
-                for id in merged {
-                    sqlx::query("DELETE FROM doc_chunks WHERE doc_id = $1 AND id = $2")
-                        .bind(doc_id)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                };
                 self.announce(&mut tx, doc_id).await?;
                 tx.commit().await?;
-                Ok(Some(generation + 1))
+                Ok(Some(generation))
             }
 
             async fn fetch_document_news(&self, doc_id: &str, generation: i64, known: &[i64]) -> Result<Option<DocNews>, DbError> {

@@ -4,7 +4,7 @@
 //! and at low load a write waits for nobody. Each document task acknowledges its peers only after its
 //! write's transaction committed.
 
-use crate::db::{DbError, DocWrite, Store};
+use crate::db::{Appended, DbError, DocWrite, Store};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -14,12 +14,12 @@ const MAX_WRITES: usize = 256;
 const MAX_BYTES: usize = 4 * 1024 * 1024;
 
 /// What became of a write: the write itself (its rows serve as the next write's `previous`), unless it was
-/// lost with the writer task at shutdown, and the chunk's id once committed.
+/// lost with the writer task at shutdown, and what it stored once committed.
 pub struct Outcome {
     /// The write handed in.
     pub write: Option<DocWrite>,
-    /// The chunk's id (`None` for rows alone), or why it is not stored.
-    pub result: Result<Option<i64>, DbError>,
+    /// What it stored, or why it is not stored.
+    pub result: Result<Appended, DbError>,
 }
 
 struct Job {
@@ -97,7 +97,15 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
 
 async fn answer_each(store: &dyn Store, jobs: Vec<Job>) {
     for job in jobs {
-        let result = store.append_document(&job.write).await;
+        let result = store
+            .append_documents(&[&job.write])
+            .await
+            .and_then(|stored| {
+                stored
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| DbError::Corrupt("nothing stored".to_owned()))
+            });
         let _ = job.done.send(Outcome {
             write: Some(job.write),
             result,

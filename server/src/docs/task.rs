@@ -7,7 +7,7 @@
 use super::commit::Committer;
 use super::{ConnId, DocCmd, DocLimits, DocMeta, Outbound, PeerLink, PeerRole, Stored};
 use crate::clock::now_ms;
-use crate::db::{DerivedRows, DocWrite, Store};
+use crate::db::{Compaction, DerivedRows, DocWrite, Store};
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -573,17 +573,41 @@ pub(super) async fn run<D: Stored>(
                 previous: committed.take(),
                 now: now_ms(),
                 chunk,
+                // Enough chunks since the snapshot: the write replaces them by the whole document, in the
+                // same transaction (no second transaction to wait for, nor to hold the database).
+                compact: (held.merged.len() > limits.compact_after && !held.stale).then(|| {
+                    Compaction {
+                        snapshot: engine.doc.save(),
+                        merged: held.merged.clone(),
+                        generation: held.generation,
+                    }
+                }),
             };
             let outcome = committer.append(write).await;
             match (outcome.result, outcome.write) {
-                (Ok(id), write) => {
+                (Ok(stored), write) => {
                     if unstored.take().is_some() {
                         tracing::info!(doc = %doc_id, "stored again after a failed commit");
                     }
-                    held.merged.extend(id);
                     rows_due = false;
                     let size = write.as_ref().map_or(0, |w| w.chunk.len());
-                    engine.stored_bytes = stored_base + size;
+                    let compaction = write.as_ref().and_then(|w| w.compact.as_ref());
+                    engine.stored_bytes = match (compaction, stored.generation) {
+                        (Some(c), Some(generation)) => {
+                            held.merged.clear();
+                            held.generation = generation;
+                            c.snapshot.len() + size
+                        }
+                        (Some(_), None) => {
+                            // Another instance compacted first; its announcement brings its snapshot here,
+                            // and this copy compacts over that one later.
+                            tracing::debug!(doc = %doc_id, "another instance compacted first");
+                            held.stale = true;
+                            stored_base + size
+                        }
+                        (None, _) => stored_base + size,
+                    };
+                    held.merged.extend(stored.chunk);
                     stored_base = engine.stored_bytes;
                     committed = write.map(|w| w.derived);
                 }
@@ -608,30 +632,6 @@ pub(super) async fn run<D: Stored>(
                     // The writer is gone (shutdown): what was not stored is not acknowledged either.
                     tracing::warn!(doc = %doc_id, error = %e, "the writer stopped; the document task ends");
                     break;
-                }
-            }
-            if held.merged.len() > limits.compact_after && !held.stale {
-                let snapshot = engine.doc.save();
-                let size = snapshot.len();
-                match store
-                    .compact_document(&doc_id, &snapshot, &held.merged, held.generation, now_ms())
-                    .await
-                {
-                    Ok(Some(generation)) => {
-                        held.merged.clear();
-                        held.generation = generation;
-                        engine.stored_bytes = size;
-                        stored_base = size;
-                    }
-                    Ok(None) => {
-                        // Another instance compacted first; its announcement brings its snapshot here,
-                        // and this copy compacts over that one later.
-                        tracing::debug!(doc = %doc_id, "another instance compacted first");
-                        held.stale = true;
-                    }
-                    Err(e) => {
-                        tracing::warn!(doc = %doc_id, error = %e, "compaction failed; will retry later")
-                    }
                 }
             }
         }

@@ -225,6 +225,7 @@ async fn an_unreadable_document_gets_a_fixed_message_without_internal_detail(bac
             derived,
             previous: None,
             now: 1,
+            compact: None,
         })
         .await
         .unwrap();

@@ -710,3 +710,185 @@ async fn the_annual_report_adds_up_to_the_overview(backend: Backend) {
     app.stop().await;
 }
 both!(the_annual_report_adds_up_to_the_overview);
+
+// The group commit writes the rows of several documents with one statement per kind of row, and after a
+// previous write only the figures that changed: what the county reads is what each document says, write
+// after write (a figure set, changed, cleared; a document with rows alone; one document twice in a batch).
+async fn group_commit_rows_follow_each_document(backend: Backend) {
+    use zhigai_server::db::DocWrite;
+    use zhigai_server::docs::Stored;
+    let app = spawn_app(backend).await;
+    let facility = app
+        .store
+        .fetch_facility(&FacilityId::from("other-clinic"))
+        .await
+        .unwrap()
+        .unwrap();
+    let scope = zhigai_shared::access::Scope::County("other-county".into());
+    let stamp = Stamp::new(Author::new("u-other-head", "邻县院长"), Timestamp(1_000));
+    let (rate, count) = (ItemId::from("T5.01"), ItemId::from("T5.09"));
+    let write = |doc: &mut zhigai_shared::Inspection, year: i64, previous, chunk: bool| DocWrite {
+        doc_id: inspection_id("other-clinic", year as u16).to_string(),
+        kind: "inspection".into(),
+        facility_id: "other-clinic".into(),
+        year,
+        chunk: if chunk {
+            doc.save_incremental()
+        } else {
+            Vec::new()
+        },
+        derived: doc.derived(&facility),
+        previous,
+        now: 2_000,
+        compact: None,
+    };
+    let spread = |year: i64| {
+        let (store, scope) = (app.store.clone(), scope.clone());
+        async move {
+            let mut figures: Vec<(String, f64, f64)> = store
+                .fetch_figure_spread(&scope, year)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| {
+                    assert_eq!(f.facilities, 1, "{}", f.item);
+                    (f.item, f.min, f.max)
+                })
+                .collect();
+            figures.sort_by(|a, b| a.0.cmp(&b.0));
+            figures
+        }
+    };
+
+    let mut this_year = genesis_inspection("other-clinic", 2026);
+    let mut next_year = genesis_inspection("other-clinic", 2027);
+    this_year.set_metric(&rate, Some(80.0), &stamp).unwrap();
+    this_year.set_metric(&count, Some(3.0), &stamp).unwrap();
+    this_year
+        .set_status(&rate, Some(Status::Compliant), &stamp)
+        .unwrap();
+    next_year.set_metric(&rate, Some(50.0), &stamp).unwrap();
+    let first = [
+        write(&mut this_year, 2026, None, true),
+        write(&mut next_year, 2027, None, true),
+    ];
+    let ids = chunk_ids(&app, &first.iter().collect::<Vec<_>>()).await;
+    assert!(
+        ids[0].is_some() && ids[1].is_some() && ids[0] != ids[1],
+        "{ids:?}"
+    );
+    assert_eq!(
+        spread(2026).await,
+        [
+            ("T5.01".to_owned(), 80.0, 80.0),
+            ("T5.09".to_owned(), 3.0, 3.0)
+        ]
+    );
+    assert_eq!(spread(2027).await, [("T5.01".to_owned(), 50.0, 50.0)]);
+
+    // One figure changed and one cleared in 2026; one set in 2027, whose write carries rows alone.
+    this_year.set_metric(&rate, Some(90.0), &stamp).unwrap();
+    this_year.set_metric(&count, None, &stamp).unwrap();
+    next_year.set_metric(&count, Some(7.0), &stamp).unwrap();
+    let [a, b] = first;
+    let second = [
+        write(&mut this_year, 2026, Some(a.derived), true),
+        write(&mut next_year, 2027, Some(b.derived), false),
+    ];
+    let ids = chunk_ids(&app, &second.iter().collect::<Vec<_>>()).await;
+    assert!(ids[0].is_some() && ids[1].is_none(), "{ids:?}");
+    assert_eq!(spread(2026).await, [("T5.01".to_owned(), 90.0, 90.0)]);
+    assert_eq!(
+        spread(2027).await,
+        [
+            ("T5.01".to_owned(), 50.0, 50.0),
+            ("T5.09".to_owned(), 7.0, 7.0)
+        ]
+    );
+    let rows = app
+        .store
+        .fetch_summary(&scope, 2026, "2026-06-01")
+        .await
+        .unwrap();
+    let row = rows.iter().find(|r| r.year == 2026).unwrap();
+    let zhigai_server::db::DerivedRows::Inspection(now) = this_year.derived(&facility) else {
+        panic!("an inspection's rows")
+    };
+    assert_eq!(
+        (row.answered, row.applicable),
+        (
+            i64::from(now.summary.answered),
+            i64::from(now.summary.applicable)
+        )
+    );
+    assert_eq!(row.answered, 1, "{:?}", now.summary);
+    assert_eq!(row.figures, now.summary.figures);
+
+    // The same document twice in one batch: both chunks stored, the later rows win.
+    this_year.set_metric(&rate, Some(95.0), &stamp).unwrap();
+    let [c, _] = second;
+    let earlier = write(&mut this_year, 2026, Some(c.derived), true);
+    this_year.set_metric(&rate, Some(97.0), &stamp).unwrap();
+    let later = write(&mut this_year, 2026, Some(earlier.derived.clone()), true);
+    let ids = chunk_ids(&app, &[&earlier, &later]).await;
+    assert!(
+        ids[0].is_some() && ids[1].is_some() && ids[0] != ids[1],
+        "{ids:?}"
+    );
+    assert_eq!(spread(2026).await, [("T5.01".to_owned(), 97.0, 97.0)]);
+    let stored = app.stored_inspection("other-clinic", 2026).await.unwrap();
+    assert_eq!(stored.metric(&rate), Some(97.0));
+    assert_eq!(stored.metric(&count), None);
+
+    // A write that carries a compaction: the snapshot replaces the chunks it names, in the same
+    // transaction; the write's own chunk stays. One that names a stale generation changes nothing of it.
+    let id = inspection_id("other-clinic", 2026).to_string();
+    let before = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    this_year.set_metric(&rate, Some(99.0), &stamp).unwrap();
+    let mut compacting = write(&mut this_year, 2026, Some(later.derived), true);
+    compacting.compact = Some(zhigai_server::db::Compaction {
+        snapshot: this_year.save(),
+        merged: before.chunk_ids.clone(),
+        generation: before.generation,
+    });
+    let stored = app.store.append_documents(&[&compacting]).await.unwrap();
+    assert_eq!(stored[0].generation, Some(before.generation + 1));
+    let after = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    assert_eq!(after.chunk_ids, vec![stored[0].chunk.unwrap()]);
+    assert_eq!(after.generation, before.generation + 1);
+    let loaded = app.stored_inspection("other-clinic", 2026).await.unwrap();
+    assert_eq!(loaded.metric(&rate), Some(99.0));
+    assert_eq!(loaded.heads(), this_year.heads());
+    this_year.set_metric(&count, Some(1.0), &stamp).unwrap();
+    let mut stale = write(&mut this_year, 2026, Some(compacting.derived), true);
+    stale.compact = Some(zhigai_server::db::Compaction {
+        snapshot: Vec::new(),
+        merged: after.chunk_ids.clone(),
+        generation: before.generation,
+    });
+    let stored = app.store.append_documents(&[&stale]).await.unwrap();
+    assert_eq!(stored[0].generation, None);
+    let kept = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    assert_eq!(kept.generation, after.generation);
+    assert_eq!(
+        kept.chunk_ids.len(),
+        2,
+        "the stale compaction deleted chunks"
+    );
+    assert_eq!(
+        app.stored_inspection("other-clinic", 2026)
+            .await
+            .unwrap()
+            .metric(&count),
+        Some(1.0)
+    );
+    app.stop().await;
+}
+both!(group_commit_rows_follow_each_document);
+
+/// The chunk ids a group commit of `writes` stored.
+async fn chunk_ids(app: &TestApp, writes: &[&zhigai_server::db::DocWrite]) -> Vec<Option<i64>> {
+    let stored = app.store.append_documents(writes).await.unwrap();
+    assert!(stored.iter().all(|s| s.generation.is_none()));
+    stored.iter().map(|s| s.chunk).collect()
+}

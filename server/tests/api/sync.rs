@@ -297,3 +297,73 @@ async fn idle_documents_leave_memory_and_shutdown_closes_them(backend: Backend) 
     );
 }
 both!(idle_documents_leave_memory_and_shutdown_closes_them);
+
+// A document compacts inside its writes' transactions: the chunks never pile up, every acknowledged edit of
+// both writers is in what the database holds, and the summary rows written in the same transactions agree.
+async fn compaction_rides_on_the_writes_and_loses_nothing(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.compact_after = 2).await;
+    let (mut head, id) = app.with_inspection("liuhe-head", "liuhe", 2026).await;
+    let (mut member, _) = app.with_inspection("liuhe-member", "liuhe", 2026).await;
+    let items: Vec<ItemId> = zhigai_shared::Template::national()
+        .items()
+        .take(30)
+        .map(|i| i.id.clone())
+        .collect();
+    for (n, item) in items.iter().enumerate() {
+        let client = if n % 2 == 0 { &mut head } else { &mut member };
+        let stamp = client.stamp();
+        client
+            .inspection_mut(id)
+            .set_status(item, Some(Status::Compliant), &stamp)
+            .unwrap();
+        assert!(client.wait_acked(id, WAIT).await.unwrap(), "edit {n}");
+    }
+    let stored = app
+        .store
+        .fetch_document_chunks(&id.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.generation >= 8,
+        "compacted {} times",
+        stored.generation
+    );
+    assert!(
+        stored.chunk_ids.len() <= 3,
+        "{} chunks",
+        stored.chunk_ids.len()
+    );
+    let doc = app.stored_inspection("liuhe", 2026).await.unwrap();
+    for item in &items {
+        assert_eq!(doc.status(item), Some(Status::Compliant), "{item} lost");
+    }
+    let rows = app
+        .store
+        .fetch_summary(
+            &zhigai_shared::access::Scope::County("demo-county".into()),
+            2026,
+            "2026-06-01",
+        )
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.facility_id.as_str() == "liuhe")
+        .unwrap();
+    let facility = app
+        .store
+        .fetch_facility(&zhigai_shared::FacilityId::from("liuhe"))
+        .await
+        .unwrap()
+        .unwrap();
+    let zhigai_server::db::DerivedRows::Inspection(derived) =
+        zhigai_server::docs::Stored::derived(&doc, &facility)
+    else {
+        panic!("an inspection's rows")
+    };
+    assert_eq!(row.answered, i64::from(derived.summary.answered));
+    assert_eq!(row.areas, derived.summary.areas);
+    app.stop().await;
+}
+both!(compaction_rides_on_the_writes_and_loses_nothing);

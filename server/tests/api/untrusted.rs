@@ -291,6 +291,7 @@ async fn another_writer_appends(app: &TestApp, chunk: &[u8]) -> i64 {
         derived: stored.derived(&app.facility("liuhe").await),
         previous: None,
         now: 1,
+        compact: None,
     };
     app.store.append_document(&write).await.unwrap().unwrap()
 }
@@ -570,6 +571,7 @@ async fn exports_neutralise_formulas_and_fit_excel_9(backend: Backend) {
         }),
         previous: None,
         now: 1,
+        compact: None,
     };
     app.store.append_document(&write).await.unwrap();
     let reviewer = SyncClient::login(&app.base, "reviewer", PASSWORD)
