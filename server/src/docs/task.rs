@@ -349,7 +349,63 @@ impl Unstored {
     }
 }
 
-#[allow(clippy::too_many_lines)] // one loop: batch, store, answer
+/// What the task does after waiting for commands.
+enum Next {
+    /// Handle these commands; `timed_out` when the wait ended for a retry or the rows instead.
+    Batch { cmds: Vec<DocCmd>, timed_out: bool },
+    /// Nothing came and nothing is due.
+    Idle,
+    /// The hub dropped the document, or it has been idle without peers: the task ends.
+    Stop,
+}
+
+/// What handling one batch of commands left to do.
+#[derive(Default)]
+struct BatchEnd {
+    /// Automerge panicked: the document must be reloaded.
+    poisoned: bool,
+    /// Another instance stored something of this document.
+    news: bool,
+    /// A database failure while binding actors: answer no one until the retry.
+    store_failed: bool,
+}
+
+/// What became of storing a batch.
+enum Storing {
+    /// Stored (or nothing to store): the peers may hear the current heads.
+    Answer,
+    /// Not stored yet: nobody is answered until the retry.
+    Hold,
+    /// The writer is gone (shutdown): the task ends.
+    Stop,
+}
+
+/// One open document's task between batches: the engine, its peers, and what of the database it holds.
+struct DocTask<D: Stored> {
+    meta: DocMeta,
+    doc_id: String,
+    store: Arc<dyn Store>,
+    committer: Committer,
+    limits: DocLimits,
+    engine: DocEngine<D>,
+    held: Held,
+    peers: HashMap<ConnId, Peer>,
+    /// Who each actor belongs to, as far as this task has checked.
+    actors: HashMap<Vec<u8>, UserId>,
+    /// The rows of the last committed write: the next write rewrites only what differs.
+    committed: Option<DerivedRows>,
+    /// Stored bytes as of the last commit.
+    stored_base: usize,
+    /// Set while the database fails: nothing is acknowledged until the retry succeeds.
+    unstored: Option<Unstored>,
+    /// What the rows need from the document.
+    memo: D::Memo,
+    /// What changes wrote since the rows were last brought up to date.
+    touched: Touched,
+    /// Another instance's changes were merged and the rows not yet rewritten from the merged state.
+    rows_due: bool,
+}
+
 pub(super) async fn run<D: Stored>(
     meta: DocMeta,
     store: Arc<dyn Store>,
@@ -358,15 +414,11 @@ pub(super) async fn run<D: Stored>(
     idle: Duration,
     limits: DocLimits,
 ) {
-    let doc_id = meta.id.to_string();
-    let Opened {
-        mut engine,
-        mut held,
-    } = match open::<D>(&meta, store.as_ref(), limits).await {
+    let opened = match open::<D>(&meta, store.as_ref(), limits).await {
         Ok(opened) => opened,
         Err(error) => {
             // The detail stays in the log; peers get a fixed message.
-            tracing::error!(doc = %doc_id, error = format!("{error:#}"), "document cannot be opened");
+            tracing::error!(doc = %meta.id, error = format!("{error:#}"), "document cannot be opened");
             while let Some(cmd) = rx.recv().await {
                 if let DocCmd::Sync { link, .. } = cmd {
                     link.offer(Outbound::Error {
@@ -378,277 +430,364 @@ pub(super) async fn run<D: Stored>(
             return;
         }
     };
-    let mut peers: HashMap<ConnId, Peer> = HashMap::new();
-    // Who each actor belongs to, as far as this task has checked.
-    let mut actors: HashMap<Vec<u8>, UserId> = HashMap::new();
-    // The rows of the last committed write: the next write rewrites only what differs.
-    let mut committed: Option<DerivedRows> = None;
-    // Stored bytes as of the last commit.
-    let mut stored_base = engine.stored_bytes;
-    // Set while the database fails: nothing is acknowledged until the retry succeeds.
-    let mut unstored: Option<Unstored> = None;
-    // What the rows need from the document, and what changes wrote since it was last brought up to date.
-    let mut memo = D::Memo::default();
-    let mut touched = Touched::everything();
-    // Another instance's changes were merged and the rows not yet rewritten from the merged state.
-    let mut rows_due = false;
-
+    let mut task = DocTask::new(meta, store, committer, limits, opened);
     loop {
-        let mut wait = unstored.as_ref().map_or(idle, |u| {
+        let (cmds, timed_out) = match task.next(&mut rx, idle).await {
+            Next::Batch { cmds, timed_out } => (cmds, timed_out),
+            Next::Idle => continue,
+            Next::Stop => break,
+        };
+        let heads_before = task.engine.doc.heads();
+        let mut end = BatchEnd::default();
+        for cmd in cmds {
+            task.handle(cmd, &mut end).await;
+        }
+        if end.poisoned && !task.reload().await {
+            break;
+        }
+        match task.store_batch(&heads_before, &end, timed_out).await {
+            Storing::Answer => task.answer_peers(),
+            Storing::Hold => {}
+            Storing::Stop => break,
+        }
+    }
+    tracing::debug!(doc = %task.doc_id, "document left memory");
+}
+
+impl<D: Stored> DocTask<D> {
+    fn new(
+        meta: DocMeta,
+        store: Arc<dyn Store>,
+        committer: Committer,
+        limits: DocLimits,
+        opened: Opened<D>,
+    ) -> Self {
+        Self {
+            doc_id: meta.id.to_string(),
+            meta,
+            store,
+            committer,
+            limits,
+            stored_base: opened.engine.stored_bytes,
+            engine: opened.engine,
+            held: opened.held,
+            peers: HashMap::new(),
+            actors: HashMap::new(),
+            committed: None,
+            unstored: None,
+            memo: D::Memo::default(),
+            touched: Touched::everything(),
+            rows_due: false,
+        }
+    }
+
+    /// Waits for the next commands (up to [`BATCH`] of those already queued), a retry or the rows.
+    async fn next(&self, rx: &mut mpsc::Receiver<DocCmd>, idle: Duration) -> Next {
+        let mut wait = self.unstored.as_ref().map_or(idle, |u| {
             u.at.saturating_duration_since(tokio::time::Instant::now())
         });
-        if rows_due {
+        if self.rows_due {
             wait = wait.min(ROWS_DELAY);
         }
-        let mut batch = Vec::new();
-        let mut timed_out = false;
-        match tokio::time::timeout(wait, rx.recv()).await {
-            Ok(Some(cmd)) => batch.push(cmd),
-            Ok(None) => break,
+        let first = match tokio::time::timeout(wait, rx.recv()).await {
+            Ok(Some(cmd)) => cmd,
+            Ok(None) => return Next::Stop,
             // Time to try storing again, or to write the rows.
-            Err(_) if unstored.is_some() || rows_due => timed_out = true,
-            Err(_) if peers.is_empty() => break,
-            Err(_) => continue,
-        }
-        while !batch.is_empty() && batch.len() < BATCH {
+            Err(_) if self.unstored.is_some() || self.rows_due => {
+                return Next::Batch {
+                    cmds: Vec::new(),
+                    timed_out: true,
+                };
+            }
+            Err(_) if self.peers.is_empty() => return Next::Stop,
+            Err(_) => return Next::Idle,
+        };
+        let mut cmds = vec![first];
+        while cmds.len() < BATCH {
             match rx.try_recv() {
-                Ok(cmd) => batch.push(cmd),
+                Ok(cmd) => cmds.push(cmd),
                 Err(_) => break,
             }
         }
+        Next::Batch {
+            cmds,
+            timed_out: false,
+        }
+    }
 
-        let heads_before = engine.doc.heads();
-        let mut poisoned = false;
-        // Another instance stored something of this document.
-        let mut news = false;
-        // A database failure while binding actors: answer no one until the retry.
-        let mut store_failed = false;
-        for cmd in batch {
-            let (conn, data, role, link) = match cmd {
-                DocCmd::Detach { conn } => {
-                    peers.remove(&conn);
-                    continue;
-                }
-                DocCmd::Refresh => {
-                    news = true;
-                    continue;
-                }
-                DocCmd::Sync {
-                    conn,
-                    data,
-                    role,
-                    link,
-                } => (conn, data, role, link),
-            };
-            if poisoned {
-                // The document is being reloaded: this peer resyncs from the reset state.
-                peers
-                    .entry(conn)
-                    .or_insert_with(|| Peer::new::<D>(role, link))
-                    .heard = true;
-                continue;
+    /// Handles one command of a batch: a peer's message is read, applied and its changes bound to the
+    /// writer, or refused.
+    async fn handle(&mut self, cmd: DocCmd, end: &mut BatchEnd) {
+        let (conn, data, role, link) = match cmd {
+            DocCmd::Detach { conn } => {
+                self.peers.remove(&conn);
+                return;
             }
-            let peer = peers
+            DocCmd::Refresh => {
+                end.news = true;
+                return;
+            }
+            DocCmd::Sync {
+                conn,
+                data,
+                role,
+                link,
+            } => (conn, data, role, link),
+        };
+        if end.poisoned {
+            // The document is being reloaded: this peer resyncs from the reset state.
+            self.peers
                 .entry(conn)
-                .or_insert_with(|| Peer::new::<D>(role.clone(), link.clone()));
-            peer.heard = true;
-            match engine.receive(&mut peer.state, &peer.role, &data) {
-                Handled::Applied { new, bytes, before } if !new.is_empty() => {
-                    let writer = peer.role.writer.clone();
-                    let owned = match writer {
-                        Some(w) => {
-                            bind_actors(store.as_ref(), &engine, &new, &w.user, &mut actors).await
-                        }
-                        None => Ok(()),
-                    };
-                    for change in &new {
-                        touched.add(&change.touched);
+                .or_insert_with(|| Peer::new::<D>(role, link))
+                .heard = true;
+            return;
+        }
+        let doc_id = &self.doc_id;
+        let peer = self
+            .peers
+            .entry(conn)
+            .or_insert_with(|| Peer::new::<D>(role.clone(), link.clone()));
+        peer.heard = true;
+        match self.engine.receive(&mut peer.state, &peer.role, &data) {
+            Handled::Applied { new, bytes, before } if !new.is_empty() => {
+                let owned = match peer.role.writer.clone() {
+                    Some(w) => {
+                        bind_actors(
+                            self.store.as_ref(),
+                            &self.engine,
+                            &new,
+                            &w.user,
+                            &mut self.actors,
+                        )
+                        .await
                     }
-                    match owned {
-                        Ok(()) => {}
-                        Err(Unbound::Taken) => {
-                            tracing::warn!(doc = %doc_id, "changes refused: actor of another user");
-                            engine.undo(&before, bytes);
-                            refuse(&meta, &link, ACTOR_TAKEN.to_owned(), true);
-                            peers.remove(&conn);
-                        }
-                        Err(Unbound::StoreFailed) => {
-                            // Undone, and the peer told to send them again once the database is back.
-                            engine.undo(&before, bytes);
-                            peer.state = SyncState::reset();
-                            peer.checked = None;
-                            store_failed = true;
-                        }
-                    }
+                    None => Ok(()),
+                };
+                for change in &new {
+                    self.touched.add(&change.touched);
                 }
-                Handled::Applied { .. } => {}
-                Handled::Refused { message, close } => {
-                    tracing::warn!(doc = %doc_id, %message, close, "sync message refused");
-                    refuse(&meta, &link, message, close);
-                    if close {
-                        peers.remove(&conn);
+                match owned {
+                    Ok(()) => {}
+                    Err(Unbound::Taken) => {
+                        tracing::warn!(doc = %doc_id, "changes refused: actor of another user");
+                        self.engine.undo(&before, bytes);
+                        refuse(&self.meta, &link, ACTOR_TAKEN.to_owned(), true);
+                        self.peers.remove(&conn);
                     }
-                }
-                Handled::Panicked => {
-                    tracing::error!(doc = %doc_id, conn = ?conn, "automerge panicked on a peer's message; reloading the document");
-                    refuse(&meta, &link, PANICKED.to_owned(), true);
-                    peers.remove(&conn);
-                    poisoned = true;
+                    Err(Unbound::StoreFailed) => {
+                        // Undone, and the peer told to send them again once the database is back.
+                        self.engine.undo(&before, bytes);
+                        peer.state = SyncState::reset();
+                        peer.checked = None;
+                        end.store_failed = true;
+                    }
                 }
             }
+            Handled::Applied { .. } => {}
+            Handled::Refused { message, close } => {
+                tracing::warn!(doc = %doc_id, %message, close, "sync message refused");
+                refuse(&self.meta, &link, message, close);
+                if close {
+                    self.peers.remove(&conn);
+                }
+            }
+            Handled::Panicked => {
+                tracing::error!(doc = %doc_id, conn = ?conn, "automerge panicked on a peer's message; reloading the document");
+                refuse(&self.meta, &link, PANICKED.to_owned(), true);
+                self.peers.remove(&conn);
+                end.poisoned = true;
+            }
         }
+    }
 
-        if poisoned {
-            match open::<D>(&meta, store.as_ref(), limits).await {
-                Ok(fresh) => {
-                    engine = fresh.engine;
-                    held = fresh.held;
-                    stored_base = engine.stored_bytes;
-                    committed = None;
-                    unstored = None;
-                    touched = Touched::everything();
-                }
-                Err(message) => {
-                    tracing::error!(doc = %doc_id, error = format!("{message:#}"), "reload failed; the task ends");
-                    break;
-                }
+    /// Reloads the document from the database after automerge panicked; false if it cannot be (the task
+    /// ends). Every peer then syncs again from scratch: the reset makes each resend what the server lost.
+    async fn reload(&mut self) -> bool {
+        match open::<D>(&self.meta, self.store.as_ref(), self.limits).await {
+            Ok(fresh) => {
+                self.engine = fresh.engine;
+                self.held = fresh.held;
+                self.stored_base = self.engine.stored_bytes;
+                self.committed = None;
+                self.unstored = None;
+                self.touched = Touched::everything();
             }
-            // Every peer syncs again from scratch; the reset makes each resend what the server lost.
-            for peer in peers.values_mut() {
-                peer.state = SyncState::reset();
-                peer.checked = None;
+            Err(message) => {
+                tracing::error!(doc = %self.doc_id, error = format!("{message:#}"), "reload failed; the task ends");
+                return false;
             }
         }
+        for peer in self.peers.values_mut() {
+            peer.state = SyncState::reset();
+            peer.checked = None;
+        }
+        true
+    }
+
+    /// Merges what another instance stored since this copy last read the database.
+    async fn merge_news(&mut self) {
+        match self
+            .held
+            .catch_up(self.store.as_ref(), &self.doc_id, &mut self.engine)
+            .await
+        {
+            Ok(Some(bytes)) => {
+                self.stored_base += bytes;
+                self.engine.stored_bytes += bytes;
+                // Another instance wrote the rows from its copy: this one rewrites them all from the
+                // merged state (with its next change, or shortly), so whichever instance writes last
+                // leaves rows of every change.
+                self.committed = None;
+                self.touched = Touched::everything();
+                self.rows_due = true;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(doc = %self.doc_id, error = format!("{e:#}"), "merging another instance's changes failed; the next announcement retries");
+            }
+        }
+    }
+
+    /// Stores what the batch changed (with anything a failed commit left, and the rows), through the group
+    /// commit; says whether the peers may be answered.
+    async fn store_batch(
+        &mut self,
+        heads_before: &[String],
+        end: &BatchEnd,
+        timed_out: bool,
+    ) -> Storing {
         // This batch's own changes, kept apart from what other instances stored (merged next, never stored
         // again by this one).
-        let mut own = if !poisoned && engine.doc.heads() != heads_before {
-            engine.doc.save_incremental()
+        let mut own = if !end.poisoned && self.engine.doc.heads() != heads_before {
+            self.engine.doc.save_incremental()
         } else {
             Vec::new()
         };
-        if news && !poisoned {
-            match held.catch_up(store.as_ref(), &doc_id, &mut engine).await {
-                Ok(Some(bytes)) => {
-                    stored_base += bytes;
-                    engine.stored_bytes += bytes;
-                    // Another instance wrote the rows from its copy: this one rewrites them all from the
-                    // merged state (with its next change, or shortly), so whichever instance writes last
-                    // leaves rows of every change.
-                    committed = None;
-                    touched = Touched::everything();
-                    rows_due = true;
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    tracing::warn!(doc = %doc_id, error = format!("{e:#}"), "merging another instance's changes failed; the next announcement retries");
-                }
-            }
+        if end.news && !end.poisoned {
+            self.merge_news().await;
         }
-        if poisoned {
-            // Reloaded above: nothing of this batch is kept.
-        } else if let Some(waiting) = unstored
+        if end.poisoned {
+            // Reloaded: nothing of this batch is kept.
+        } else if let Some(waiting) = self
+            .unstored
             .as_mut()
             .filter(|u| tokio::time::Instant::now() < u.at)
         {
             // Not yet time to try the database again: what this batch added waits with the rest, and
             // nothing is acknowledged (messages during an outage do not hasten the retries).
             waiting.chunk.append(&mut own);
-            continue;
-        } else if !own.is_empty() || unstored.is_some() || (rows_due && timed_out) {
-            let mut chunk = unstored
-                .as_mut()
-                .map(|u| std::mem::take(&mut u.chunk))
-                .unwrap_or_default();
-            chunk.append(&mut own);
-            let write = DocWrite {
-                doc_id: doc_id.clone(),
-                kind: meta.kind.code().to_owned(),
-                facility_id: meta.facility.id.clone(),
-                year: i64::from(meta.year),
-                derived: engine.doc.derived_since(
-                    &meta.facility,
-                    &mut memo,
-                    &std::mem::take(&mut touched),
-                ),
-                previous: committed.take(),
-                now: now_ms(),
-                chunk,
-                // Enough chunks since the snapshot: the write replaces them by the whole document, in the
-                // same transaction (no second transaction to wait for, nor to hold the database).
-                compact: (held.merged.len() > limits.compact_after && !held.stale).then(|| {
-                    Compaction {
-                        snapshot: engine.doc.save(),
-                        merged: held.merged.clone(),
-                        generation: held.generation,
-                    }
-                }),
-            };
-            let outcome = committer.append(write).await;
-            match (outcome.result, outcome.write) {
-                (Ok(stored), write) => {
-                    if unstored.take().is_some() {
-                        tracing::info!(doc = %doc_id, "stored again after a failed commit");
-                    }
-                    rows_due = false;
-                    let size = write.as_ref().map_or(0, |w| w.chunk.len());
-                    let compaction = write.as_ref().and_then(|w| w.compact.as_ref());
-                    engine.stored_bytes = match (compaction, stored.generation) {
-                        (Some(c), Some(generation)) => {
-                            held.merged.clear();
-                            held.generation = generation;
-                            c.snapshot.len() + size
-                        }
-                        (Some(_), None) => {
-                            // Another instance compacted first; its announcement brings its snapshot here,
-                            // and this copy compacts over that one later.
-                            tracing::debug!(doc = %doc_id, "another instance compacted first");
-                            held.stale = true;
-                            stored_base + size
-                        }
-                        (None, _) => stored_base + size,
-                    };
-                    held.merged.extend(stored.chunk);
-                    stored_base = engine.stored_bytes;
-                    committed = write.map(|w| w.derived);
-                }
-                (Err(e), Some(write)) => {
-                    let first = unstored.is_none();
-                    let waiting = Unstored::postpone(unstored.take(), write.chunk);
-                    tracing::error!(doc = %doc_id, error = %e, retry_in_ms = waiting.at.saturating_duration_since(tokio::time::Instant::now()).as_millis(), "storing a change failed; kept in memory, will retry");
-                    committed = write.previous;
-                    unstored = Some(waiting);
-                    if first {
-                        for peer in peers.values() {
-                            peer.link.offer(Outbound::Error {
-                                doc: meta.id,
-                                message: STORE_FAILED.to_owned(),
-                            });
-                        }
-                    }
-                    // Nothing unstored is acknowledged: no replies until the retry succeeds.
-                    continue;
-                }
-                (Err(e), None) => {
-                    // The writer is gone (shutdown): what was not stored is not acknowledged either.
-                    tracing::warn!(doc = %doc_id, error = %e, "the writer stopped; the document task ends");
-                    break;
-                }
+            return Storing::Hold;
+        } else if !own.is_empty() || self.unstored.is_some() || (self.rows_due && timed_out) {
+            match self.commit(own).await {
+                Storing::Answer => {}
+                other => return other,
             }
         }
-        if store_failed {
-            tracing::error!(doc = %doc_id, "binding an actor failed; the peer resends after the retry");
-            let mut previous = unstored.take();
+        if end.store_failed {
+            tracing::error!(doc = %self.doc_id, "binding an actor failed; the peer resends after the retry");
+            let mut previous = self.unstored.take();
             let chunk = previous
                 .as_mut()
                 .map(|u| std::mem::take(&mut u.chunk))
                 .unwrap_or_default();
-            unstored = Some(Unstored::postpone(previous, chunk));
-            continue;
+            self.unstored = Some(Unstored::postpone(previous, chunk));
+            return Storing::Hold;
         }
+        Storing::Answer
+    }
 
-        let heads = engine.doc.heads();
+    /// Commits `own` (after what a failed commit left) with the rows, and a compaction when enough chunks
+    /// piled up since the snapshot.
+    async fn commit(&mut self, mut own: Vec<u8>) -> Storing {
+        let mut chunk = self
+            .unstored
+            .as_mut()
+            .map(|u| std::mem::take(&mut u.chunk))
+            .unwrap_or_default();
+        chunk.append(&mut own);
+        let write = DocWrite {
+            doc_id: self.doc_id.clone(),
+            kind: self.meta.kind.code().to_owned(),
+            facility_id: self.meta.facility.id.clone(),
+            year: i64::from(self.meta.year),
+            derived: self.engine.doc.derived_since(
+                &self.meta.facility,
+                &mut self.memo,
+                &std::mem::take(&mut self.touched),
+            ),
+            previous: self.committed.take(),
+            now: now_ms(),
+            chunk,
+            // Enough chunks since the snapshot: the write replaces them by the whole document, in the
+            // same transaction (no second transaction to wait for, nor to hold the database).
+            compact: (self.held.merged.len() > self.limits.compact_after && !self.held.stale).then(
+                || Compaction {
+                    snapshot: self.engine.doc.save(),
+                    merged: self.held.merged.clone(),
+                    generation: self.held.generation,
+                },
+            ),
+        };
+        let outcome = self.committer.append(write).await;
+        let doc_id = &self.doc_id;
+        match (outcome.result, outcome.write) {
+            (Ok(stored), write) => {
+                if self.unstored.take().is_some() {
+                    tracing::info!(doc = %doc_id, "stored again after a failed commit");
+                }
+                self.rows_due = false;
+                let size = write.as_ref().map_or(0, |w| w.chunk.len());
+                let compaction = write.as_ref().and_then(|w| w.compact.as_ref());
+                self.engine.stored_bytes = match (compaction, stored.generation) {
+                    (Some(c), Some(generation)) => {
+                        self.held.merged.clear();
+                        self.held.generation = generation;
+                        c.snapshot.len() + size
+                    }
+                    (Some(_), None) => {
+                        // Another instance compacted first; its announcement brings its snapshot here,
+                        // and this copy compacts over that one later.
+                        tracing::debug!(doc = %doc_id, "another instance compacted first");
+                        self.held.stale = true;
+                        self.stored_base + size
+                    }
+                    (None, _) => self.stored_base + size,
+                };
+                self.held.merged.extend(stored.chunk);
+                self.stored_base = self.engine.stored_bytes;
+                self.committed = write.map(|w| w.derived);
+                Storing::Answer
+            }
+            (Err(e), Some(write)) => {
+                let first = self.unstored.is_none();
+                let waiting = Unstored::postpone(self.unstored.take(), write.chunk);
+                tracing::error!(doc = %doc_id, error = %e, retry_in_ms = waiting.at.saturating_duration_since(tokio::time::Instant::now()).as_millis(), "storing a change failed; kept in memory, will retry");
+                self.committed = write.previous;
+                self.unstored = Some(waiting);
+                if first {
+                    for peer in self.peers.values() {
+                        peer.link.offer(Outbound::Error {
+                            doc: self.meta.id,
+                            message: STORE_FAILED.to_owned(),
+                        });
+                    }
+                }
+                // Nothing unstored is acknowledged: no replies until the retry succeeds.
+                Storing::Hold
+            }
+            (Err(e), None) => {
+                // The writer is gone (shutdown): what was not stored is not acknowledged either.
+                tracing::warn!(doc = %doc_id, error = %e, "the writer stopped; the document task ends");
+                Storing::Stop
+            }
+        }
+    }
+
+    /// Sends each peer what it lacks of the stored document, and its heads.
+    fn answer_peers(&mut self) {
+        let heads = self.engine.doc.heads();
         let mut gone = Vec::new();
-        for (conn, peer) in &mut peers {
+        for (conn, peer) in &mut self.peers {
             // Under load most batches only carry peers' replies: the others have nothing new to hear, and
             // asking automerge would still build a bloom filter for each.
             if !peer.heard && peer.checked.as_ref() == Some(&heads) {
@@ -661,26 +800,28 @@ pub(super) async fn run<D: Stored>(
             if std::mem::take(&mut peer.heard) && peer.told != heads {
                 peer.state.answer_next();
             }
-            match engine.generate(&mut peer.state) {
+            match self.engine.generate(&mut peer.state) {
                 Ok(Some(data)) => {
                     peer.told.clone_from(&heads);
-                    if !peer.link.offer(Outbound::Sync { doc: meta.id, data }) {
+                    if !peer.link.offer(Outbound::Sync {
+                        doc: self.meta.id,
+                        data,
+                    }) {
                         gone.push(*conn);
                     }
                 }
                 Ok(None) => {}
                 Err(()) => {
-                    tracing::error!(doc = %doc_id, conn = ?conn, "automerge panicked generating a message; peer dropped");
-                    refuse(&meta, &peer.link, PANICKED.to_owned(), true);
+                    tracing::error!(doc = %self.doc_id, conn = ?conn, "automerge panicked generating a message; peer dropped");
+                    refuse(&self.meta, &peer.link, PANICKED.to_owned(), true);
                     gone.push(*conn);
                 }
             }
         }
         for conn in gone {
-            peers.remove(&conn);
+            self.peers.remove(&conn);
         }
     }
-    tracing::debug!(doc = %doc_id, "document left memory");
 }
 
 /// Tells a peer why its message was refused and, with `close`, ends its connection.
