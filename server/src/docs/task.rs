@@ -20,7 +20,6 @@ use zhigai_shared::{AcceptedChange, SyncState, Touched, UserId, Writer};
 const BATCH: usize = 64;
 
 const READ_ONLY: &str = "你对此文档只有查看权限，修改未被接受。You may only read this document; the changes were refused.";
-const MISSING_DEPS: &str = "修改缺少其依赖的修改，未被接受；请重新同步。Changes arrived without the changes they depend on; refused, sync again.";
 const PANICKED: &str = "服务器无法处理这条同步消息，连接已断开。The server could not process this sync message; the connection was closed.";
 const UNREADABLE: &str = "服务器暂时无法打开此文档，请稍后重试；如持续出现请联系县级管理员。The server cannot open this document right now; try again later, and tell the county administrator if it persists.";
 const STORE_FAILED: &str =
@@ -47,6 +46,11 @@ pub enum Handled {
         /// Whether the peer is to be disconnected (hostile or broken input).
         close: bool,
     },
+    /// The changes depend on a change neither the message nor the document holds: nothing of it was
+    /// applied, and the peer's state was reset so that it sends again everything the document lacks. An
+    /// honest peer gets here when a Bloom filter false positive made it take a change of its own for one the
+    /// server has; there is nothing to tell its user.
+    Resync,
     /// Automerge panicked: the document must be reloaded and the peer disconnected.
     Panicked,
 }
@@ -159,12 +163,11 @@ impl<D: Stored> DocEngine<D> {
                 .any(|d| !sent.contains(d) && !self.doc.has_change(d))
         });
         if orphaned {
-            // The peer believes it sent them; a reset makes it send everything the server lacks.
+            // Kept out of automerge's queue (where another peer's message could apply them unchecked). The
+            // peer believes the server has the missing change; a reset makes it send everything the server
+            // lacks (automerge's own answer, asking for the hash, would not bring back the refused ones).
             *state = SyncState::reset();
-            return Handled::Refused {
-                message: MISSING_DEPS.to_owned(),
-                close: false,
-            };
+            return Handled::Resync;
         }
         let before = self.doc.heads();
         if let Err(e) = self.doc.receive_sync_message(state, data) {
@@ -584,6 +587,10 @@ impl<D: Stored> DocTask<D> {
                 }
             }
             Handled::Applied { .. } => {}
+            Handled::Resync => {
+                tracing::debug!(doc = %doc_id, conn = ?conn, "changes arrived without a change they depend on; the peer resyncs");
+                peer.checked = None;
+            }
             Handled::Refused { message, close } => {
                 tracing::warn!(doc = %doc_id, %message, close, "sync message refused");
                 refuse(&self.meta, &link, message, close);

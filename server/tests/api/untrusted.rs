@@ -164,8 +164,14 @@ async fn withheld_dependencies_never_enter_the_document_3(backend: Backend) {
         let (_, second) = two_chained_changes(&app, "liuhe", author).await;
         let mut peer = app.client(user).await;
         send_sync(&mut peer, id, sync_message(None, &[second])).await;
-        refusal(&mut peer).await;
+        if user == "reviewer" {
+            refusal(&mut peer).await;
+        }
         peer.pump(Duration::from_millis(300)).await.unwrap();
+        if user != "reviewer" {
+            // A writer is only asked to send again what the server lacks (see the next test): no error.
+            assert_eq!(errors(&peer), Vec::<String>::new());
+        }
     }
     let stored = app.stored_inspection("liuhe", 2026).await.unwrap();
     assert_eq!(stored.heads(), heads, "an orphan was stored");
@@ -184,6 +190,37 @@ async fn withheld_dependencies_never_enter_the_document_3(backend: Backend) {
     app.stop().await;
 }
 both!(withheld_dependencies_never_enter_the_document_3);
+
+// 3 — an honest device whose Bloom filter took one of its own changes for one the server has (a false
+// positive) sends a later change without it: the server resets that peer's sync state instead of refusing
+// with an error, the device sends both, and both are stored and acknowledged without a reconnect.
+async fn a_change_held_back_by_a_bloom_false_positive_arrives_after_all_3(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut device, id) = app.with_inspection("liuhe-member", "liuhe", 2026).await;
+    let stamp = device.stamp();
+    let item = ItemId::from("T2.01");
+    let doc = device.inspection_mut(id);
+    let _ = doc.save_incremental();
+    doc.set_status(&item, Some(Status::Partial), &stamp)
+        .unwrap();
+    let _held_back = doc.save_incremental();
+    doc.edit_note(&item, 0, 0, "整改中", &stamp).unwrap();
+    let later = doc.save_incremental();
+    // What the device's sync state would send after the false positive: the later change alone.
+    send_sync(&mut device, id, sync_message(None, &[later])).await;
+    assert!(
+        device.wait_acked(id, WAIT).await.unwrap(),
+        "the device's changes were never acknowledged; notices {:?}",
+        device.notices
+    );
+    assert_eq!(errors(&device), Vec::<String>::new());
+    assert!(device.is_connected());
+    let stored = app.stored_inspection("liuhe", 2026).await.unwrap();
+    assert_eq!(stored.status(&item), Some(Status::Partial));
+    assert_eq!(stored.heads(), device.inspection(id).heads());
+    app.stop().await;
+}
+both!(a_change_held_back_by_a_bloom_false_positive_arrives_after_all_3);
 
 // 4 — a member writes under the head's actor id, which would lock the head's device out.
 async fn an_actor_belongs_to_one_user_4(backend: Backend) {
