@@ -718,12 +718,7 @@ async fn group_commit_rows_follow_each_document(backend: Backend) {
     use zhigai_server::db::DocWrite;
     use zhigai_server::docs::Stored;
     let app = spawn_app(backend).await;
-    let facility = app
-        .store
-        .fetch_facility(&FacilityId::from("other-clinic"))
-        .await
-        .unwrap()
-        .unwrap();
+    let facility = app.facility("other-clinic").await;
     let scope = zhigai_shared::access::Scope::County("other-county".into());
     let stamp = Stamp::new(Author::new("u-other-head", "邻县院长"), Timestamp(1_000));
     let (rate, count) = (ItemId::from("T5.01"), ItemId::from("T5.09"));
@@ -842,8 +837,8 @@ async fn group_commit_rows_follow_each_document(backend: Backend) {
 
     // A write that carries a compaction: the snapshot replaces the chunks it names, in the same
     // transaction; the write's own chunk stays. One that names a stale generation changes nothing of it.
-    let id = inspection_id("other-clinic", 2026).to_string();
-    let before = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    let id = inspection_id("other-clinic", 2026);
+    let before = app.stored_parts(id).await;
     this_year.set_metric(&rate, Some(99.0), &stamp).unwrap();
     let mut compacting = write(&mut this_year, 2026, Some(later.derived), true);
     compacting.compact = Some(zhigai_server::db::Compaction {
@@ -853,7 +848,7 @@ async fn group_commit_rows_follow_each_document(backend: Backend) {
     });
     let stored = app.store.append_documents(&[&compacting]).await.unwrap();
     assert_eq!(stored[0].generation, Some(before.generation + 1));
-    let after = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    let after = app.stored_parts(id).await;
     assert_eq!(after.chunk_ids, vec![stored[0].chunk.unwrap()]);
     assert_eq!(after.generation, before.generation + 1);
     let loaded = app.stored_inspection("other-clinic", 2026).await.unwrap();
@@ -868,7 +863,7 @@ async fn group_commit_rows_follow_each_document(backend: Backend) {
     });
     let stored = app.store.append_documents(&[&stale]).await.unwrap();
     assert_eq!(stored[0].generation, None);
-    let kept = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    let kept = app.stored_parts(id).await;
     assert_eq!(kept.generation, after.generation);
     assert_eq!(
         kept.chunk_ids.len(),

@@ -279,6 +279,31 @@ impl TestApp {
             .unwrap()
     }
 
+    /// What the database holds of a document: its parts, chunk ids and snapshot generation.
+    pub async fn stored_parts(&self, id: DocumentId) -> zhigai_server::db::StoredDoc {
+        self.store
+            .fetch_document_chunks(&id.to_string())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{id} is not stored"))
+    }
+
+    /// A facility's summary row of `year`, as its county's overview reads it.
+    pub async fn summary_row(&self, facility: &str, year: u16) -> zhigai_shared::api::SummaryRow {
+        let county = self.facility(facility).await.county_id;
+        self.store
+            .fetch_summary(
+                &Scope::County(county),
+                i64::from(year),
+                &format!("{year}-06-01"),
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.facility_id.as_str() == facility)
+            .unwrap_or_else(|| panic!("no summary row of {facility}"))
+    }
+
     /// The inspection as the server stored it.
     pub async fn stored_inspection(&self, facility: &str, year: u16) -> Option<Inspection> {
         let id = inspection_id(facility, year);

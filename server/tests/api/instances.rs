@@ -152,12 +152,7 @@ async fn compaction_by_two_instances_loses_nothing() {
         sees(&mut head, id, item, want).await;
         sees(&mut member, id, item, want).await;
     }
-    let stored = a
-        .store
-        .fetch_document_chunks(&id.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = a.stored_parts(id).await;
     assert!(
         stored.generation >= 4,
         "the instances compacted {} times",

@@ -318,12 +318,7 @@ async fn compaction_rides_on_the_writes_and_loses_nothing(backend: Backend) {
             .unwrap();
         assert!(client.wait_acked(id, WAIT).await.unwrap(), "edit {n}");
     }
-    let stored = app
-        .store
-        .fetch_document_chunks(&id.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_parts(id).await;
     assert!(
         stored.generation >= 8,
         "compacted {} times",
@@ -338,25 +333,8 @@ async fn compaction_rides_on_the_writes_and_loses_nothing(backend: Backend) {
     for item in &items {
         assert_eq!(doc.status(item), Some(Status::Compliant), "{item} lost");
     }
-    let rows = app
-        .store
-        .fetch_summary(
-            &zhigai_shared::access::Scope::County("demo-county".into()),
-            2026,
-            "2026-06-01",
-        )
-        .await
-        .unwrap();
-    let row = rows
-        .iter()
-        .find(|r| r.facility_id.as_str() == "liuhe")
-        .unwrap();
-    let facility = app
-        .store
-        .fetch_facility(&zhigai_shared::FacilityId::from("liuhe"))
-        .await
-        .unwrap()
-        .unwrap();
+    let row = app.summary_row("liuhe", 2026).await;
+    let facility = app.facility("liuhe").await;
     let zhigai_server::db::DerivedRows::Inspection(derived) =
         zhigai_server::docs::Stored::derived(&doc, &facility)
     else {

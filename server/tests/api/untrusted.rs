@@ -297,19 +297,7 @@ async fn members_cannot_submit_or_forge_a_stamp_5(backend: Backend) {
         assert_eq!(stored.submission().state, zhigai_shared::Submission::Draft);
         assert_eq!(stored.status(&ItemId::from("T3.01")), None);
     }
-    let rows = app
-        .store
-        .fetch_summary(
-            &zhigai_shared::access::Scope::County(zhigai_server::demo::COUNTY.into()),
-            2027,
-            "2027-06-01",
-        )
-        .await
-        .unwrap();
-    let row = rows
-        .iter()
-        .find(|r| r.facility_id.as_str() == "dongguan")
-        .unwrap();
+    let row = app.summary_row("dongguan", 2027).await;
     assert!(!row.submitted, "the forged submission was counted");
     app.stop().await;
 }
@@ -340,7 +328,7 @@ async fn compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_
 ) {
     let app = spawn_app(backend).await;
     let id = inspection_id("liuhe", 2026).to_string();
-    let before = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    let before = app.stored_parts(inspection_id("liuhe", 2026)).await;
     // Another writer appends a chunk after this one loaded the document.
     let (first, _) = two_chained_changes(&app, "liuhe", "u-liuhe-head").await;
     another_writer_appends(&app, &first).await;
@@ -390,7 +378,7 @@ both!(compaction_keeps_chunks_it_did_not_merge_and_a_second_instance_refuses_6);
 async fn news_are_what_another_writer_stored_6(backend: Backend) {
     let app = spawn_app(backend).await;
     let id = inspection_id("liuhe", 2026).to_string();
-    let before = app.store.fetch_document_chunks(&id).await.unwrap().unwrap();
+    let before = app.stored_parts(inspection_id("liuhe", 2026)).await;
     let nothing = app
         .store
         .fetch_document_news(&id, before.generation, &before.chunk_ids)
