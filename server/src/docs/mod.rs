@@ -434,6 +434,67 @@ mod tests {
         );
     }
 
+    /// The engine checks a message's new changes from the message's own chunks (not by reading them back
+    /// out of the document's history): the result is what reading them back gives.
+    #[test]
+    fn new_changes_are_checked_from_the_message_as_from_the_history() {
+        let facility = FacilityId::from("f");
+        let template = zhigai_shared::Template::current();
+        let mut server = Inspection::create(&facility, 2026, template).unwrap();
+        // Some history first: a device that lacks more than a third of it gets a whole document instead.
+        let earlier = Stamp::new(Author::new("u", "员工"), Timestamp(0));
+        for item in template.items().skip(20).take(20) {
+            server
+                .set_status(&item.id, Some(Status::Compliant), &earlier)
+                .unwrap();
+        }
+        let mut device = Inspection::load(&server.save()).unwrap();
+        let mut engine = DocEngine::new(server, DocLimits::default(), 0);
+        let writer = Writer {
+            user: UserId::new("u"),
+            rights: Rights::EDIT,
+        };
+        let role = PeerRole {
+            writer: Some(writer.clone()),
+        };
+        let stamp = Stamp::new(Author::new("u", "员工"), Timestamp(1));
+        for (n, item) in ["T1.01", "T5.01", "T3.02"].iter().enumerate() {
+            device
+                .set_status(&ItemId::from(*item), Some(Status::Partial), &stamp)
+                .unwrap();
+            if n == 1 {
+                device
+                    .set_metric(&ItemId::from(*item), Some(42.0), &stamp)
+                    .unwrap();
+            }
+        }
+        let (mut ours, mut theirs) = (SyncState::new(), SyncState::new());
+        let mut applied = Vec::new();
+        for _ in 0..6 {
+            if let Some(message) = device.generate_sync_message(&mut theirs) {
+                match engine.receive(&mut ours, &role, &message) {
+                    Handled::Applied { new, before, .. } if !new.is_empty() => {
+                        let read_back = engine.doc.check_changes_since(&before, &writer).unwrap();
+                        assert_eq!(new, read_back);
+                        applied.extend(new);
+                    }
+                    Handled::Applied { .. } => {}
+                    other => panic!("{other:?}"),
+                }
+            }
+            if let Ok(Some(reply)) = engine.generate(&mut ours) {
+                device.receive_sync_message(&mut theirs, &reply).unwrap();
+            }
+        }
+        assert_eq!(applied.len(), 4, "{applied:?}");
+        assert_eq!(engine.doc.heads(), device.heads());
+        let touched: std::collections::BTreeSet<String> = applied
+            .iter()
+            .flat_map(|c| c.touched.items.iter().cloned())
+            .collect();
+        assert_eq!(touched.len(), 3, "{touched:?}");
+    }
+
     #[tokio::test]
     async fn a_full_peer_queue_closes_that_connection_without_waiting() {
         let (link, mut rx) = PeerLink::new(2);

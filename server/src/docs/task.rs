@@ -169,6 +169,14 @@ impl<D: Stored> DocEngine<D> {
             *state = SyncState::reset();
             return Handled::Resync;
         }
+        // The changes the document lacks: once the message is applied these are exactly its new changes
+        // (orphans never reach automerge's queue), unless it carried a whole document or a change twice.
+        let fresh: Vec<&guard::ChangeInfo> = inspected
+            .changes
+            .iter()
+            .filter(|c| !self.doc.has_change(&c.hash))
+            .collect();
+        let count_before = self.doc.change_count();
         let before = self.doc.heads();
         if let Err(e) = self.doc.receive_sync_message(state, data) {
             self.restore(&before);
@@ -184,7 +192,18 @@ impl<D: Stored> DocEngine<D> {
                 before,
             };
         }
-        let new = match self.doc.check_changes_since(&before, writer) {
+        let exactly_fresh = inspected.documents.is_empty()
+            && self.doc.change_count() == count_before + fresh.len()
+            && fresh.iter().all(|c| self.doc.has_change(&c.hash));
+        let checked = if exactly_fresh {
+            // From the message's own chunks: reading them back out of the document costs a pass over its
+            // whole history.
+            self.doc
+                .check_chunks(fresh.iter().map(|c| c.chunk.as_slice()), writer)
+        } else {
+            self.doc.check_changes_since(&before, writer)
+        };
+        let new = match checked {
             Ok(new) => new,
             Err(refusal) => {
                 self.restore(&before);

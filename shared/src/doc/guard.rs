@@ -90,6 +90,9 @@ pub enum Refusal {
     /// Too many operations in one change.
     #[error("单次修改过大（{0} 项操作），未被接受。One change carries {0} operations; refused.")]
     TooBig(usize),
+    /// A change that cannot be read back from its chunk.
+    #[error("修改无法读取，未被接受。A change could not be read ({0}); refused.")]
+    Unreadable(String),
 }
 
 /// Where a document kind lets writers write: the rule for a key at a path (keys from the root).
@@ -121,8 +124,39 @@ impl DocCore {
         rule: FieldRule,
     ) -> Result<Vec<AcceptedChange>, Refusal> {
         let since = parse_heads(since);
-        let mut accepted = Vec::new();
-        for change in self.doc().get_changes(&since) {
+        self.doc()
+            .get_changes(&since)
+            .iter()
+            .map(|change| self.check_change(change, writer, rule))
+            .collect()
+    }
+
+    /// Checks the changes in `chunks` (whole uncompressed change chunks, as a sync message carried them)
+    /// against the writer and `rule`: the same checks as [`Self::check_changes_since`], without reading the
+    /// changes back out of the document (which costs a pass over its whole history).
+    pub(crate) fn check_chunks<'a>(
+        &self,
+        chunks: impl IntoIterator<Item = &'a [u8]>,
+        writer: &Writer,
+        rule: FieldRule,
+    ) -> Result<Vec<AcceptedChange>, Refusal> {
+        chunks
+            .into_iter()
+            .map(|chunk| {
+                let change = automerge::Change::try_from(chunk)
+                    .map_err(|e| Refusal::Unreadable(e.to_string()))?;
+                self.check_change(&change, writer, rule)
+            })
+            .collect()
+    }
+
+    fn check_change(
+        &self,
+        change: &automerge::Change,
+        writer: &Writer,
+        rule: FieldRule,
+    ) -> Result<AcceptedChange, Refusal> {
+        {
             if change.len() > MAX_OPS_PER_CHANGE {
                 return Err(Refusal::TooBig(change.len()));
             }
@@ -182,13 +216,12 @@ impl DocCore {
                     _ => touched.other = true,
                 }
             }
-            accepted.push(AcceptedChange {
+            Ok(AcceptedChange {
                 actor: change.actor_id().to_bytes().to_vec(),
                 bytes: change.raw_bytes().len(),
                 touched,
-            });
+            })
         }
-        Ok(accepted)
     }
 
     /// The keys from the root to an object (as of now); an object that cannot be found has a path no

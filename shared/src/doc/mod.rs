@@ -368,6 +368,20 @@ pub trait Document: sealed::Typed + Sized {
         self.core().check_changes_since(since, writer, Self::RULE)
     }
 
+    /// [`Self::check_changes_since`] for the changes in `chunks` (whole uncompressed change chunks, as
+    /// [`crate::sync::guard::ChangeInfo::chunk`] keeps them): the caller knows these are exactly the
+    /// changes a message added, and the check need not read them out of the document's history.
+    ///
+    /// # Errors
+    /// The first [`Refusal`] met.
+    fn check_chunks<'a>(
+        &self,
+        chunks: impl IntoIterator<Item = &'a [u8]>,
+        writer: &Writer,
+    ) -> Result<Vec<AcceptedChange>, Refusal> {
+        self.core().check_chunks(chunks, writer, Self::RULE)
+    }
+
     /// Returns the document to `heads`, dropping every change after them.
     ///
     /// # Errors

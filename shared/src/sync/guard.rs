@@ -103,6 +103,9 @@ pub struct ChangeInfo {
     pub message: String,
     /// Bytes of the uncompressed chunk.
     pub size: usize,
+    /// The whole uncompressed change chunk (header included), as `automerge::Change` reads it: the server
+    /// checks a message's new changes from these rather than reading them back out of the document.
+    pub chunk: Vec<u8>,
 }
 
 /// What a sync message carries, as read by [`inspect`].
@@ -278,6 +281,11 @@ fn change_info(data: &[u8]) -> Result<ChangeInfo, GuardError> {
 
     let message = String::from_utf8(r.prefixed()?.to_vec())
         .map_err(|_| GuardError::Malformed("a change message is not UTF-8"))?;
+    let mut chunk = Vec::with_capacity(MAGIC.len() + 4 + header.len() + data.len());
+    chunk.extend_from_slice(&MAGIC);
+    chunk.extend_from_slice(&hash[..4]);
+    chunk.extend_from_slice(&header);
+    chunk.extend_from_slice(data);
     Ok(ChangeInfo {
         hash,
         deps,
@@ -285,6 +293,7 @@ fn change_info(data: &[u8]) -> Result<ChangeInfo, GuardError> {
         seq,
         message,
         size: data.len(),
+        chunk,
     })
 }
 
