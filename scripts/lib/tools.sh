@@ -48,9 +48,17 @@ ensure_wasm_opt() {
 
 # The standard library's source: release bundles rebuild std for size (scripts/build-frontend --release).
 ensure_rust_src() {
-  if [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
+  local library
+  library="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+  if [ ! -d "$library" ]; then
     say "adding the rust-src component (the release bundle rebuilds std for size)"
     rustup component add rust-src
+  fi
+  # std's own dependencies (its lock file's crates) must be in cargo's cache: Trunk builds offline, and a
+  # machine that never built std has none of them. Quick when they are there already.
+  if ! RUSTC_BOOTSTRAP=1 cargo fetch --locked --manifest-path "$library/Cargo.toml" >/dev/null; then
+    echo "could not fetch the crates std is built from (cargo fetch --manifest-path $library/Cargo.toml)" >&2
+    exit 1
   fi
 }
 
