@@ -477,11 +477,14 @@ pub trait Store: Send + Sync + 'static {
     /// Durably stores a change and its derived rows in one transaction; returns the chunk's id (`None` for
     /// a write of rows alone, with an empty chunk).
     async fn append_document(&self, write: &DocWrite) -> Result<Option<i64>, DbError> {
-        let stored = self.append_documents(&[write]).await?;
-        stored
+        Ok(self.append_one(write).await?.chunk)
+    }
+    /// [`Self::append_documents`] of one write (with its compaction, if it carries one).
+    async fn append_one(&self, write: &DocWrite) -> Result<Appended, DbError> {
+        self.append_documents(&[write])
+            .await?
             .into_iter()
             .next()
-            .map(|a| a.chunk)
             .ok_or_else(|| DbError::Corrupt("no chunk id returned".to_owned()))
     }
     /// Durably stores the changes of several documents and their derived rows in one transaction (the

@@ -97,15 +97,7 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
 
 async fn answer_each(store: &dyn Store, jobs: Vec<Job>) {
     for job in jobs {
-        let result = store
-            .append_documents(&[&job.write])
-            .await
-            .and_then(|stored| {
-                stored
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| DbError::Corrupt("nothing stored".to_owned()))
-            });
+        let result = store.append_one(&job.write).await;
         let _ = job.done.send(Outcome {
             write: Some(job.write),
             result,

@@ -156,72 +156,70 @@ impl DocCore {
         writer: &Writer,
         rule: FieldRule,
     ) -> Result<AcceptedChange, Refusal> {
-        {
-            if change.len() > MAX_OPS_PER_CHANGE {
-                return Err(Refusal::TooBig(change.len()));
-            }
-            let note = change.message().and_then(ChangeNote::parse);
-            let Some(note) = note.filter(|n| n.by == writer.user) else {
-                return Err(Refusal::Author(writer.user.to_string()));
-            };
-            if matches!(note.op, Op::Submit | Op::Withdraw) && !writer.rights.has(Rights::SUBMIT) {
-                return Err(Refusal::HeadOnly);
-            }
-            let expanded = change.decode();
-            // One path lookup per object the change touches, not per operation (a pasted note is
-            // thousands of operations on one text).
-            let mut paths: HashMap<&ObjectId, Vec<String>> = HashMap::new();
-            for op in &expanded.operations {
-                let path = paths
-                    .entry(&op.obj)
-                    .or_insert_with(|| self.path_of(&op.obj));
-                let key = match &op.key {
-                    Key::Map(k) => Some(k.as_str()),
-                    Key::Seq(_) => None,
-                };
-                let shown = || {
-                    path.iter()
-                        .map(String::as_str)
-                        .chain(key)
-                        .collect::<Vec<_>>()
-                        .join("/")
-                };
-                match rule(path, key) {
-                    Rule::Needs(needed) if writer.rights.has(needed) => {}
-                    Rule::Needs(Rights::SUBMIT) => return Err(Refusal::HeadOnly),
-                    Rule::Needs(_) | Rule::Never => return Err(Refusal::Field(shown())),
-                }
-                if let OpType::Put(value) = &op.action {
-                    let long = match value {
-                        ScalarValue::Str(s) => s.chars().count() > MAX_TEXT_CHARS,
-                        ScalarValue::Bytes(b) | ScalarValue::Unknown { bytes: b, .. } => {
-                            b.len() > MAX_TEXT_CHARS
-                        }
-                        _ => false,
-                    };
-                    if long {
-                        return Err(Refusal::TooLong(shown()));
-                    }
-                }
-            }
-            let mut touched = Touched::default();
-            for (obj, path) in &paths {
-                if self.text_over_limit(obj) {
-                    return Err(Refusal::TooLong(path.join("/")));
-                }
-                match path.as_slice() {
-                    [items, id, ..] if items == "items" => {
-                        touched.items.insert(id.clone());
-                    }
-                    _ => touched.other = true,
-                }
-            }
-            Ok(AcceptedChange {
-                actor: change.actor_id().to_bytes().to_vec(),
-                bytes: change.raw_bytes().len(),
-                touched,
-            })
+        if change.len() > MAX_OPS_PER_CHANGE {
+            return Err(Refusal::TooBig(change.len()));
         }
+        let note = change.message().and_then(ChangeNote::parse);
+        let Some(note) = note.filter(|n| n.by == writer.user) else {
+            return Err(Refusal::Author(writer.user.to_string()));
+        };
+        if matches!(note.op, Op::Submit | Op::Withdraw) && !writer.rights.has(Rights::SUBMIT) {
+            return Err(Refusal::HeadOnly);
+        }
+        let expanded = change.decode();
+        // One path lookup per object the change touches, not per operation (a pasted note is
+        // thousands of operations on one text).
+        let mut paths: HashMap<&ObjectId, Vec<String>> = HashMap::new();
+        for op in &expanded.operations {
+            let path = paths
+                .entry(&op.obj)
+                .or_insert_with(|| self.path_of(&op.obj));
+            let key = match &op.key {
+                Key::Map(k) => Some(k.as_str()),
+                Key::Seq(_) => None,
+            };
+            let shown = || {
+                path.iter()
+                    .map(String::as_str)
+                    .chain(key)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            };
+            match rule(path, key) {
+                Rule::Needs(needed) if writer.rights.has(needed) => {}
+                Rule::Needs(Rights::SUBMIT) => return Err(Refusal::HeadOnly),
+                Rule::Needs(_) | Rule::Never => return Err(Refusal::Field(shown())),
+            }
+            if let OpType::Put(value) = &op.action {
+                let long = match value {
+                    ScalarValue::Str(s) => s.chars().count() > MAX_TEXT_CHARS,
+                    ScalarValue::Bytes(b) | ScalarValue::Unknown { bytes: b, .. } => {
+                        b.len() > MAX_TEXT_CHARS
+                    }
+                    _ => false,
+                };
+                if long {
+                    return Err(Refusal::TooLong(shown()));
+                }
+            }
+        }
+        let mut touched = Touched::default();
+        for (obj, path) in &paths {
+            if self.text_over_limit(obj) {
+                return Err(Refusal::TooLong(path.join("/")));
+            }
+            match path.as_slice() {
+                [items, id, ..] if items == "items" => {
+                    touched.items.insert(id.clone());
+                }
+                _ => touched.other = true,
+            }
+        }
+        Ok(AcceptedChange {
+            actor: change.actor_id().to_bytes().to_vec(),
+            bytes: change.raw_bytes().len(),
+            touched,
+        })
     }
 
     /// The keys from the root to an object (as of now); an object that cannot be found has a path no
