@@ -230,7 +230,10 @@ impl SyncClient {
     /// # Errors
     /// If the connection or the handshake fails.
     pub async fn connect_url(&mut self, url: &str) -> anyhow::Result<()> {
-        let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        // As the server: a small read buffer (it is zero-filled before each read) and no Nagle delay.
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(crate::http::WS_READ_BUFFER_BYTES);
+        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
             .await
             .context("opening the sync socket")?;
         socket

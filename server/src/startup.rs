@@ -6,6 +6,7 @@ use crate::docs::Hub;
 use crate::http::{self, AppState};
 use anyhow::Context;
 use axum::Router;
+use axum::serve::ListenerExt;
 use axum::http::{HeaderValue, Request, header};
 use axum::response::Response;
 use std::future::Future;
@@ -190,7 +191,14 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        // Sync frames are small and must go out at once: without TCP_NODELAY a frame written while the
+        // previous one is unacknowledged waits for the peer's delayed ACK (up to 40 ms on Linux).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY: {e}");
+            }
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 stop.await;
                 tracing::info!("shutting down: closing connections, finishing writes");

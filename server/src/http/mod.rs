@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 mod session;
 mod sync_ws;
+pub(crate) use sync_ws::READ_BUFFER_BYTES as WS_READ_BUFFER_BYTES;
 
 use crate::auth::secret_hash;
 use crate::clock::now_ms;

@@ -1,6 +1,6 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet, VecDeque};
 use std::num::NonZeroU32;
 use std::ops::Add;
 use std::ops::RangeBounds;
@@ -40,7 +40,7 @@ pub(crate) struct ChangeGraph {
     extra_bytes_raw: Vec<u8>,
     heads: BTreeSet<ChangeHash>,
     nodes_by_hash: HashMap<ChangeHash, NodeIdx>,
-    clock_cache: HashMap<NodeIdx, SeqClock>,
+    clock_cache: rustc_hash::FxHashMap<NodeIdx, SeqClock>,
     seq_index: Vec<Vec<NodeIdx>>,
     fragment_top: SeqClock,
     fragments: Vec<FragmentNode>,
@@ -98,7 +98,7 @@ impl ChangeGraph {
             extra_bytes_meta: hexane::PrefixColumn::new(),
             extra_bytes_raw: Vec::new(),
             heads: BTreeSet::new(),
-            clock_cache: HashMap::new(),
+            clock_cache: Default::default(),
             seq_index: vec![vec![]; num_actors],
             fragments: vec![],
             fragment_top: SeqClock::new(num_actors),
@@ -830,12 +830,22 @@ impl ChangeGraph {
         to_visit: &mut BTreeSet<NodeIdx>,
         limit: usize,
     ) {
-        let mut visited = BTreeSet::new();
+        // zhigai patch (see ZHIGAI-PATCH.md): this runs for every sync message generated (the Bloom filter
+        // and the changes to send both start from a clock) and kept its frontier and the visited nodes in
+        // `BTreeSet`s, one allocation per node. A change's dependencies have smaller node indices, so
+        // popping the largest first visits every node after all of its children: a node pushed by several
+        // children comes off the heap several times in a row, and no node is pushed again once visited.
+        let mut heap: BinaryHeap<NodeIdx> = std::mem::take(to_visit).into_iter().collect();
+        let mut last = None;
+        let mut visited = 0usize;
 
-        while let Some(idx) = to_visit.pop_last() {
-            assert!(!visited.contains(&idx));
-            assert!(visited.len() <= self.hashes.len());
-            visited.insert(idx);
+        while let Some(idx) = heap.pop() {
+            if last == Some(idx) {
+                continue;
+            }
+            last = Some(idx);
+            visited += 1;
+            assert!(visited <= self.hashes.len());
 
             let actor = self.actors[idx.0 as usize];
             let data = self.clock_data_for(idx);
@@ -844,12 +854,14 @@ impl ChangeGraph {
             if let Some(cached) = self.clock_cache.get(&idx) {
                 SeqClock::merge(clock, cached);
             } else {
-                to_visit.extend(self.parents(idx).filter(|p| !visited.contains(p)));
-                if visited.len() > limit {
+                heap.extend(self.parents(idx));
+                if visited > limit {
                     break;
                 }
             }
         }
+        // Stopped at the limit: what is left to visit, without the node just visited.
+        to_visit.extend(heap.into_iter().filter(|idx| Some(*idx) != last));
     }
 
     pub(crate) fn remove_ancestors(
@@ -1034,7 +1046,7 @@ impl ChangeGraphCols {
         }
 
         // blank - to be filled out later
-        let clock_cache = HashMap::default();
+        let clock_cache = rustc_hash::FxHashMap::default();
         let hashes = vec![];
         let nodes_by_hash = HashMap::new();
         let fragments = vec![];
@@ -1105,6 +1117,51 @@ mod tests {
     }
 
     // zhigai patch: the pruned walk removes exactly what the full walk removed.
+    #[test]
+    fn clocks_of_concurrent_histories_match_a_walk_of_every_ancestor() {
+        // zhigai patch: the heap walk (and the cached clocks it stops at) gives the clock a plain walk
+        // over every ancestor gives, on a history of four actors editing concurrently.
+        let mut builder = TestGraphBuilder::new();
+        let actors: Vec<ActorId> = (0..4).map(|_| builder.actor()).collect();
+        let mut last: Vec<Option<ChangeHash>> = vec![None; actors.len()];
+        let mut picks = 7u64;
+        let mut all = Vec::new();
+        for _ in 0..400 {
+            picks = picks.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let a = (picks >> 33) as usize % actors.len();
+            let other = (picks >> 40) as usize % actors.len();
+            let mut deps: Vec<ChangeHash> = last[a].into_iter().collect();
+            if other != a && (picks >> 50) % 3 != 0 {
+                deps.extend(last[other]);
+            }
+            deps.sort();
+            deps.dedup();
+            let hash = builder.change(&actors[a], 1, &deps);
+            last[a] = Some(hash);
+            all.push(hash);
+        }
+        let graph = builder.build();
+        let plain = |heads: &[ChangeHash]| {
+            let mut clock = SeqClock::new(graph.num_actors());
+            let mut seen = HashSet::new();
+            let mut stack: Vec<NodeIdx> = graph.heads_to_nodes(heads).collect();
+            while let Some(idx) = stack.pop() {
+                if seen.insert(idx) {
+                    clock.include(graph.actors[idx.0 as usize].into(), graph.clock_data_for(idx));
+                    stack.extend(graph.parents(idx));
+                }
+            }
+            clock
+        };
+        let heads: Vec<ChangeHash> = last.iter().flatten().copied().collect();
+        let mut cases = vec![heads.clone(), heads[..2].to_vec(), vec![all[0]]];
+        cases.extend(all.iter().step_by(7).map(|h| vec![*h]));
+        cases.extend(all.windows(3).step_by(11).map(|w| w.to_vec()));
+        for case in cases {
+            assert_eq!(graph.seq_clock_for_heads(&case), plain(&case), "heads {case:?}");
+        }
+    }
+
     #[test]
     fn remove_ancestors_on_a_long_history_with_a_branch() {
         let mut builder = TestGraphBuilder::new();
