@@ -19,7 +19,8 @@ use tokio::sync::{Barrier, Mutex};
 use zhigai_shared::access::{Role, Scope};
 use zhigai_shared::sync::{DocKind, DocumentId};
 use zhigai_shared::{
-    Author, Document, FacilityId, FacilityType, Inspection, ItemId, Stamp, Template, Timestamp, UserId,
+    Author, Document, FacilityId, FacilityType, Inspection, ItemId, Stamp, Template, Timestamp,
+    UserId,
 };
 
 /// `bench` flags.
@@ -480,7 +481,9 @@ async fn client(
                     ..author.clone()
                 };
                 let (item, at) = mine.write_next();
-                client.inspection_mut(id).set_metric(item, Some(at), &stamp)?;
+                client
+                    .inspection_mut(id)
+                    .set_metric(item, Some(at), &stamp)?;
                 client.push(id).await?;
                 edits += 1;
                 next += interval;
