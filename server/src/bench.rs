@@ -463,9 +463,9 @@ async fn client(
             gate.wait().await;
             continue;
         };
-        // What the peers wrote while this client was not timing (the last step's final acknowledgements)
-        // is not timed late now.
-        // (A server that held the documents before: the writer goes on after its newest value.)
+        // Catch up without timing: what the peers wrote while this client was not timing (the last step's
+        // final acknowledgements), and, on a server that held the documents before, this writer's own newest
+        // value (it goes on after it).
         for lane in peers.iter_mut().chain(std::iter::once(&mut mine)) {
             lane.follow(client.inspection(id), None);
         }

@@ -101,8 +101,6 @@ pub struct ChangeInfo {
     pub seq: u64,
     /// Its message (zhigai's author stamp).
     pub message: String,
-    /// Bytes of the uncompressed chunk.
-    pub size: usize,
     /// The whole uncompressed change chunk (header included), as `automerge::Change` reads it: the server
     /// checks a message's new changes from these rather than reading them back out of the document.
     pub chunk: Vec<u8>,
@@ -292,7 +290,6 @@ fn change_info(data: &[u8]) -> Result<ChangeInfo, GuardError> {
         actor,
         seq,
         message,
-        size: data.len(),
         chunk,
     })
 }
