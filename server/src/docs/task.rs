@@ -392,6 +392,17 @@ struct BatchEnd {
     store_failed: bool,
 }
 
+/// Whom a round of replies goes to.
+#[derive(Clone, Copy)]
+enum Answering {
+    /// Every peer: the document as it stands is committed.
+    Everyone,
+    /// The peers of users none of whose changes wait for a commit. Any message carries the server's
+    /// heads, and heads that cover a change acknowledge it; a user's device that reconnected is a new
+    /// peer, so the user, not the connection, is held back.
+    Bystanders,
+}
+
 /// What became of storing a batch.
 enum Storing {
     /// Stored (or nothing to store): the peers may hear the current heads.
@@ -414,6 +425,8 @@ struct DocTask<D: Stored> {
     peers: HashMap<ConnId, Peer>,
     /// Who each actor belongs to, as far as this task has checked.
     actors: HashMap<Vec<u8>, UserId>,
+    /// The users whose changes the document holds but the database does not yet.
+    uncommitted: HashSet<UserId>,
     /// The rows of the last committed write: the next write rewrites only what differs.
     committed: Option<DerivedRows>,
     /// Stored bytes as of the last commit.
@@ -468,7 +481,10 @@ pub(super) async fn run<D: Stored>(
             break;
         }
         match task.store_batch(&heads_before, &end, timed_out).await {
-            Storing::Answer => task.answer_peers(),
+            Storing::Answer => {
+                task.uncommitted.clear();
+                task.answer_peers(Answering::Everyone);
+            }
             Storing::Hold => {}
             Storing::Stop => break,
         }
@@ -495,6 +511,7 @@ impl<D: Stored> DocTask<D> {
             held: opened.held,
             peers: HashMap::new(),
             actors: HashMap::new(),
+            uncommitted: HashSet::new(),
             committed: None,
             unstored: None,
             memo: D::Memo::default(),
@@ -589,7 +606,11 @@ impl<D: Stored> DocTask<D> {
                     self.touched.add(&change.touched);
                 }
                 match owned {
-                    Ok(()) => {}
+                    Ok(()) => {
+                        if let Some(w) = &peer.role.writer {
+                            self.uncommitted.insert(w.user.clone());
+                        }
+                    }
                     Err(Unbound::Taken) => {
                         tracing::warn!(doc = %doc_id, "changes refused: actor of another user");
                         self.engine.undo(&before, bytes);
@@ -647,6 +668,7 @@ impl<D: Stored> DocTask<D> {
             peer.state = SyncState::reset();
             peer.checked = None;
         }
+        self.uncommitted.clear();
         true
     }
 
@@ -691,6 +713,13 @@ impl<D: Stored> DocTask<D> {
         };
         if end.news && !end.poisoned {
             self.merge_news().await;
+        }
+        if !end.poisoned {
+            // The other users' devices hear the changes now, before the commit: no change is acknowledged
+            // by that (its sender hears nothing until it is stored), and a crash loses nothing (the senders
+            // still hold their changes, unacknowledged, and send them again). The commit is then off the
+            // way from an edit to the other devices.
+            self.answer_peers(Answering::Bystanders);
         }
         if end.poisoned {
             // Reloaded: nothing of this batch is kept.
@@ -809,11 +838,20 @@ impl<D: Stored> DocTask<D> {
         }
     }
 
-    /// Sends each peer what it lacks of the stored document, and its heads.
-    fn answer_peers(&mut self) {
+    /// Sends each peer (of `who`) what it lacks of the document, and its heads.
+    fn answer_peers(&mut self, who: Answering) {
         let heads = self.engine.doc.heads();
         let mut gone = Vec::new();
         for (conn, peer) in &mut self.peers {
+            if matches!(who, Answering::Bystanders)
+                && peer
+                    .role
+                    .writer
+                    .as_ref()
+                    .is_some_and(|w| self.uncommitted.contains(&w.user))
+            {
+                continue;
+            }
             // Under load most batches only carry peers' replies: the others have nothing new to hear, and
             // asking automerge would still build a bloom filter for each.
             if !peer.heard && peer.checked.as_ref() == Some(&heads) {

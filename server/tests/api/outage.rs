@@ -110,3 +110,58 @@ async fn every_change_is_acknowledged_once_the_database_is_back(backend: Backend
     app.stop().await;
 }
 both!(every_change_is_acknowledged_once_the_database_is_back);
+
+/// The server forwards a change to the other users' devices before its commit, so the commit is not on the
+/// way from an edit to the colleagues' screens: with the database refusing every write, B still sees A's edit
+/// live. No message to A may carry heads that cover its unstored change, not even on a new connection of A's
+/// (a phone that reconnects is a new peer), or A would count it as saved.
+async fn colleagues_see_an_edit_before_it_is_stored_and_its_sender_is_not_acknowledged(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (mut a, id) = app.with_inspection("shiqiao-head", "shiqiao", 2027).await;
+    let (mut b, _) = app.with_inspection("shiqiao-member", "shiqiao", 2027).await;
+    let first = ItemId::from("T1.01");
+    let second = ItemId::from("T1.02");
+    a.inspection_mut(id)
+        .set_metric(&first, Some(1.0), &stamp("shiqiao-head", 1))
+        .unwrap();
+    assert!(a.wait_acked(id, WAIT).await.unwrap());
+    assert!(
+        b.wait_for(WAIT, |c| c.inspection(id).metric(&first) == Some(1.0))
+            .await
+            .unwrap()
+    );
+
+    refuse_writes(backend, &app.database_url(), true).await;
+    a.inspection_mut(id)
+        .set_metric(&second, Some(7.0), &stamp("shiqiao-head", 2))
+        .unwrap();
+    a.push(id).await.unwrap();
+    assert!(
+        b.wait_for(WAIT, |c| c.inspection(id).metric(&second) == Some(7.0))
+            .await
+            .unwrap(),
+        "B sees A's edit while the database refuses it"
+    );
+    assert!(
+        !a.wait_acked(id, Duration::from_secs(1)).await.unwrap(),
+        "A's unstored edit is not acknowledged"
+    );
+    a.disconnect();
+    a.connect().await.unwrap();
+    assert!(
+        !a.wait_acked(id, Duration::from_secs(2)).await.unwrap(),
+        "nor to A's new connection"
+    );
+
+    refuse_writes(backend, &app.database_url(), false).await;
+    assert!(
+        a.wait_acked(id, WAIT).await.unwrap(),
+        "acknowledged once stored"
+    );
+    let stored = app.stored_inspection("shiqiao", 2027).await.unwrap();
+    assert_eq!(stored.metric(&second), Some(7.0));
+    app.stop().await;
+}
+both!(colleagues_see_an_edit_before_it_is_stored_and_its_sender_is_not_acknowledged);
