@@ -17,6 +17,7 @@ pub(crate) use crate::read::ReadDoc;
 
 use crate::change_graph::ChangeGraph;
 use crate::change_queue::ChangeQueue;
+use crate::recent_changes::RecentChanges;
 use crate::cursor::{CursorPosition, MoveCursor, OpCursor};
 use crate::exid::ExId;
 use crate::iter::{DiffIter, DocIter, Keys, ListRange, MapRange, Spans, Values};
@@ -260,6 +261,8 @@ pub struct Automerge {
     actor: Actor,
     /// The current author.
     author: Option<Author<'static>>,
+    /// zhigai patch: the changes added last, to send without building them again.
+    pub(crate) recent: RecentChanges,
 }
 
 impl Automerge {
@@ -273,6 +276,7 @@ impl Automerge {
             deps: Default::default(),
             actor: Actor::Unused(ActorId::random()),
             author: None,
+            recent: RecentChanges::default(),
         }
     }
 
@@ -313,6 +317,7 @@ impl Automerge {
             deps: Default::default(),
             actor: Actor::Unused(ActorId::random()),
             author: None,
+            recent: RecentChanges::default(),
         }
     }
 
@@ -328,6 +333,7 @@ impl Automerge {
             deps,
             actor: Actor::Unused(ActorId::random()),
             author: None,
+            recent: RecentChanges::default(),
         };
         doc.remove_unused_actors(false);
         doc
@@ -738,7 +744,27 @@ impl Automerge {
     where
         I: IntoIterator<Item = ChangeHash>,
     {
-        ChangeCollector::for_hashes(&self.ops, &self.change_graph, hashes)
+        // zhigai patch: the changes added last are copied as kept; only the others are built from the op
+        // set. Same changes, in the order asked.
+        let hashes: Vec<ChangeHash> = hashes.into_iter().collect();
+        let missing: Vec<ChangeHash> = hashes
+            .iter()
+            .filter(|h| self.recent.get(h).is_none())
+            .copied()
+            .collect();
+        let mut built = if missing.is_empty() {
+            Vec::new()
+        } else {
+            ChangeCollector::for_hashes(&self.ops, &self.change_graph, missing)?
+        }
+        .into_iter();
+        hashes
+            .iter()
+            .map(|h| match self.recent.get(h) {
+                Some(change) => Ok(change.clone()),
+                None => built.next().ok_or(AutomergeError::InvalidHash(*h)),
+            })
+            .collect()
     }
 
     pub(crate) fn exid_to_opid(&self, id: &ExId) -> Result<OpId, AutomergeError> {
@@ -1286,6 +1312,7 @@ impl Automerge {
 
     pub(crate) fn update_history(&mut self, change: &Change) {
         self.update_deps(change);
+        self.recent.add(change);
 
         let actor_index = self
             .ops
