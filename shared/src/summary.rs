@@ -84,6 +84,20 @@ pub fn summarize_from(
     profile: &FacilityProfile,
     answers: &Answers,
 ) -> InspectionSummary {
+    let mut summary = summarize_answers(template, profile, answers);
+    summary.open_problems = doc.problems().iter().filter(|p| is_open(p)).count() as u32;
+    summary.submitted = doc.submission().state == crate::doc::Submission::Submitted;
+    summary.last_edit_at = doc.last_edit_at().map(|t| t.0);
+    summary
+}
+
+/// The counts and figures of [`summarize_from`] alone, from the items' answers: what changes when only
+/// items were written. The problems, the submission and the last edit are left at their defaults.
+pub fn summarize_answers(
+    template: &Template,
+    profile: &FacilityProfile,
+    answers: &Answers,
+) -> InspectionSummary {
     let mut summary = InspectionSummary::default();
     for area in &template.areas {
         let mut counts = AreaCounts {
@@ -119,9 +133,6 @@ pub fn summarize_from(
         summary.answered += counts.answered;
         summary.areas.push(counts);
     }
-    summary.open_problems = doc.problems().iter().filter(|p| is_open(p)).count() as u32;
-    summary.submitted = doc.submission().state == crate::doc::Submission::Submitted;
-    summary.last_edit_at = doc.last_edit_at().map(|t| t.0);
     summary
 }
 

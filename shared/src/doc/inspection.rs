@@ -530,20 +530,24 @@ impl Inspection {
                 let Entry::Object(ObjType::Map, obj) = entry else {
                     return None;
                 };
-                let (mut status, mut metric, mut numerator, mut denominator) =
-                    (None, None, None, None);
-                for (field, value) in self.core.entries(&obj) {
-                    match field.as_str() {
-                        STATUS => status = self.core.entry_str(&value).and_then(|s| s.parse().ok()),
-                        METRIC => metric = value.f64(),
-                        NUMERATOR => numerator = value.f64(),
-                        DENOMINATOR => denominator = value.f64(),
-                        _ => {}
-                    }
-                }
-                Some((key, (status, figure(numerator, denominator, || metric))))
+                Some((key, self.answer_at(&obj)))
             })
             .collect()
+    }
+
+    /// One item's status and figure, from one pass over its fields.
+    fn answer_at(&self, obj: &ObjId) -> (Option<Status>, Option<f64>) {
+        let (mut status, mut metric, mut numerator, mut denominator) = (None, None, None, None);
+        for (field, value) in self.core.entries(obj) {
+            match field.as_str() {
+                STATUS => status = self.core.entry_str(&value).and_then(|s| s.parse().ok()),
+                METRIC => metric = value.f64(),
+                NUMERATOR => numerator = value.f64(),
+                DENOMINATOR => denominator = value.f64(),
+                _ => {}
+            }
+        }
+        (status, figure(numerator, denominator, || metric))
     }
 
     /// Brings `answers` up to date after changes that wrote `touched`: rereads only the items written, or
@@ -553,10 +557,12 @@ impl Inspection {
             *answers = self.answers();
             return;
         }
+        let Some(items) = self.items_obj() else {
+            return;
+        };
         for id in &touched.items {
-            let item = ItemId::from(id.as_str());
-            if self.item_obj(&item).is_ok() {
-                answers.insert(id.clone(), (self.status(&item), self.metric(&item)));
+            if let Some(obj) = self.core.get_obj(&items, id) {
+                answers.insert(id.clone(), self.answer_at(&obj));
             }
         }
     }
