@@ -110,9 +110,9 @@ pub enum Rule {
 impl DocCore {
     /// Whether the document holds the change with this hash.
     pub(crate) fn has_change(&self, hash: &[u8; 32]) -> bool {
-        self.doc()
-            .get_change_meta_by_hash(&ChangeHash(*hash))
-            .is_some()
+        // A hash lookup (vendor/automerge/ZHIGAI-PATCH.md); `get_change_meta_by_hash` built the change's
+        // metadata to answer this.
+        self.doc().has_change(&ChangeHash(*hash))
     }
 
     /// Checks every change after `since` (the heads before a peer's message was applied) against the

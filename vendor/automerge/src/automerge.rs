@@ -1218,7 +1218,12 @@ impl Automerge {
     /// [`Self::save()`] and you want to immediately send it somewhere (e.g. you've inserted a
     /// single character in a text object).
     pub fn save_after(&self, heads: &[ChangeHash]) -> Vec<u8> {
-        let changes = self.get_changes(heads);
+        // zhigai patch: through `get_changes_by_hashes`, which copies the changes added last instead of
+        // building them again from the op set (the same changes as `get_changes`, in the same order).
+        let hashes = self.change_graph.get_hashes(heads);
+        let changes = self
+            .get_changes_by_hashes(hashes.iter().copied())
+            .unwrap_or_else(|_| self.get_changes(heads));
         let mut bytes = vec![];
         for c in changes {
             bytes.extend(c.raw_bytes());
@@ -2026,7 +2031,11 @@ impl Automerge {
         other.shared_heads == self.get_heads()
     }
 
-    pub(crate) fn has_change(&self, head: &ChangeHash) -> bool {
+    /// Whether the document holds (has applied) the change with this hash: a hash lookup.
+    ///
+    /// zhigai patch: public, where the release offers only `get_change_meta_by_hash`, which builds the
+    /// change's metadata to answer the same question.
+    pub fn has_change(&self, head: &ChangeHash) -> bool {
         self.change_graph.has_change(head)
     }
 

@@ -96,6 +96,21 @@ mod tests {
             peer.get(ROOT, "k5").unwrap().unwrap().0.as_i64(),
             Some(299)
         );
+        // An incremental save after any heads is the changes built from the op set, byte for byte.
+        let all = a.change_graph.get_hashes(&[]).into_owned();
+        for cut in [0, 1, 150, 236, 299] {
+            let heads = [all[cut]];
+            let built: Vec<u8> = a
+                .get_changes(&heads)
+                .iter()
+                .flat_map(|c| c.raw_bytes().to_vec())
+                .collect();
+            assert!(!built.is_empty() || cut == 299);
+            assert_eq!(a.save_after(&heads), built);
+        }
+        let mut loaded = Automerge::new();
+        loaded.load_incremental(&relay.save_after(&[])).unwrap();
+        assert_eq!(loaded.get_heads(), a.get_heads());
         for doc in [&a, &relay, &peer] {
             // All of them: the last 64 come from what was kept, the others are built.
             let hashes = doc.change_graph.get_hashes(&[]);
