@@ -110,7 +110,10 @@ impl Lane {
 /// The edits one client made, in order: each change's hash and the client's clock when it made it. The
 /// other clients of the document time their arrival from it.
 #[derive(Clone, Default)]
-struct Edits(Arc<std::sync::Mutex<Vec<([u8; 32], f64)>>>);
+struct Edits(Arc<std::sync::Mutex<Vec<Edit>>>);
+
+/// One edit: its change's hash, and the writer's clock (ms) when it made it.
+type Edit = ([u8; 32], f64);
 
 impl Edits {
     /// Records the edit `doc` just made (its only head now).
