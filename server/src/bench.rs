@@ -281,7 +281,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
                 gate: &gate,
                 tally: &tally,
                 logins: &logins,
-                edits: &edits,
+                logs: &edits,
             };
             let result = client(c, &base, &items, &args, shared).await;
             if let Err(e) = &result {
@@ -448,7 +448,7 @@ struct Shared<'a> {
     /// How many log in at once.
     logins: &'a tokio::sync::Semaphore,
     /// Every client's edits, by client.
-    edits: &'a [Edits],
+    logs: &'a [Edits],
 }
 
 async fn client(
@@ -462,7 +462,7 @@ async fn client(
         gate,
         tally,
         logins,
-        edits: logs,
+        logs,
     } = shared;
     let d = c % args.docs;
     let facility = FacilityId::new(format!("bench-f{d}"));
@@ -530,11 +530,12 @@ async fn client(
         let (mut edits, mut latencies) = (0u64, Vec::new());
         while Instant::now() < end {
             if Instant::now() >= next {
+                let now = now_ms();
                 let stamp = Stamp {
-                    at: Timestamp(now_ms()),
+                    at: Timestamp(now),
                     ..author.clone()
                 };
-                let at = now_ms() as f64;
+                let at = now as f64;
                 client
                     .inspection_mut(id)
                     .set_metric(mine.write_next(), Some(at), &stamp)?;

@@ -85,7 +85,7 @@ pub fn summarize_from(
     answers: &Answers,
 ) -> InspectionSummary {
     let mut summary = summarize_answers(template, profile, answers);
-    summary.open_problems = doc.problems().iter().filter(|p| is_open(p)).count() as u32;
+    summary.open_problems = count_open(&doc.problems());
     summary.submitted = doc.submission().state == crate::doc::Submission::Submitted;
     summary.last_edit_at = doc.last_edit_at().map(|t| t.0);
     summary
@@ -136,7 +136,7 @@ pub fn summarize_answers(
     summary
 }
 
-/// Whether a problem still needs work.
-pub fn is_open(problem: &ProblemView) -> bool {
-    problem.status != crate::doc::ProblemStatus::Rectified
+/// How many of `problems` still need work ([`crate::ProblemStatus::is_open`]): the summary's open problems.
+pub fn count_open(problems: &[ProblemView]) -> u32 {
+    problems.iter().filter(|p| p.status.is_open()).count() as u32
 }

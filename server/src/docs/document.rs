@@ -4,7 +4,7 @@
 use crate::db::{
     DerivedRows, Facility, FindingRow, InspectionRows, PhotoRefRow, ProblemRow, ReviewRows,
 };
-use zhigai_shared::summary::{Answers, InspectionSummary, is_open, summarize_answers};
+use zhigai_shared::summary::{Answers, InspectionSummary, count_open, summarize_answers};
 use zhigai_shared::template::TemplateRef;
 use zhigai_shared::{
     DocError, Document, FacilityId, Inspection, ProblemId, ProblemStatus, Review, Submission,
@@ -78,7 +78,7 @@ impl Outside {
         Self {
             // A checklist this build does not know has no counts; its problems still list.
             checklist: doc.checklist().ok(),
-            open_problems: problems.iter().filter(|p| is_open(p)).count() as u32,
+            open_problems: count_open(&problems),
             submitted: doc.submission().state == Submission::Submitted,
             problems: problems.iter().map(ProblemRow::from).collect(),
             responses: doc
