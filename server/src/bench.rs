@@ -161,6 +161,9 @@ struct Tally {
     edits: u64,
     acked: u64,
     latencies_ms: Vec<f64>,
+    /// How late each edit was made after its scheduled time: the clients' own lag, when they share the
+    /// server's cores. An edit's latency counts from when it is made, so this lag is not in it.
+    lags_ms: Vec<f64>,
     /// When the last client saw all its edits acknowledged.
     last_ack: Option<Instant>,
 }
@@ -173,6 +176,9 @@ struct Step {
     acked_per_s: f64,
     p50: f64,
     p99: f64,
+    /// p99 of the clients' lag behind their schedule: past a few ms the load generator, not the server,
+    /// sets the pace, and offered is more than was really offered.
+    lag_p99: f64,
     cpu_ms_per_change: Option<f64>,
     /// The bench's own CPU (the clients, on the same machine) per acknowledged change.
     clients_cpu_ms_per_change: Option<f64>,
@@ -304,6 +310,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
         let own_after = cpu_of(&[std::process::id()]);
         let mut t = tally.lock().await;
         t.latencies_ms.sort_by(f64::total_cmp);
+        t.lags_ms.sort_by(f64::total_cmp);
         let pct = |p: f64| crate::bench_county::percentile(&t.latencies_ms, p);
         let span = t
             .last_ack
@@ -318,6 +325,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
             acked_per_s: t.acked as f64 / span,
             p50: pct(0.5),
             p99: pct(0.99),
+            lag_p99: crate::bench_county::percentile(&t.lags_ms, 0.99),
             cpu_ms_per_change: per_change(cpu_before, cpu_after, t.acked),
             clients_cpu_ms_per_change: per_change(own_before, own_after, t.acked),
             rss: if pids.is_empty() {
@@ -331,7 +339,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
         };
         writeln!(
             out,
-            "offered {:>6.0}/s: {:>7} edits, {:>7} acknowledged ({:>6.0}/s), edit-to-peer p50 {:>6.1} ms p99 {:>7.1} ms, server CPU {} per change (clients {}), {}",
+            "offered {:>6.0}/s: {:>7} edits, {:>7} acknowledged ({:>6.0}/s), edit-to-peer p50 {:>6.1} ms p99 {:>7.1} ms, server CPU {} per change (clients {}, their lag p99 {:.0} ms), {}",
             step.offered,
             step.edits,
             step.acked,
@@ -340,6 +348,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
             step.p99,
             ms(step.cpu_ms_per_change),
             ms(step.clients_cpu_ms_per_change),
+            step.lag_p99,
             step.rss
         )?;
         steps.push(step);
@@ -358,13 +367,13 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
     writeln!(out)?;
     writeln!(
         out,
-        "| offered edits/s | edits | acknowledged | acknowledged/s | edit-to-peer p50 | p99 | server CPU per change | server RSS | clients' CPU per change |"
+        "| offered edits/s | edits | acknowledged | acknowledged/s | edit-to-peer p50 | p99 | server CPU per change | server RSS | clients' CPU per change | clients' lag p99 |"
     )?;
-    writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---|---:|")?;
+    writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")?;
     for s in &steps {
         writeln!(
             out,
-            "| {:.0} | {} | {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {} |",
+            "| {:.0} | {} | {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {} | {:.0} ms |",
             s.offered,
             s.edits,
             s.acked,
@@ -374,6 +383,7 @@ pub async fn run(args: BenchArgs, out: &mut (impl Write + Send)) -> anyhow::Resu
             ms(s.cpu_ms_per_change),
             s.rss,
             ms(s.clients_cpu_ms_per_change),
+            s.lag_p99,
         )?;
     }
     writeln!(out, "clients failed: {failed}")?;
@@ -528,8 +538,10 @@ async fn client(
         // Spread the clients' first edits over one interval.
         let mut next = Instant::now() + interval.mul_f64((c as f64 * 0.618_034).fract());
         let (mut edits, mut latencies) = (0u64, Vec::new());
+        let mut lags = Vec::new();
         while Instant::now() < end {
             if Instant::now() >= next {
+                lags.push(Instant::now().duration_since(next).as_secs_f64() * 1000.0);
                 let now = now_ms();
                 let stamp = Stamp {
                     at: Timestamp(now),
@@ -577,6 +589,7 @@ async fn client(
                 t.last_ack = Some(t.last_ack.map_or(now, |at| at.max(now)));
             }
             t.latencies_ms.extend(latencies);
+            t.lags_ms.extend(lags);
         }
         gate.wait().await;
     }

@@ -41,6 +41,10 @@ pub struct Settings {
     /// Chunks a document collects after its snapshot before it is compacted into a new snapshot.
     #[arg(long, env = "ZHIGAI_COMPACT_AFTER", default_value_t = 100)]
     pub compact_after: usize,
+    /// Percent of the snapshot's size the chunks after it must also reach before a compaction (0: every
+    /// `compact_after` chunks, however big the document).
+    #[arg(long, env = "ZHIGAI_COMPACT_GROWTH_PERCENT", default_value_t = 100)]
+    pub compact_growth_percent: usize,
     /// Seconds between WebSocket pings; a connection silent for three intervals is closed.
     #[arg(long, env = "ZHIGAI_PING_SECONDS", default_value_t = 20)]
     pub ping_seconds: u64,
@@ -86,6 +90,7 @@ impl Settings {
             idle_seconds: 60,
             max_doc_bytes: 16 * 1024 * 1024,
             compact_after: 100,
+            compact_growth_percent: 100,
             ping_seconds: 20,
             write_timeout_seconds: 10,
             peer_queue: 256,
@@ -103,6 +108,7 @@ impl Settings {
         crate::docs::DocLimits {
             max_doc_bytes: self.max_doc_bytes,
             compact_after: self.compact_after.max(1),
+            compact_growth_percent: self.compact_growth_percent,
             ..crate::docs::DocLimits::default()
         }
     }

@@ -558,6 +558,8 @@ fn bench_sweeps_rates_and_every_edit_is_acknowledged() {
             row[6].ends_with("ms"),
             "server CPU per change reported: {out}"
         );
+        let lag: f64 = row[9].trim_end_matches(" ms").parse().unwrap();
+        assert!(lag >= 0.0, "the clients' lag reported: {out}");
     }
     assert!(out.contains("clients failed: 0"), "{out}");
 }

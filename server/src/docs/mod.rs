@@ -151,6 +151,10 @@ pub struct DocLimits {
     pub message: zhigai_shared::sync::guard::Limits,
     /// Chunks stored after a snapshot before the document is compacted into a new one.
     pub compact_after: usize,
+    /// How big the chunks stored after a snapshot must be, in percent of the snapshot's bytes, before the
+    /// document is compacted (besides [`Self::compact_after`]): storage stays within about twice the
+    /// compact size, and compaction's work per change does not grow with the history.
+    pub compact_growth_percent: usize,
 }
 
 impl Default for DocLimits {
@@ -159,6 +163,7 @@ impl Default for DocLimits {
             max_doc_bytes: 16 * 1024 * 1024,
             message: zhigai_shared::sync::guard::Limits::default(),
             compact_after: 100,
+            compact_growth_percent: 100,
         }
     }
 }

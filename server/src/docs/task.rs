@@ -291,6 +291,9 @@ struct Held {
     generation: i64,
     /// Another instance replaced the snapshot and this copy has not read it yet: no compaction until then.
     stale: bool,
+    /// Bytes of the snapshot, and of the chunks stored after it (as far as this copy knows).
+    snapshot_bytes: usize,
+    chunk_bytes: usize,
 }
 
 impl Held {
@@ -318,6 +321,8 @@ impl Held {
                 .load_incremental(snapshot)
                 .context("merging another instance's snapshot")?;
             bytes += snapshot.len();
+            self.snapshot_bytes = snapshot.len();
+            self.chunk_bytes = 0;
         }
         for (id, data) in &news.chunks {
             engine
@@ -325,6 +330,7 @@ impl Held {
                 .load_incremental(data)
                 .context("merging another instance's chunk")?;
             bytes += data.len();
+            self.chunk_bytes += data.len();
             self.merged.push(*id);
         }
         let replaced = news.snapshot.is_some();
@@ -542,6 +548,12 @@ impl<D: Stored> DocTask<D> {
             Err(_) => return Next::Idle,
         };
         let mut cmds = vec![first];
+        // The peer's message woke this task, and tokio runs a task woken that way next on the same worker,
+        // ahead of the tasks already waiting there (other sockets' readers and writers, other documents).
+        // Under load that let one busy document run again and again while the rest queued: going to the
+        // back once halves the p99 edit-to-peer at 70–80 % of the peak throughput (`docs/benchmarks.md`,
+        // 2026-11-25). It costs nothing measurable when idle: the queue is empty and the task resumes at once.
+        tokio::task::yield_now().await;
         while cmds.len() < BATCH {
             match rx.try_recv() {
                 Ok(cmd) => cmds.push(cmd),
@@ -775,13 +787,11 @@ impl<D: Stored> DocTask<D> {
             chunk,
             // Enough chunks since the snapshot: the write replaces them by the whole document, in the
             // same transaction (no second transaction to wait for, nor to hold the database).
-            compact: (self.held.merged.len() > self.limits.compact_after && !self.held.stale).then(
-                || Compaction {
-                    snapshot: self.engine.doc.save(),
-                    merged: self.held.merged.clone(),
-                    generation: self.held.generation,
-                },
-            ),
+            compact: self.compaction_due().then(|| Compaction {
+                snapshot: self.engine.doc.save(),
+                merged: self.held.merged.clone(),
+                generation: self.held.generation,
+            }),
         };
         let outcome = self.committer.append(write).await;
         let doc_id = &self.doc_id;
@@ -797,6 +807,8 @@ impl<D: Stored> DocTask<D> {
                     (Some(c), Some(generation)) => {
                         self.held.merged.clear();
                         self.held.generation = generation;
+                        self.held.snapshot_bytes = c.snapshot.len();
+                        self.held.chunk_bytes = 0;
                         c.snapshot.len() + size
                     }
                     (Some(_), None) => {
@@ -809,6 +821,7 @@ impl<D: Stored> DocTask<D> {
                     (None, _) => self.stored_base + size,
                 };
                 self.held.merged.extend(stored.chunk);
+                self.held.chunk_bytes += size;
                 self.stored_base = self.engine.stored_bytes;
                 self.committed = write.map(|w| w.derived);
                 Storing::Answer
@@ -836,6 +849,22 @@ impl<D: Stored> DocTask<D> {
                 Storing::Stop
             }
         }
+    }
+
+    /// Whether the next write compacts: enough chunks piled up since the snapshot, and they take at least
+    /// [`DocLimits::compact_growth_percent`] of the snapshot's bytes (or the document nears its size limit,
+    /// where the chunks' overhead would refuse changes a compact document has room for). A compaction saves
+    /// the whole document, so its work grows with the history: a document that compacts after it grew by a
+    /// share of its size does the same work per change however long its history, where compacting every
+    /// so many chunks made each change cost more as the year went on (`docs/benchmarks.md`, 2026-11-25).
+    fn compaction_due(&self) -> bool {
+        let held = &self.held;
+        let grown = held.chunk_bytes.saturating_mul(100)
+            >= held
+                .snapshot_bytes
+                .saturating_mul(self.limits.compact_growth_percent);
+        let crowded = self.engine.stored_bytes.saturating_mul(2) > self.limits.max_doc_bytes;
+        held.merged.len() > self.limits.compact_after && (grown || crowded) && !held.stale
     }
 
     /// Sends each peer (of `who`) what it lacks of the document, and its heads.
@@ -960,6 +989,12 @@ async fn open<D: Stored>(
     Ok(match stored {
         Some(stored) => {
             let bytes = stored.parts.iter().map(Vec::len).sum();
+            // The snapshot, if there is one, comes before the chunks.
+            let snapshot_bytes = if stored.parts.len() > stored.chunk_ids.len() {
+                stored.parts.first().map_or(0, Vec::len)
+            } else {
+                0
+            };
             let doc = D::load_parts(&stored.parts).context("loading the stored document")?;
             Opened {
                 engine: DocEngine::new(doc, limits, bytes),
@@ -967,6 +1002,8 @@ async fn open<D: Stored>(
                     merged: stored.chunk_ids,
                     generation: stored.generation,
                     stale: false,
+                    snapshot_bytes,
+                    chunk_bytes: bytes - snapshot_bytes,
                 },
             }
         }

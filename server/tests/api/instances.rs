@@ -138,8 +138,16 @@ async fn a_change_through_one_instance_reaches_live_peers_on_the_other_two() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compaction_by_two_instances_loses_nothing() {
     // Compact after every few chunks, so both instances compact many times while both write.
-    let a = spawn_app_with(Backend::Postgres, |s| s.compact_after = 3).await;
-    let b = spawn_instance(&a, |s| s.compact_after = 3).await;
+    let a = spawn_app_with(Backend::Postgres, |s| {
+        s.compact_after = 3;
+        s.compact_growth_percent = 0;
+    })
+    .await;
+    let b = spawn_instance(&a, |s| {
+        s.compact_after = 3;
+        s.compact_growth_percent = 0;
+    })
+    .await;
     let (mut head, id) = a.with_inspection("liuhe-head", "liuhe", 2026).await;
     let (mut member, _) = b.with_inspection("liuhe-member", "liuhe", 2026).await;
     let items = items(40);

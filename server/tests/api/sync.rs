@@ -301,7 +301,11 @@ both!(idle_documents_leave_memory_and_shutdown_closes_them);
 // A document compacts inside its writes' transactions: the chunks never pile up, every acknowledged edit of
 // both writers is in what the database holds, and the summary rows written in the same transactions agree.
 async fn compaction_rides_on_the_writes_and_loses_nothing(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.compact_after = 2).await;
+    let app = spawn_app_with(backend, |s| {
+        s.compact_after = 2;
+        s.compact_growth_percent = 0;
+    })
+    .await;
     let (mut head, id) = app.with_inspection("liuhe-head", "liuhe", 2026).await;
     let (mut member, _) = app.with_inspection("liuhe-member", "liuhe", 2026).await;
     let items: Vec<ItemId> = zhigai_shared::Template::national()
@@ -345,3 +349,112 @@ async fn compaction_rides_on_the_writes_and_loses_nothing(backend: Backend) {
     app.stop().await;
 }
 both!(compaction_rides_on_the_writes_and_loses_nothing);
+
+// A compaction saves the whole document, so a long history compacts only after its chunks grew to the
+// snapshot's size (the default 100 %), not every `compact_after` chunks: a big document is not saved over
+// and over for a few small edits, storage stays within about twice the compact size, and nothing is lost.
+async fn a_big_document_compacts_after_growing_by_its_own_size(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.compact_after = 2).await;
+    let (mut head, id) = app.with_inspection("liuhe-head", "liuhe", 2026).await;
+    let items: Vec<ItemId> = zhigai_shared::Template::national()
+        .items()
+        .take(40)
+        .map(|i| i.id.clone())
+        .collect();
+    let (mut held_back, mut edits) = (false, 0usize);
+    // The chunk and snapshot bytes stored after the last write that did not compact again.
+    let mut before_compaction = (0usize, 0usize);
+    let mut last = Vec::new();
+    for round in 0..40 {
+        for item in &items {
+            let stamp = head.stamp();
+            let status = Status::ALL[(round + edits) % Status::ALL.len()];
+            head.inspection_mut(id)
+                .set_status(item, Some(status), &stamp)
+                .unwrap();
+            assert!(head.wait_acked(id, WAIT).await.unwrap(), "edit {edits}");
+            last.push((item.clone(), status));
+            edits += 1;
+            let stored = app.stored_parts(id).await;
+            let snapshot = stored.parts[0].len();
+            let chunks: Vec<usize> = stored.parts[1..].iter().map(Vec::len).collect();
+            if stored.generation == 1 {
+                // Without a snapshot the document compacted after `compact_after` chunks; with one, the
+                // chunks before the latest (what the last write saw) stayed under the snapshot's size.
+                let before_last: usize = chunks[..chunks.len() - 1].iter().sum();
+                assert!(
+                    before_last < snapshot,
+                    "{before_last} chunk bytes over a {snapshot}-byte snapshot did not compact"
+                );
+                held_back |= chunks.len() > 2;
+                before_compaction = (chunks.iter().sum(), snapshot);
+            }
+            if stored.generation >= 2 {
+                let (chunk_bytes, snapshot) = before_compaction;
+                assert!(
+                    chunk_bytes >= snapshot,
+                    "compacted again with {chunk_bytes} chunk bytes over a {snapshot}-byte snapshot"
+                );
+                break;
+            }
+        }
+        if app.stored_parts(id).await.generation >= 2 {
+            break;
+        }
+    }
+    let stored = app.stored_parts(id).await;
+    assert!(
+        held_back,
+        "more than compact_after chunks waited for the growth"
+    );
+    assert_eq!(stored.generation, 2, "compacted again after {edits} edits");
+    let doc = app.stored_inspection("liuhe", 2026).await.unwrap();
+    let mut expected = std::collections::HashMap::new();
+    for (item, status) in last {
+        expected.insert(item, status);
+    }
+    for (item, status) in expected {
+        assert_eq!(doc.status(&item), Some(status), "{item} lost");
+    }
+    app.stop().await;
+}
+both!(a_big_document_compacts_after_growing_by_its_own_size);
+
+// Near its size limit a document compacts every `compact_after` chunks again: the chunks' overhead must not
+// get edits refused that a compact document has room for.
+async fn a_document_near_its_size_limit_compacts_without_waiting_for_growth(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.compact_after = 2;
+        s.max_doc_bytes = 12_000;
+    })
+    .await;
+    let (mut head, id) = app.with_inspection("liuhe-head", "liuhe", 2026).await;
+    let items: Vec<ItemId> = zhigai_shared::Template::national()
+        .items()
+        .take(30)
+        .map(|i| i.id.clone())
+        .collect();
+    for (n, item) in items.iter().enumerate() {
+        let stamp = head.stamp();
+        head.inspection_mut(id)
+            .set_status(item, Some(Status::Compliant), &stamp)
+            .unwrap();
+        assert!(head.wait_acked(id, WAIT).await.unwrap(), "edit {n}");
+        let stored = app.stored_parts(id).await;
+        let (snapshot, chunks) = (
+            stored.parts[0].len(),
+            stored.parts[1..].iter().map(Vec::len).sum::<usize>(),
+        );
+        assert!(
+            snapshot == 0 || chunks < snapshot,
+            "{chunks} chunk bytes piled up over a {snapshot}-byte snapshot near the limit"
+        );
+    }
+    assert!(app.stored_parts(id).await.generation >= 5);
+    let doc = app.stored_inspection("liuhe", 2026).await.unwrap();
+    for item in &items {
+        assert_eq!(doc.status(item), Some(Status::Compliant), "{item} lost");
+    }
+    app.stop().await;
+}
+both!(a_document_near_its_size_limit_compacts_without_waiting_for_growth);
