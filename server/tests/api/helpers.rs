@@ -377,3 +377,30 @@ pub async fn get(app: &TestApp, token: &str, path: &str) -> (u16, serde_json::Va
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// The first `n` items of the national checklist.
+pub fn first_items(n: usize) -> Vec<zhigai_shared::ItemId> {
+    Template::national()
+        .items()
+        .take(n)
+        .map(|i| i.id.clone())
+        .collect()
+}
+
+/// Sets `item` to `status` through `client` and waits for the acknowledgement.
+pub async fn set_acked(
+    client: &mut SyncClient,
+    id: zhigai_shared::sync::DocumentId,
+    item: &zhigai_shared::ItemId,
+    status: zhigai_shared::Status,
+) {
+    let stamp = client.stamp();
+    client
+        .inspection_mut(id)
+        .set_status(item, Some(status), &stamp)
+        .unwrap();
+    assert!(
+        client.wait_acked(id, WAIT).await.unwrap(),
+        "{item} acknowledged"
+    );
+}

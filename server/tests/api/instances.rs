@@ -7,15 +7,7 @@ use crate::helpers::*;
 use std::time::Instant;
 use zhigai_server::client::SyncClient;
 use zhigai_shared::access::Scope;
-use zhigai_shared::{Document, Inspection, ItemId, Status, Template};
-
-fn items(n: usize) -> Vec<ItemId> {
-    Template::national()
-        .items()
-        .take(n)
-        .map(|i| i.id.clone())
-        .collect()
-}
+use zhigai_shared::{Document, Inspection, ItemId, Status};
 
 /// What the compaction test's two writers set on the `n`th item: the head the even ones, the member the odd.
 fn alternating(n: usize) -> Status {
@@ -24,24 +16,6 @@ fn alternating(n: usize) -> Status {
     } else {
         Status::Partial
     }
-}
-
-/// Sets `item` to `status` through `client` and waits for the acknowledgement.
-async fn set(
-    client: &mut SyncClient,
-    id: zhigai_shared::sync::DocumentId,
-    item: &ItemId,
-    status: Status,
-) {
-    let stamp = client.stamp();
-    client
-        .inspection_mut(id)
-        .set_status(item, Some(status), &stamp)
-        .unwrap();
-    assert!(
-        client.wait_acked(id, WAIT).await.unwrap(),
-        "{item} acknowledged"
-    );
 }
 
 /// Waits until `client` sees `item` at `status`; returns how long it took.
@@ -69,15 +43,15 @@ async fn a_change_through_one_instance_reaches_live_peers_on_the_other_two() {
     let (mut member, _) = b.with_inspection("liuhe-member", "liuhe", 2027).await;
     let mut reviewer = c.client("reviewer").await;
     reviewer.open(id, Inspection::empty()).await.unwrap();
-    let items = items(3);
+    let items = first_items(3);
 
-    set(&mut head, id, &items[0], Status::Compliant).await;
+    set_acked(&mut head, id, &items[0], Status::Compliant).await;
     let on_b = sees(&mut member, id, &items[0], Status::Compliant).await;
     let on_c = sees(&mut reviewer, id, &items[0], Status::Compliant).await;
     // Printed, not asserted (machines are noisy): the goal is within a second.
     eprintln!("A → B {on_b:?}, A → C {on_c:?}");
 
-    set(&mut member, id, &items[1], Status::Partial).await;
+    set_acked(&mut member, id, &items[1], Status::Partial).await;
     sees(&mut head, id, &items[1], Status::Partial).await;
     sees(&mut reviewer, id, &items[1], Status::Partial).await;
 
@@ -150,10 +124,10 @@ async fn compaction_by_two_instances_loses_nothing() {
     .await;
     let (mut head, id) = a.with_inspection("liuhe-head", "liuhe", 2026).await;
     let (mut member, _) = b.with_inspection("liuhe-member", "liuhe", 2026).await;
-    let items = items(40);
+    let items = first_items(40);
     for pair in items.chunks(2) {
-        set(&mut head, id, &pair[0], alternating(0)).await;
-        set(&mut member, id, &pair[1], alternating(1)).await;
+        set_acked(&mut head, id, &pair[0], alternating(0)).await;
+        set_acked(&mut member, id, &pair[1], alternating(1)).await;
     }
     for (n, item) in items.iter().enumerate() {
         let want = alternating(n);
@@ -247,9 +221,9 @@ async fn a_killed_instance_loses_no_acknowledged_change_and_its_clients_carry_on
         .unwrap();
     member.connect().await.unwrap();
     member.open(id, Inspection::empty()).await.unwrap();
-    let items = items(12);
+    let items = first_items(12);
     for item in &items[..6] {
-        set(&mut head, id, item, Status::Partial).await;
+        set_acked(&mut head, id, item, Status::Partial).await;
     }
     // SIGKILL right after the last acknowledgement.
     first.start_kill().unwrap();
@@ -260,7 +234,7 @@ async fn a_killed_instance_loses_no_acknowledged_change_and_its_clients_carry_on
     head.move_to(&second_base);
     head.connect().await.unwrap();
     for item in &items[6..] {
-        set(&mut head, id, item, Status::Compliant).await;
+        set_acked(&mut head, id, item, Status::Compliant).await;
     }
     for (n, item) in items.iter().enumerate() {
         let want = if n < 6 {

@@ -308,19 +308,10 @@ async fn compaction_rides_on_the_writes_and_loses_nothing(backend: Backend) {
     .await;
     let (mut head, id) = app.with_inspection("liuhe-head", "liuhe", 2026).await;
     let (mut member, _) = app.with_inspection("liuhe-member", "liuhe", 2026).await;
-    let items: Vec<ItemId> = zhigai_shared::Template::national()
-        .items()
-        .take(30)
-        .map(|i| i.id.clone())
-        .collect();
+    let items = first_items(30);
     for (n, item) in items.iter().enumerate() {
         let client = if n % 2 == 0 { &mut head } else { &mut member };
-        let stamp = client.stamp();
-        client
-            .inspection_mut(id)
-            .set_status(item, Some(Status::Compliant), &stamp)
-            .unwrap();
-        assert!(client.wait_acked(id, WAIT).await.unwrap(), "edit {n}");
+        set_acked(client, id, item, Status::Compliant).await;
     }
     let stored = app.stored_parts(id).await;
     assert!(
@@ -356,23 +347,15 @@ both!(compaction_rides_on_the_writes_and_loses_nothing);
 async fn a_big_document_compacts_after_growing_by_its_own_size(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.compact_after = 2).await;
     let (mut head, id) = app.with_inspection("liuhe-head", "liuhe", 2026).await;
-    let items: Vec<ItemId> = zhigai_shared::Template::national()
-        .items()
-        .take(40)
-        .map(|i| i.id.clone())
-        .collect();
+    let items = first_items(40);
     let (mut held_back, mut edits) = (false, 0usize);
     // The chunk and snapshot bytes stored after the last write that did not compact again.
     let mut before_compaction = (0usize, 0usize);
     let mut last = Vec::new();
     for round in 0..40 {
         for item in &items {
-            let stamp = head.stamp();
             let status = Status::ALL[(round + edits) % Status::ALL.len()];
-            head.inspection_mut(id)
-                .set_status(item, Some(status), &stamp)
-                .unwrap();
-            assert!(head.wait_acked(id, WAIT).await.unwrap(), "edit {edits}");
+            set_acked(&mut head, id, item, status).await;
             last.push((item.clone(), status));
             edits += 1;
             let stored = app.stored_parts(id).await;
@@ -429,17 +412,9 @@ async fn a_document_near_its_size_limit_compacts_without_waiting_for_growth(back
     })
     .await;
     let (mut head, id) = app.with_inspection("liuhe-head", "liuhe", 2026).await;
-    let items: Vec<ItemId> = zhigai_shared::Template::national()
-        .items()
-        .take(30)
-        .map(|i| i.id.clone())
-        .collect();
-    for (n, item) in items.iter().enumerate() {
-        let stamp = head.stamp();
-        head.inspection_mut(id)
-            .set_status(item, Some(Status::Compliant), &stamp)
-            .unwrap();
-        assert!(head.wait_acked(id, WAIT).await.unwrap(), "edit {n}");
+    let items = first_items(30);
+    for item in &items {
+        set_acked(&mut head, id, item, Status::Compliant).await;
         let stored = app.stored_parts(id).await;
         let (snapshot, chunks) = (
             stored.parts[0].len(),
