@@ -177,7 +177,7 @@ struct Step {
     p50: f64,
     p99: f64,
     /// p99 of the clients' lag behind their schedule: past a few ms the load generator, not the server,
-    /// sets the pace, and offered is more than was really offered.
+    /// sets the pace, and the clients make fewer edits than the rate asks for.
     lag_p99: f64,
     cpu_ms_per_change: Option<f64>,
     /// The bench's own CPU (the clients, on the same machine) per acknowledged change.
