@@ -76,6 +76,14 @@ impl Held {
         self.reviews.get_mut(&id).map(|d| repo.receive(id, d, data))
     }
 
+    fn unsynced(&self, repo: &RepoClient, id: DocumentId) -> usize {
+        match (self.inspections.get(&id), self.reviews.get(&id)) {
+            (Some(d), _) => repo.unsynced_changes(id, d),
+            (_, Some(d)) => repo.unsynced_changes(id, d),
+            _ => 0,
+        }
+    }
+
     fn in_sync(&self, repo: &RepoClient, id: DocumentId) -> bool {
         match (self.inspections.get(&id), self.reviews.get(&id)) {
             (Some(d), _) => repo.is_in_sync(id, d),
@@ -443,6 +451,11 @@ impl SyncClient {
             self.pump(Duration::from_millis(20)).await?;
         }
         Ok(true)
+    }
+
+    /// How many changes of `id` the server has not acknowledged yet.
+    pub fn unacknowledged(&self, id: DocumentId) -> usize {
+        self.docs.unsynced(&self.repo, id)
     }
 
     /// Pumps until the server has acknowledged every change of `id` (it stores before it answers). Like a

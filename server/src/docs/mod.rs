@@ -1,6 +1,6 @@
 //! The document hub: one task owns each open document. It applies incoming sync messages in batches,
-//! commits the changes to the database, and only then answers the sender and forwards to the other
-//! peers, so an acknowledged change survives a crash. Idle documents leave memory.
+//! forwards the changes to the other peers at once, and answers a change's sender only once the change is
+//! committed, so an acknowledged change survives a crash. Idle documents leave memory.
 
 mod commit;
 mod document;

@@ -4,7 +4,7 @@
 //! every call into automerge runs under `catch_unwind`, so a panic costs the offending peer its connection
 //! and the document a reload from the database, never the server.
 
-use super::commit::Committer;
+use super::commit::{Committer, Landing, Outcome};
 use super::{ConnId, DocCmd, DocLimits, DocMeta, Outbound, PeerLink, PeerRole, Stored};
 use crate::clock::now_ms;
 use crate::db::{Compaction, DerivedRows, DocWrite, Store};
@@ -350,37 +350,56 @@ impl Held {
 /// to carry them: the peers hear the merged changes at once, the rows follow.
 const ROWS_DELAY: Duration = Duration::from_millis(200);
 
+/// How long a write may take before the document's task goes on without it. A commit normally takes a few
+/// ms, and the commands that queue meanwhile make the next batch: taking them one by one while every write
+/// is in the air cost 7–10 % of the throughput past saturation (`docs/benchmarks.md`, 2026-11-25), so the
+/// task waits that long first.
+const STALL: Duration = Duration::from_millis(50);
+
 /// The first wait before storing again after a failed commit; it doubles up to [`RETRY_MAX`].
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(5);
 
-/// Changes applied in memory that the database does not hold yet (a commit failed): kept, retried with
-/// back-off, and acknowledged to no one until stored.
-struct Unstored {
-    /// The chunk bytes not stored.
-    chunk: Vec<u8>,
+/// When to try the database again after it failed; until a write succeeds the changes it did not take
+/// stay in memory, acknowledged to no one.
+struct Retry {
     /// When to try again.
     at: tokio::time::Instant,
     /// The wait after the next failure.
     backoff: Duration,
 }
 
-impl Unstored {
-    /// After another failure: `chunk` waits, the next try after the current back-off, which then doubles.
-    fn postpone(previous: Option<Unstored>, chunk: Vec<u8>) -> Self {
-        let wait = previous.map_or(RETRY_FIRST, |u| u.backoff);
+impl Retry {
+    /// After another failure: the next try after the current back-off, which then doubles.
+    fn after(previous: Option<Retry>) -> Self {
+        let wait = previous.map_or(RETRY_FIRST, |r| r.backoff);
         Self {
-            chunk,
             at: tokio::time::Instant::now() + wait,
             backoff: (wait * 2).min(RETRY_MAX),
         }
     }
+
+    fn due(&self) -> bool {
+        tokio::time::Instant::now() >= self.at
+    }
 }
 
-/// What the task does after waiting for commands.
+/// The write in the group commit: the task goes on applying and forwarding changes meanwhile.
+struct Flight {
+    landing: Landing,
+    /// When it left.
+    sent: tokio::time::Instant,
+    /// The document's stored bytes (as the engine counts them) when the write left: what it grew by since
+    /// is not in the write.
+    bytes_at_submit: usize,
+}
+
+/// What the task does after waiting.
 enum Next {
     /// Handle these commands; `timed_out` when the wait ended for a retry or the rows instead.
     Batch { cmds: Vec<DocCmd>, timed_out: bool },
+    /// The write in the air committed or failed.
+    Landed(Box<Outcome>),
     /// Nothing came and nothing is due.
     Idle,
     /// The hub dropped the document, or it has been idle without peers: the task ends.
@@ -394,32 +413,18 @@ struct BatchEnd {
     poisoned: bool,
     /// Another instance stored something of this document.
     news: bool,
-    /// A database failure while binding actors: answer no one until the retry.
+    /// A database failure while binding actors: nothing is stored until the retry.
     store_failed: bool,
 }
 
-/// Whom a round of replies goes to.
-#[derive(Clone, Copy)]
-enum Answering {
-    /// Every peer: the document as it stands is committed.
-    Everyone,
-    /// The peers of users none of whose changes wait for a commit. Any message carries the server's
-    /// heads, and heads that cover a change acknowledge it; a user's device that reconnected is a new
-    /// peer, so the user, not the connection, is held back.
-    Bystanders,
-}
-
-/// What became of storing a batch.
-enum Storing {
-    /// Stored (or nothing to store): the peers may hear the current heads.
-    Answer,
-    /// Not stored yet: nobody is answered until the retry.
-    Hold,
-    /// The writer is gone (shutdown): the task ends.
-    Stop,
-}
-
 /// One open document's task between batches: the engine, its peers, and what of the database it holds.
+///
+/// A write that has not landed after [`STALL`] no longer holds the document up: the task goes on applying
+/// its peers' messages and forwarding their changes, and saves what they add for the next write, which
+/// leaves when the first lands. A user whose changes are not stored yet hears nothing (any message carries
+/// the server's heads, and heads that cover a change acknowledge it), so an acknowledged change is always
+/// stored; the other peers hear everything at once. A database that stalls (a lock held by another
+/// instance, a slow disk, SQLite's busy wait) thus never freezes the live editing of a document.
 struct DocTask<D: Stored> {
     meta: DocMeta,
     doc_id: String,
@@ -431,20 +436,33 @@ struct DocTask<D: Stored> {
     peers: HashMap<ConnId, Peer>,
     /// Who each actor belongs to, as far as this task has checked.
     actors: HashMap<Vec<u8>, UserId>,
-    /// The users whose changes the document holds but the database does not yet.
-    uncommitted: HashSet<UserId>,
+    /// The users with changes in the document that no write has taken yet.
+    pending: HashSet<UserId>,
+    /// The users with changes in the write in the air.
+    flying: HashSet<UserId>,
+    /// Saved changes that no write has taken yet (or that a failed write gave back), oldest first.
+    backlog: Vec<u8>,
+    /// The write in the air.
+    flight: Option<Flight>,
+    /// A user had changes both in the write that just landed and in the next one: the task takes no
+    /// commands until that one lands, so a user who edits faster than the database commits still hears
+    /// the acknowledgement after two writes at most.
+    hold_back: bool,
     /// The rows of the last committed write: the next write rewrites only what differs.
     committed: Option<DerivedRows>,
     /// Stored bytes as of the last commit.
     stored_base: usize,
-    /// Set while the database fails: nothing is acknowledged until the retry succeeds.
-    unstored: Option<Unstored>,
+    /// Set while the database fails: nothing is stored until it is due.
+    retry: Option<Retry>,
     /// What the rows need from the document.
     memo: D::Memo,
     /// What changes wrote since the rows were last brought up to date.
     touched: Touched,
     /// Another instance's changes were merged and the rows not yet rewritten from the merged state.
     rows_due: bool,
+    /// Another instance stored something; it is merged when no write is in the air (a write's outcome
+    /// and the merged snapshot and chunks both change what this copy holds).
+    news_due: bool,
 }
 
 pub(super) async fn run<D: Stored>(
@@ -473,26 +491,41 @@ pub(super) async fn run<D: Stored>(
     };
     let mut task = DocTask::new(meta, store, committer, limits, opened);
     loop {
-        let (cmds, timed_out) = match task.next(&mut rx, idle).await {
-            Next::Batch { cmds, timed_out } => (cmds, timed_out),
-            Next::Idle => continue,
-            Next::Stop => break,
-        };
-        let heads_before = task.engine.doc.heads();
-        let mut end = BatchEnd::default();
-        for cmd in cmds {
-            task.handle(cmd, &mut end).await;
-        }
-        if end.poisoned && !task.reload().await {
-            break;
-        }
-        match task.store_batch(&heads_before, &end, timed_out).await {
-            Storing::Answer => {
-                task.uncommitted.clear();
-                task.answer_peers(Answering::Everyone);
+        match task.next(&mut rx, idle).await {
+            Next::Batch { cmds, timed_out } => {
+                let heads_before = task.engine.doc.heads();
+                let mut end = BatchEnd::default();
+                for cmd in cmds {
+                    task.handle(cmd, &mut end).await;
+                }
+                if end.poisoned {
+                    // What the write in the air stores, the reload reads back.
+                    if let Some(flight) = task.flight.take() {
+                        let _ = flight.landing.await;
+                    }
+                    if !task.reload().await {
+                        break;
+                    }
+                }
+                task.after_batch(&heads_before, &end, timed_out).await;
             }
-            Storing::Hold => {}
-            Storing::Stop => break,
+            Next::Landed(outcome) => {
+                if !task.land(*outcome).await {
+                    break;
+                }
+            }
+            Next::Idle => {}
+            Next::Stop => {
+                // The writes in the air (and what they leave to write) still land: a change applied here
+                // is stored before the task ends.
+                while let Some(flight) = task.flight.as_mut() {
+                    let outcome = (&mut flight.landing).await;
+                    if !task.land(outcome).await {
+                        break;
+                    }
+                }
+                break;
+            }
         }
     }
     tracing::debug!(doc = %task.doc_id, "document left memory");
@@ -517,34 +550,59 @@ impl<D: Stored> DocTask<D> {
             held: opened.held,
             peers: HashMap::new(),
             actors: HashMap::new(),
-            uncommitted: HashSet::new(),
+            pending: HashSet::new(),
+            flying: HashSet::new(),
+            backlog: Vec::new(),
+            flight: None,
+            hold_back: false,
             committed: None,
-            unstored: None,
+            retry: None,
             memo: D::Memo::default(),
             touched: Touched::everything(),
             rows_due: false,
+            news_due: false,
         }
     }
 
-    /// Waits for the next commands (up to [`BATCH`] of those already queued), a retry or the rows.
-    async fn next(&self, rx: &mut mpsc::Receiver<DocCmd>, idle: Duration) -> Next {
-        let mut wait = self.unstored.as_ref().map_or(idle, |u| {
-            u.at.saturating_duration_since(tokio::time::Instant::now())
-        });
+    /// Waits for the write in the air to land, or for the next commands (up to [`BATCH`] of those already
+    /// queued), a retry or the rows.
+    async fn next(&mut self, rx: &mut mpsc::Receiver<DocCmd>, idle: Duration) -> Next {
+        let mut wait = idle;
+        if let (None, Some(retry)) = (&self.flight, &self.retry) {
+            wait = retry
+                .at
+                .saturating_duration_since(tokio::time::Instant::now());
+        }
         if self.rows_due {
             wait = wait.min(ROWS_DELAY);
         }
-        let first = match tokio::time::timeout(wait, rx.recv()).await {
+        let received = match self.flight.as_mut() {
+            Some(flight) => {
+                let stalled_at = flight.sent + STALL;
+                let stalled = tokio::time::Instant::now() >= stalled_at;
+                let taking = stalled && !self.hold_back;
+                tokio::select! {
+                    biased;
+                    outcome = &mut flight.landing => return Next::Landed(Box::new(outcome)),
+                    received = tokio::time::timeout(wait, rx.recv()), if taking => received,
+                    () = tokio::time::sleep_until(stalled_at), if !stalled => return Next::Idle,
+                }
+            }
+            None => tokio::time::timeout(wait, rx.recv()).await,
+        };
+        let first = match received {
             Ok(Some(cmd)) => cmd,
             Ok(None) => return Next::Stop,
             // Time to try storing again, or to write the rows.
-            Err(_) if self.unstored.is_some() || self.rows_due => {
+            Err(_) if self.flight.is_none() && (self.retry.is_some() || self.rows_due) => {
                 return Next::Batch {
                     cmds: Vec::new(),
                     timed_out: true,
                 };
             }
-            Err(_) if self.peers.is_empty() => return Next::Stop,
+            Err(_) if self.peers.is_empty() && self.flight.is_none() && self.backlog.is_empty() => {
+                return Next::Stop;
+            }
             Err(_) => return Next::Idle,
         };
         let mut cmds = vec![first];
@@ -620,7 +678,7 @@ impl<D: Stored> DocTask<D> {
                 match owned {
                     Ok(()) => {
                         if let Some(w) = &peer.role.writer {
-                            self.uncommitted.insert(w.user.clone());
+                            self.pending.insert(w.user.clone());
                         }
                     }
                     Err(Unbound::Taken) => {
@@ -668,7 +726,7 @@ impl<D: Stored> DocTask<D> {
                 self.held = fresh.held;
                 self.stored_base = self.engine.stored_bytes;
                 self.committed = None;
-                self.unstored = None;
+                self.retry = None;
                 self.touched = Touched::everything();
             }
             Err(message) => {
@@ -680,12 +738,18 @@ impl<D: Stored> DocTask<D> {
             peer.state = SyncState::reset();
             peer.checked = None;
         }
-        self.uncommitted.clear();
+        // What was not stored is gone with the old copy; its senders were told nothing and send it again.
+        self.pending.clear();
+        self.flying.clear();
+        self.backlog.clear();
+        self.hold_back = false;
+        self.news_due = false;
         true
     }
 
     /// Merges what another instance stored since this copy last read the database.
     async fn merge_news(&mut self) {
+        self.news_due = false;
         match self
             .held
             .catch_up(self.store.as_ref(), &self.doc_id, &mut self.engine)
@@ -708,70 +772,40 @@ impl<D: Stored> DocTask<D> {
         }
     }
 
-    /// Stores what the batch changed (with anything a failed commit left, and the rows), through the group
-    /// commit; says whether the peers may be answered.
-    async fn store_batch(
-        &mut self,
-        heads_before: &[String],
-        end: &BatchEnd,
-        timed_out: bool,
-    ) -> Storing {
-        // This batch's own changes, kept apart from what other instances stored (merged next, never stored
-        // again by this one).
-        let mut own = if !end.poisoned && self.engine.doc.heads() != heads_before {
-            self.engine.doc.save_incremental()
-        } else {
-            Vec::new()
-        };
-        if end.news && !end.poisoned {
+    /// After a batch: saves what it changed for the next write, merges what other instances stored, tells
+    /// the peers what they may hear, and sends the next write if none is in the air.
+    async fn after_batch(&mut self, heads_before: &[String], end: &BatchEnd, timed_out: bool) {
+        // Reloaded: nothing of this batch is kept, and the reload read what other instances stored.
+        if !end.poisoned {
+            if self.engine.doc.heads() != heads_before {
+                let mut own = self.engine.doc.save_incremental();
+                self.backlog.append(&mut own);
+            }
+            self.news_due |= end.news;
+        }
+        if self.news_due && self.flight.is_none() {
             self.merge_news().await;
         }
-        if !end.poisoned {
-            // The other users' devices hear the changes now, before the commit: no change is acknowledged
-            // by that (its sender hears nothing until it is stored), and a crash loses nothing (the senders
-            // still hold their changes, unacknowledged, and send them again). The commit is then off the
-            // way from an edit to the other devices.
-            self.answer_peers(Answering::Bystanders);
-        }
-        if end.poisoned {
-            // Reloaded: nothing of this batch is kept.
-        } else if let Some(waiting) = self
-            .unstored
-            .as_mut()
-            .filter(|u| tokio::time::Instant::now() < u.at)
-        {
-            // Not yet time to try the database again: what this batch added waits with the rest, and
-            // nothing is acknowledged (messages during an outage do not hasten the retries).
-            waiting.chunk.append(&mut own);
-            return Storing::Hold;
-        } else if !own.is_empty() || self.unstored.is_some() || (self.rows_due && timed_out) {
-            match self.commit(own).await {
-                Storing::Answer => {}
-                other => return other,
-            }
-        }
+        // The peers hear the changes now, before they are stored: no change is acknowledged by that (its
+        // sender hears nothing until it is stored), and a crash loses nothing (the senders still hold their
+        // changes, unacknowledged, and send them again).
+        self.answer_peers();
         if end.store_failed {
             tracing::error!(doc = %self.doc_id, "binding an actor failed; the peer resends after the retry");
-            let mut previous = self.unstored.take();
-            let chunk = previous
-                .as_mut()
-                .map(|u| std::mem::take(&mut u.chunk))
-                .unwrap_or_default();
-            self.unstored = Some(Unstored::postpone(previous, chunk));
-            return Storing::Hold;
+            self.retry = Some(Retry::after(self.retry.take()));
         }
-        Storing::Answer
+        self.submit(timed_out).await;
     }
 
-    /// Commits `own` (after what a failed commit left) with the rows, and a compaction when enough chunks
-    /// piled up since the snapshot.
-    async fn commit(&mut self, mut own: Vec<u8>) -> Storing {
-        let mut chunk = self
-            .unstored
-            .as_mut()
-            .map(|u| std::mem::take(&mut u.chunk))
-            .unwrap_or_default();
-        chunk.append(&mut own);
+    /// Sends the backlog (with the rows, and a compaction when due) to the group commit, unless a write is
+    /// in the air or the database is not to be tried yet. `timed_out`: the rows are due on their own.
+    async fn submit(&mut self, timed_out: bool) {
+        if self.flight.is_some() || self.retry.as_ref().is_some_and(|r| !r.due()) {
+            return;
+        }
+        if self.backlog.is_empty() && self.retry.is_none() && !(self.rows_due && timed_out) {
+            return;
+        }
         let write = DocWrite {
             doc_id: self.doc_id.clone(),
             kind: self.meta.kind.code().to_owned(),
@@ -784,7 +818,7 @@ impl<D: Stored> DocTask<D> {
             ),
             previous: self.committed.take(),
             now: now_ms(),
-            chunk,
+            chunk: std::mem::take(&mut self.backlog),
             // Enough chunks since the snapshot: the write replaces them by the whole document, in the
             // same transaction (no second transaction to wait for, nor to hold the database).
             compact: self.compaction_due().then(|| Compaction {
@@ -793,17 +827,31 @@ impl<D: Stored> DocTask<D> {
                 generation: self.held.generation,
             }),
         };
-        let outcome = self.committer.append(write).await;
+        self.flying = std::mem::take(&mut self.pending);
+        self.flight = Some(Flight {
+            landing: self.committer.submit(write).await,
+            sent: tokio::time::Instant::now(),
+            bytes_at_submit: self.engine.stored_bytes,
+        });
+    }
+
+    /// Takes in the outcome of the write in the air: once stored, its senders hear the document's heads
+    /// and the next write leaves; if it failed, its changes go back to the backlog for the retry. False if
+    /// the writer is gone (shutdown): the task ends.
+    async fn land(&mut self, outcome: Outcome) -> bool {
+        let Some(flight) = self.flight.take() else {
+            return true;
+        };
         let doc_id = &self.doc_id;
         match (outcome.result, outcome.write) {
             (Ok(stored), write) => {
-                if self.unstored.take().is_some() {
+                if self.retry.take().is_some() {
                     tracing::info!(doc = %doc_id, "stored again after a failed commit");
                 }
                 self.rows_due = false;
                 let size = write.as_ref().map_or(0, |w| w.chunk.len());
                 let compaction = write.as_ref().and_then(|w| w.compact.as_ref());
-                self.engine.stored_bytes = match (compaction, stored.generation) {
+                let base = match (compaction, stored.generation) {
                     (Some(c), Some(generation)) => {
                         self.held.merged.clear();
                         self.held.generation = generation;
@@ -822,16 +870,32 @@ impl<D: Stored> DocTask<D> {
                 };
                 self.held.merged.extend(stored.chunk);
                 self.held.chunk_bytes += size;
-                self.stored_base = self.engine.stored_bytes;
+                // What the document grew by while the write was in the air is still to be stored.
+                let grown = self
+                    .engine
+                    .stored_bytes
+                    .saturating_sub(flight.bytes_at_submit);
+                self.stored_base = base;
+                self.engine.stored_bytes = base + grown;
                 self.committed = write.map(|w| w.derived);
-                Storing::Answer
+                self.hold_back = self.flying.iter().any(|u| self.pending.contains(u));
+                self.flying.clear();
             }
             (Err(e), Some(write)) => {
-                let first = self.unstored.is_none();
-                let waiting = Unstored::postpone(self.unstored.take(), write.chunk);
-                tracing::error!(doc = %doc_id, error = %e, retry_in_ms = waiting.at.saturating_duration_since(tokio::time::Instant::now()).as_millis(), "storing a change failed; kept in memory, will retry");
+                let first = self.retry.is_none();
+                let retry = Retry::after(self.retry.take());
+                let retry_in_ms = retry
+                    .at
+                    .saturating_duration_since(tokio::time::Instant::now())
+                    .as_millis();
+                self.retry = Some(retry);
+                let mut chunk = write.chunk;
+                chunk.append(&mut self.backlog);
+                self.backlog = chunk;
+                self.pending.extend(self.flying.drain());
+                self.hold_back = false;
                 self.committed = write.previous;
-                self.unstored = Some(waiting);
+                tracing::error!(doc = %doc_id, error = %e, retry_in_ms, "storing a change failed; kept in memory, will retry");
                 if first {
                     for peer in self.peers.values() {
                         peer.link.offer(Outbound::Error {
@@ -840,15 +904,21 @@ impl<D: Stored> DocTask<D> {
                         });
                     }
                 }
-                // Nothing unstored is acknowledged: no replies until the retry succeeds.
-                Storing::Hold
+                // Nothing unstored is acknowledged: its senders hear nothing until the retry stores it.
+                return true;
             }
             (Err(e), None) => {
                 // The writer is gone (shutdown): what was not stored is not acknowledged either.
                 tracing::warn!(doc = %doc_id, error = %e, "the writer stopped; the document task ends");
-                Storing::Stop
+                return false;
             }
         }
+        if self.news_due {
+            self.merge_news().await;
+        }
+        self.answer_peers();
+        self.submit(false).await;
+        true
     }
 
     /// Whether the next write compacts: enough chunks piled up since the snapshot, and they take at least
@@ -867,17 +937,19 @@ impl<D: Stored> DocTask<D> {
         held.merged.len() > self.limits.compact_after && (grown || crowded) && !held.stale
     }
 
-    /// Sends each peer (of `who`) what it lacks of the document, and its heads.
-    fn answer_peers(&mut self, who: Answering) {
+    /// Sends each peer what it lacks of the document, and its heads — except the peers of users with
+    /// changes not stored yet. Any message carries the server's heads, and heads that cover a change
+    /// acknowledge it; a user's device that reconnected is a new peer, so the user, not the connection, is
+    /// held back.
+    fn answer_peers(&mut self) {
         let heads = self.engine.doc.heads();
         let mut gone = Vec::new();
         for (conn, peer) in &mut self.peers {
-            if matches!(who, Answering::Bystanders)
-                && peer
-                    .role
-                    .writer
-                    .as_ref()
-                    .is_some_and(|w| self.uncommitted.contains(&w.user))
+            if peer
+                .role
+                .writer
+                .as_ref()
+                .is_some_and(|w| self.pending.contains(&w.user) || self.flying.contains(&w.user))
             {
                 continue;
             }

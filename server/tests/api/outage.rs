@@ -7,7 +7,8 @@ use crate::helpers::*;
 use sqlx::Connection;
 use std::time::Duration;
 use zhigai_server::client::Notice;
-use zhigai_shared::{Author, ItemId, Stamp, Timestamp};
+use zhigai_server::client::SyncClient;
+use zhigai_shared::{Author, Document, Inspection, ItemId, Stamp, Status, Timestamp};
 
 fn stamp(user: &str, at: i64) -> Stamp {
     Stamp::new(Author::new(format!("u-{user}"), user), Timestamp(at))
@@ -165,3 +166,171 @@ async fn colleagues_see_an_edit_before_it_is_stored_and_its_sender_is_not_acknow
     app.stop().await;
 }
 both!(colleagues_see_an_edit_before_it_is_stored_and_its_sender_is_not_acknowledged);
+
+/// Holds the database's write lock from outside until the returned connection commits: the server's
+/// commits wait for it (SQLite's busy timeout is 10 s; PostgreSQL waits as long as the lock is held).
+enum Stall {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Stall {
+    async fn begin(backend: Backend, url: &str) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+                sqlx::raw_sql("BEGIN IMMEDIATE")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                Self::Sqlite(conn)
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::raw_sql("BEGIN; LOCK TABLE doc_chunks IN SHARE MODE")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                Self::Postgres(conn)
+            }
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Self::Sqlite(mut conn) => {
+                sqlx::raw_sql("COMMIT").execute(&mut conn).await.unwrap();
+            }
+            Self::Postgres(mut conn) => {
+                sqlx::raw_sql("COMMIT").execute(&mut conn).await.unwrap();
+            }
+        }
+    }
+}
+
+/// A document's write stuck in a slow commit holds up no edit on its way to the other devices: while it
+/// waits, the server goes on applying and forwarding the document's edits (a second user's edit reaches
+/// the county reviewer well within SQLite's 10 s busy wait, and on PostgreSQL, where the wait has no end,
+/// at all). Only the senders of the unstored changes hear nothing until their changes are stored.
+async fn a_stalled_commit_holds_up_no_edit_on_its_way_to_the_others(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut a, id) = app.with_inspection("shiqiao-head", "shiqiao", 2027).await;
+    let (mut b, _) = app.with_inspection("shiqiao-member", "shiqiao", 2027).await;
+    let mut reviewer = app.client("reviewer").await;
+    reviewer.open(id, Inspection::empty()).await.unwrap();
+    let items = first_items(4);
+    // Each device's first edit binds its actor while the database is free.
+    set_acked(&mut a, id, &items[0], Status::Compliant).await;
+    set_acked(&mut b, id, &items[1], Status::Compliant).await;
+
+    let stall = Stall::begin(backend, &app.database_url()).await;
+    let seen = |item: &ItemId| {
+        let item = item.clone();
+        move |c: &SyncClient| c.inspection(id).status(&item) == Some(Status::NonCompliant)
+    };
+    let (sa, sb) = (a.stamp(), b.stamp());
+    a.inspection_mut(id)
+        .set_status(&items[2], Some(Status::NonCompliant), &sa)
+        .unwrap();
+    a.push(id).await.unwrap();
+    assert!(
+        reviewer.wait_for(WAIT, seen(&items[2])).await.unwrap(),
+        "the reviewer sees A's edit while its commit waits"
+    );
+    b.inspection_mut(id)
+        .set_status(&items[3], Some(Status::NonCompliant), &sb)
+        .unwrap();
+    b.push(id).await.unwrap();
+    assert!(
+        reviewer
+            .wait_for(Duration::from_secs(5), seen(&items[3]))
+            .await
+            .unwrap(),
+        "B's edit is not held up behind A's waiting commit"
+    );
+    assert!(
+        !a.wait_acked(id, Duration::from_millis(500)).await.unwrap(),
+        "A's edit is not acknowledged before it is stored"
+    );
+    assert!(
+        !b.wait_acked(id, Duration::from_millis(500)).await.unwrap(),
+        "nor B's"
+    );
+
+    stall.release().await;
+    let (acked_a, acked_b) = tokio::join!(a.wait_acked(id, WAIT), b.wait_acked(id, WAIT));
+    assert!(
+        acked_a.unwrap() && acked_b.unwrap(),
+        "both acknowledged once stored"
+    );
+    assert!(
+        a.wait_for(WAIT, seen(&items[3])).await.unwrap(),
+        "and A hears B's edit"
+    );
+    let stored = app.stored_inspection("shiqiao", 2027).await.unwrap();
+    assert_eq!(stored.status(&items[2]), Some(Status::NonCompliant));
+    assert_eq!(stored.status(&items[3]), Some(Status::NonCompliant));
+    for c in [&a, &b, &reviewer] {
+        assert!(
+            !c.notices.iter().any(|n| matches!(n, Notice::Closed(..))),
+            "no connection was closed: {:?}",
+            c.notices
+        );
+    }
+    app.stop().await;
+}
+both!(a_stalled_commit_holds_up_no_edit_on_its_way_to_the_others);
+
+/// A user who edits faster than a slow database commits still hears acknowledgements while editing: when
+/// a write lands with that user's next changes already waiting, the server stores those before it takes
+/// more, and answers. (Each chunk insert sleeps 150 ms here, past the 50 ms after which a document's task
+/// goes on without its write; without the hold-back the user's next edit was always waiting when a write
+/// landed, and nothing was acknowledged until the user stopped.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_editing_faster_than_the_database_commits_is_still_acknowledged() {
+    let app = spawn_app(Backend::Postgres).await;
+    let (mut a, id) = app.with_inspection("shiqiao-head", "shiqiao", 2027).await;
+    let items = first_items(4);
+    set_acked(&mut a, id, &items[0], Status::Compliant).await;
+    {
+        let mut conn = sqlx::PgConnection::connect(&app.database_url())
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "CREATE FUNCTION slow() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.15); RETURN NEW; END $$ \
+             LANGUAGE plpgsql; \
+             CREATE TRIGGER slow BEFORE INSERT ON doc_chunks FOR EACH ROW EXECUTE FUNCTION slow()",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let statuses = [Status::NonCompliant, Status::Partial, Status::Compliant];
+    let started = tokio::time::Instant::now();
+    let mut most = 0;
+    let mut fell = false;
+    for round in 0..120 {
+        let stamp = a.stamp();
+        a.inspection_mut(id)
+            .set_status(
+                &items[1 + round % 3],
+                Some(statuses[round % statuses.len()]),
+                &stamp,
+            )
+            .unwrap();
+        a.push(id).await.unwrap();
+        a.pump(Duration::from_millis(25)).await.unwrap();
+        let waiting = a.unacknowledged(id);
+        // Past the first second the count only falls if an acknowledgement came mid-run.
+        if started.elapsed() > Duration::from_secs(1) && waiting < most {
+            fell = true;
+        }
+        most = most.max(waiting);
+    }
+    assert!(
+        fell,
+        "no acknowledgement while the user kept editing (up to {most} changes waiting)"
+    );
+    assert!(a.wait_acked(id, WAIT).await.unwrap(), "all acknowledged");
+    app.stop().await;
+}
