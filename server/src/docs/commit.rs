@@ -1,8 +1,8 @@
 //! The group commit: one writer task stores the changes of every open document. Document tasks hand it their
-//! write and wait; whatever queued while the previous transaction ran goes into the next one, so under load
-//! one transaction carries many documents' chunks and rows (one fsync, one SQLite writer, no lock storms),
-//! and at low load a write waits for nobody. Each document task acknowledges a change to its sender only
-//! after the write carrying it committed; meanwhile it goes on with its peers (see `task.rs`).
+//! write and hear when it landed; whatever queued while the previous transaction ran goes into the next one,
+//! so under load one transaction carries many documents' chunks and rows (one fsync, one SQLite writer, no
+//! lock storms), and at low load a write waits for nobody. Each document task acknowledges a change to its
+//! sender only after the write carrying it committed; meanwhile it goes on with its peers (see `task.rs`).
 
 use crate::db::{Appended, DbError, DocWrite, Store};
 use std::future::Future;
@@ -49,34 +49,32 @@ impl Committer {
     /// failed. Waits only if the queue is full.
     pub async fn submit(&self, write: DocWrite) -> Landing {
         let (done, outcome) = oneshot::channel();
-        match self.jobs.send(Job { write, done }).await {
-            Ok(()) => Landing(Ok(outcome)),
-            Err(mpsc::error::SendError(job)) => Landing(Err(Some(Outcome {
+        if let Err(mpsc::error::SendError(job)) = self.jobs.send(Job { write, done }).await {
+            // The writer is gone: the write comes back at once, not stored.
+            let _ = job.done.send(Outcome {
                 write: Some(job.write),
                 result: Err(DbError::Unavailable),
-            }))),
+            });
         }
+        Landing(outcome)
     }
 }
 
 /// The outcome of a submitted write, to await (or to poll beside other work: the document task goes on
 /// with its peers while its write is in the transaction).
-pub struct Landing(Result<oneshot::Receiver<Outcome>, Option<Outcome>>);
+pub struct Landing(oneshot::Receiver<Outcome>);
 
 impl Future for Landing {
     type Output = Outcome;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
-        let lost = || Outcome {
-            write: None,
-            result: Err(DbError::Unavailable),
-        };
-        match &mut self.0 {
-            Ok(receiver) => Pin::new(receiver)
-                .poll(cx)
-                .map(|r| r.unwrap_or_else(|_| lost())),
-            Err(refused) => Poll::Ready(refused.take().unwrap_or_else(lost)),
-        }
+        // A write lost with the writer task (shutdown) was not stored.
+        Pin::new(&mut self.0).poll(cx).map(|r| {
+            r.unwrap_or(Outcome {
+                write: None,
+                result: Err(DbError::Unavailable),
+            })
+        })
     }
 }
 

@@ -384,7 +384,7 @@ impl Retry {
     }
 }
 
-/// The write in the group commit: the task goes on applying and forwarding changes meanwhile.
+/// The write in the group commit (after [`STALL`] the task goes on with its peers without it).
 struct Flight {
     landing: Landing,
     /// When it left.
